@@ -1,0 +1,114 @@
+# vxtap: userspace VXLAN tunnel endpoint. Plain GNU make; V=1 shows commands.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+DESTDIR   ?=
+BUILD     ?= build
+WERROR    ?= 1
+PKG_CONFIG ?= pkg-config
+
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=c11 -D_GNU_SOURCE -Iinclude -DVXTAP_VERSION='"$(VERSION)"' \
+             -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wpointer-arith -Wcast-qual -Wformat=2 -Wwrite-strings -Wvla \
+             -MMD -MP
+ifeq ($(WERROR),1)
+CFLAGS    += -Werror
+endif
+
+EV_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libev 2>/dev/null)
+EV_LIBS       := $(shell $(PKG_CONFIG) --libs libev 2>/dev/null || echo -lev)
+SODIUM_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsodium 2>/dev/null)
+SODIUM_LIBS   := $(shell $(PKG_CONFIG) --libs libsodium 2>/dev/null || echo -lsodium)
+CHECK_CFLAGS  := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS    := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# The pure core: no syscalls, no libev, time passed in.
+CORE  := addr eth vxlan arp table fdb neigh peer dp conf
+# The shell: devices, sockets, the loop.
+SHELLMODS := log tap udp loop
+UNITS := $(CORE)
+
+CORE_OBJS  := $(CORE:%=$(BUILD)/src/%.o)
+SHELL_OBJS := $(SHELLMODS:%=$(BUILD)/src/%.o)
+MAIN_OBJ   := $(BUILD)/src/main.o
+TEST_BINS  := $(UNITS:%=$(BUILD)/test/check_%)
+
+.PHONY: all unit check netcheck demo asan install uninstall clean lint deps bench fuzz
+
+all: $(BUILD)/vxtap
+
+$(BUILD)/src/%.o: src/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(EV_CFLAGS) $(SODIUM_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libvxcore.a: $(CORE_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/vxtap: $(MAIN_OBJ) $(SHELL_OBJS) $(BUILD)/libvxcore.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EV_LIBS) $(SODIUM_LIBS)
+
+$(BUILD)/test/%.o: test/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(BUILD)/test/check_%: $(BUILD)/test/check_%.o $(BUILD)/libvxcore.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(SODIUM_LIBS)
+
+deps:
+	$(Q)scripts/deps
+
+# Unit suites only: no root needed.
+unit: $(TEST_BINS)
+	$(Q)scripts/run-unit $(TEST_BINS)
+
+# Network-namespace tests: root required; they fail (never skip) without it.
+netcheck: $(BUILD)/vxtap
+	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) test/netns/run
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS)
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory netcheck
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) scripts/demo
+
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+asan: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" \
+		all $(UNITS:%=build-asan/test/check_%)
+	$(Q)CK_FORK=no scripts/run-unit $(UNITS:%=build-asan/test/check_%)
+	$(Q)VXTAP=$(abspath build-asan/vxtap) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 test/netns/run
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/vxtap $(DESTDIR)$(SBINDIR)/vxtap
+	install -m 0644 man/vxtap.8 $(DESTDIR)$(MANDIR)/man8/vxtap.8
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/vxtap $(DESTDIR)$(MANDIR)/man8/vxtap.8
+
+lint:
+	clang-format --dry-run --Werror src/*.c include/*.h test/*.c
+	mandoc -Tlint -Wwarning man/*.8
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,67 @@
+/* conf: the command line into a validated configuration. */
+#ifndef VXTAP_CONF_H
+#define VXTAP_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "eth.h"
+
+#define CONF_IFNAMSIZ 16 /* IFNAMSIZ, counting the NUL */
+#define CONF_ERRLEN 256
+
+struct conf_fdb {
+	struct mac mac;
+	struct endpoint dst;
+};
+
+struct conf_neigh {
+	struct ipaddr ip;
+	struct mac mac;
+};
+
+struct conf {
+	char dev[CONF_IFNAMSIZ]; /* default "vxtap0" */
+	uint32_t vni;            /* default 1 */
+	uint16_t port;           /* default 8472 */
+	struct ipaddr local;     /* required */
+	struct endpoint *peers;  /* port filled from --port when not given */
+	size_t npeers;
+	bool have_addr;
+	struct ipaddr addr;
+	uint8_t addr_plen;
+	bool have_mac;
+	struct mac mac;
+	uint32_t mtu; /* 0 = not given: the default applies */
+	struct conf_fdb *fdb;
+	size_t nfdb;
+	struct conf_neigh *neigh;
+	size_t nneigh;
+	uint32_t ageing; /* seconds, default 300, 0 = never */
+	bool learning;   /* default true */
+	uint32_t max_fdb;     /* default 4096 */
+	int verbose;          /* count of --verbose */
+};
+
+enum conf_status {
+	CONF_RUN = 0, /* config is complete and valid */
+	CONF_HELP,    /* --help: print conf_usage to stdout, exit 0 */
+	CONF_VERSION, /* --version: print VXTAP_VERSION, exit 0 */
+	CONF_ERROR,   /* err holds one line naming the option and value: exit 2 */
+	CONF_USAGE,   /* err holds the problem; print it and the usage line: exit 2 */
+};
+
+/* Fill c from argv (argv[0] is the program). Never prints. On CONF_ERROR and
+ * CONF_USAGE, err gets a NUL-terminated message without trailing newline.
+ * c must be released with conf_free() whatever the result. */
+enum conf_status conf_parse(struct conf *c, int argc, char *const argv[],
+			    char err[static CONF_ERRLEN]);
+void conf_free(struct conf *c);
+
+/* The full --help text, and the one-line synopsis used after errors. */
+extern const char conf_help[];
+extern const char conf_usage_line[];
+
+#endif

@@ -1,0 +1,42 @@
+/* peer: the set of remote VTEPs, their counters, and the flood list. */
+#ifndef VXTAP_PEER_H
+#define VXTAP_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "table.h"
+
+struct peer_stats {
+	uint64_t rx_packets, rx_bytes;
+	uint64_t tx_packets, tx_bytes;
+	uint64_t last_rx; /* ms; 0 = never */
+};
+
+struct peer {
+	struct endpoint ep; /* where we send; datagrams are accepted from ep.ip, any port */
+	struct peer_stats st;
+};
+
+/* Peers are unique by address: one VTEP per underlay IP. Lookup by address is
+ * a hash probe; iteration (for flooding) walks a dense array. */
+struct peers;
+
+struct peers *peers_new(const uint8_t seed[static TABLE_SEED_LEN]);
+void peers_free(struct peers *ps);
+
+/* Add ep. 0, -EEXIST (address already listed) or -ENOMEM. The new peer is
+ * returned through out when not NULL. */
+int peers_add(struct peers *ps, const struct endpoint *ep, struct peer **out);
+
+/* Remove the peer at ip. 0 or -ENOENT. Pointers to it become invalid. */
+int peers_del(struct peers *ps, const struct ipaddr *ip);
+
+struct peer *peers_find(const struct peers *ps, const struct ipaddr *ip);
+size_t peers_count(const struct peers *ps);
+
+/* The i-th peer, 0 <= i < peers_count(); order changes when peers go. */
+struct peer *peers_at(const struct peers *ps, size_t i);
+
+#endif

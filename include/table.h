@@ -1,0 +1,85 @@
+/* table: the keyed store under the FDB, the neighbour table and the peer
+ * set: static and learned entries, a cap on learned ones, ageing in LRU order. */
+#ifndef VXTAP_TABLE_H
+#define VXTAP_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TABLE_KEY_MAX 20
+#define TABLE_VAL_MAX 24
+#define TABLE_SEED_LEN 16
+
+struct table;
+
+enum table_kind {
+	TABLE_LEARNED = 0,
+	TABLE_STATIC = 1,
+};
+
+/* An entry as callers see it. key and val hold key_len and val_len bytes. */
+struct table_entry {
+	uint8_t key[TABLE_KEY_MAX];
+	uint8_t val[TABLE_VAL_MAX];
+	enum table_kind kind;
+	uint64_t updated; /* ms, last learn or refresh (learned entries) */
+	/* private to table.c */
+	struct table_entry *hnext;
+	struct table_entry *lru_prev, *lru_next;
+};
+
+enum table_learn {
+	TABLE_LEARN_NEW,       /* a new learned entry */
+	TABLE_LEARN_REFRESHED, /* same value, timestamp renewed */
+	TABLE_LEARN_MOVED,     /* learned entry changed value */
+	TABLE_LEARN_STATIC,    /* a static entry exists; nothing changed */
+	TABLE_LEARN_FULL,      /* at max_learned; nothing changed */
+	TABLE_LEARN_NOMEM,
+};
+
+/* New empty table. key_len <= TABLE_KEY_MAX, val_len <= TABLE_VAL_MAX.
+ * max_learned caps learned entries (0 = none may be learned); ageing_ms is
+ * a learned entry's lifetime (0 = never ages). seed keys the hash so that
+ * peers cannot choose colliding keys. NULL on allocation failure. */
+struct table *table_new(size_t key_len, size_t val_len, size_t max_learned,
+			uint64_t ageing_ms, const uint8_t seed[static TABLE_SEED_LEN]);
+void table_free(struct table *t);
+
+/* The entry for key, or NULL. The pointer is valid until the next change. */
+struct table_entry *table_lookup(const struct table *t, const void *key);
+
+/* Learn key -> val at time now: insert, refresh or move a learned entry.
+ * Static entries are never changed. When old is not NULL and the result is
+ * TABLE_LEARN_MOVED, the previous value is copied there. */
+enum table_learn table_learn(struct table *t, const void *key, const void *val, uint64_t now,
+			     void *old);
+
+/* Insert or overwrite key as a static entry. 0 or -ENOMEM. */
+int table_set_static(struct table *t, const void *key, const void *val);
+
+/* Remove key whatever its kind. 0 or -ENOENT. */
+int table_del(struct table *t, const void *key);
+
+/* Remove every learned entry; returns how many. */
+size_t table_flush_learned(struct table *t);
+
+/* Remove entries whose value starts with the val_prefix_len bytes at
+ * val_prefix; learned ones only unless include_static. Returns how many. */
+size_t table_del_by_val(struct table *t, const void *val_prefix, size_t val_prefix_len,
+			bool include_static);
+
+/* Remove learned entries older than ageing_ms at now; returns how many.
+ * *next (if not NULL) gets the time the next entry expires, or UINT64_MAX. */
+size_t table_age(struct table *t, uint64_t now, uint64_t *next);
+
+/* Call fn for every entry, in no particular order. fn must not change t. */
+void table_foreach(const struct table *t, void (*fn)(const struct table_entry *e, void *arg),
+		   void *arg);
+
+size_t table_count(const struct table *t, enum table_kind kind);
+
+/* Change limits at run time; entries over a new cap stay until they age. */
+void table_set_limits(struct table *t, size_t max_learned, uint64_t ageing_ms);
+
+#endif

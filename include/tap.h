@@ -1,0 +1,24 @@
+/* tap: the TAP device: creation and link configuration through ioctl. */
+#ifndef VXTAP_TAP_H
+#define VXTAP_TAP_H
+
+#include <stdint.h>
+
+#include "addr.h"
+#include "eth.h"
+
+/* Create TAP device name (IFF_TAP | IFF_NO_PI), non-blocking. Returns the fd
+ * or -errno. The device goes away when the fd is closed. */
+int tap_open(const char *name);
+
+/* Link settings by interface name; each returns 0 or -errno. */
+int tap_set_mac(const char *name, const struct mac *mac);
+int tap_set_mtu(const char *name, uint32_t mtu);
+int tap_set_up(const char *name);
+int tap_add_addr(const char *name, const struct ipaddr *ip, uint8_t plen);
+
+/* The MTU of the interface that holds local, and its name (16 bytes).
+ * Returns the MTU or -errno (-EADDRNOTAVAIL when no interface has it). */
+int tap_underlay_mtu(const struct ipaddr *local, char ifname[static 16]);
+
+#endif

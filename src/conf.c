@@ -1,0 +1,641 @@
+/* conf: the command line into a validated configuration; parses, never prints. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "conf.h"
+
+#define USAGE_LINE "usage: vxtap --local ADDR --peer ADDR[:PORT]... [options]"
+
+const char conf_usage_line[] = USAGE_LINE;
+
+/* Keep in step with man/vxtap.8. */
+const char conf_help[] = USAGE_LINE
+	"\n"
+	"A userspace VXLAN tunnel endpoint (RFC 7348): a TAP device and a UDP socket.\n"
+	"\n"
+	"  -d, --dev NAME             TAP device name (default vxtap0)\n"
+	"      --vni N                VXLAN network identifier, 0-16777215 (default 1)\n"
+	"      --port N               UDP port to listen on and send to (default 8472)\n"
+	"      --local ADDR           underlay address to bind and send from (required)\n"
+	"      --peer ADDR[:PORT]     remote VTEP; repeatable or a,b,c (port: --port)\n"
+	"      --addr A.B.C.D/LEN     overlay address for the TAP (default none)\n"
+	"      --mac MAC              TAP MAC address, unicast (default random)\n"
+	"      --mtu N                TAP MTU, 68-65000 (default 1450)\n"
+	"      --fdb MAC=ADDR[:PORT]  static FDB entry; repeatable (default none)\n"
+	"      --neigh IP=MAC         static ARP proxy entry; repeatable (default none)\n"
+	"      --ageing SECS          learned entry lifetime, 0 = never (default 300)\n"
+	"      --no-learning          do not learn MACs from received packets\n"
+	"      --max-fdb N            cap on learned FDB entries (default 4096)\n"
+	"  -v, --verbose              log more; repeat for more\n"
+	"  -h, --help                 print this help and exit\n"
+	"  -V, --version              print the version and exit\n"
+	"\n"
+	"SIGINT and SIGTERM exit and remove the TAP; SIGUSR1 logs the FDB, the\n"
+	"neighbour table and the counters.\n";
+
+#define DEFAULT_DEV	"vxtap0"
+#define DEFAULT_VNI	1
+#define DEFAULT_PORT	8472
+#define DEFAULT_AGEING	300
+#define DEFAULT_MAX_FDB 4096
+#define VNI_MAX		16777215UL
+#define MTU_MIN		68UL
+#define MTU_MAX		65000UL
+#define AGEING_MAX	1000000UL
+#define MAX_FDB_MAX	16777216UL
+
+/* Longest value quoted in an error before it is cut with "...". */
+#define QUOTE_MAX 60
+
+enum opt_id {
+	OPT_DEV,
+	OPT_VNI,
+	OPT_PORT,
+	OPT_LOCAL,
+	OPT_PEER,
+	OPT_ADDR,
+	OPT_MAC,
+	OPT_MTU,
+	OPT_FDB,
+	OPT_NEIGH,
+	OPT_AGEING,
+	OPT_NO_LEARNING,
+	OPT_MAX_FDB,
+	OPT_VERBOSE,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+struct opt {
+	const char *name; /* with the leading "--": errors name the option this way */
+	char short_name;  /* 0 = none */
+	bool has_arg;
+	enum opt_id id;
+};
+
+/* clang-format off */
+static const struct opt opts[] = {
+	{"--dev",         'd', true,  OPT_DEV},
+	{"--vni",         0,   true,  OPT_VNI},
+	{"--port",        0,   true,  OPT_PORT},
+	{"--local",       0,   true,  OPT_LOCAL},
+	{"--peer",        0,   true,  OPT_PEER},
+	{"--addr",        0,   true,  OPT_ADDR},
+	{"--mac",         0,   true,  OPT_MAC},
+	{"--mtu",         0,   true,  OPT_MTU},
+	{"--fdb",         0,   true,  OPT_FDB},
+	{"--neigh",       0,   true,  OPT_NEIGH},
+	{"--ageing",      0,   true,  OPT_AGEING},
+	{"--no-learning", 0,   false, OPT_NO_LEARNING},
+	{"--max-fdb",     0,   true,  OPT_MAX_FDB},
+	{"--verbose",     'v', false, OPT_VERBOSE},
+	{"--help",        'h', false, OPT_HELP},
+	{"--version",     'V', false, OPT_VERSION},
+};
+/* clang-format on */
+
+/* Where a list entry came from in argv, so checks that can only run once
+ * every option is known (family, --local, --port) still quote the user's text. */
+struct src {
+	const char *s;
+	size_t len;
+};
+
+struct parse {
+	struct conf *c;
+	char *err;
+	bool have_local;
+	struct src *peer_src; /* parallel to c->peers */
+	struct src *fdb_src;  /* parallel to c->fdb */
+};
+
+/* Copy s[0..len) into out as it may be shown in one error line: quotes,
+ * backslashes and control bytes escaped, long values cut. */
+static const char *quote(const char *s, size_t len, char out[static QUOTE_MAX * 4 + 4])
+{
+	size_t o = 0;
+	size_t n = len > QUOTE_MAX ? QUOTE_MAX : len;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)ch;
+		} else if (ch < 0x20 || ch == 0x7f) {
+			o += (size_t)snprintf(out + o, 5, "\\x%02x", ch);
+		} else {
+			out[o++] = (char)ch;
+		}
+	}
+	if (n < len) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* "OPT: "VALUE" WHAT", the one shape of every CONF_ERROR message. */
+static enum conf_status bad_len(struct parse *p, const char *opt, const char *v, size_t len,
+				const char *what)
+{
+	char q[QUOTE_MAX * 4 + 4];
+
+	snprintf(p->err, CONF_ERRLEN, "%s: \"%s\" %s", opt, quote(v, len, q), what);
+	return CONF_ERROR;
+}
+
+static enum conf_status bad(struct parse *p, const char *opt, const char *v, const char *what)
+{
+	return bad_len(p, opt, v, strlen(v), what);
+}
+
+__attribute__((format(printf, 2, 3))) static enum conf_status usage(struct parse *p,
+								    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->err, CONF_ERRLEN, fmt, ap);
+	va_end(ap);
+	return CONF_USAGE;
+}
+
+/* Decimal only: no sign, no space, no base prefix, nothing after the digits. */
+static enum conf_status parse_num(struct parse *p, const char *opt, const char *s, unsigned long lo,
+				  unsigned long hi, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return bad(p, opt, s, "is not a number");
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0')
+		return bad(p, opt, s, "is not a number");
+	if (errno == ERANGE || v < lo || v > hi) {
+		char what[64];
+		snprintf(what, sizeof(what), "is out of range (%lu-%lu)", lo, hi);
+		return bad(p, opt, s, what);
+	}
+	*out = v;
+	return CONF_RUN;
+}
+
+/* Copy s[0..len) into buf as a C string; false if it does not fit (such a
+ * value is malformed for every caller). */
+static bool take(const char *s, size_t len, char *buf, size_t size)
+{
+	if (len >= size)
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return true;
+}
+
+/* An address a packet can be sent to or from: not 0.0.0.0/::, not
+ * multicast, not the IPv4 limited broadcast. */
+static bool ip_is_unicast(const struct ipaddr *a)
+{
+	static const uint8_t bcast[4] = {255, 255, 255, 255};
+
+	if (ipaddr_is_unspecified(a))
+		return false;
+	if (a->family == AF_INET)
+		return (a->a[0] & 0xf0) != 0xe0 && memcmp(a->a, bcast, 4) != 0;
+	return a->a[0] != 0xff;
+}
+
+static const char *family_name(const struct ipaddr *a)
+{
+	return a->family == AF_INET ? "IPv4" : "IPv6";
+}
+
+/* Room for one more element after n of them; NULL (old intact) on failure. */
+static void *grow(void *old, size_t n, size_t size)
+{
+	if (n + 1 > SIZE_MAX / size)
+		return NULL;
+	return realloc(old, (n + 1) * size);
+}
+
+static enum conf_status nomem(struct parse *p)
+{
+	snprintf(p->err, CONF_ERRLEN, "out of memory");
+	return CONF_ERROR;
+}
+
+static enum conf_status set_dev(struct parse *p, const char *v)
+{
+	size_t len = strlen(v);
+
+	/* The kernel's dev_valid_name() rules. */
+	if (len >= CONF_IFNAMSIZ) {
+		char what[48];
+		snprintf(what, sizeof(what), "is longer than %d bytes", CONF_IFNAMSIZ - 1);
+		return bad(p, "--dev", v, what);
+	}
+	if (len == 0 || strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
+		return bad(p, "--dev", v, "is not a valid interface name");
+	for (size_t i = 0; i < len; i++) {
+		char ch = v[i];
+		if (ch == '/' || ch == ':' || ch == ' ' || (ch >= '\t' && ch <= '\r'))
+			return bad(p, "--dev", v, "is not a valid interface name");
+	}
+	memcpy(p->c->dev, v, len + 1);
+	return CONF_RUN;
+}
+
+static enum conf_status set_local(struct parse *p, const char *v)
+{
+	struct ipaddr ip;
+
+	if (!ipaddr_parse(v, &ip))
+		return bad(p, "--local", v, "is not an IP address");
+	if (!ip_is_unicast(&ip))
+		return bad(p, "--local", v, "is not a unicast address");
+	p->c->local = ip;
+	p->have_local = true;
+	return CONF_RUN;
+}
+
+/* One ADDR[:PORT] out of a --peer list; the port stays 0 until --port is known. */
+static enum conf_status add_peer(struct parse *p, const char *tok, size_t len)
+{
+	struct conf *c = p->c;
+	char buf[ADDR_STRLEN + 8];
+	struct endpoint ep, *np;
+	struct src *ns;
+
+	if (!take(tok, len, buf, sizeof(buf)) || !endpoint_parse(buf, 0, &ep))
+		return bad_len(p, "--peer", tok, len, "is not ADDR[:PORT]");
+	if (!ip_is_unicast(&ep.ip))
+		return bad_len(p, "--peer", tok, len, "is not a unicast address");
+	for (size_t i = 0; i < c->npeers; i++) {
+		if (ipaddr_equal(&c->peers[i].ip, &ep.ip))
+			return bad_len(p, "--peer", tok, len, "is listed twice");
+	}
+	np = grow(c->peers, c->npeers, sizeof(*np));
+	if (np == NULL)
+		return nomem(p);
+	c->peers = np;
+	ns = grow(p->peer_src, c->npeers, sizeof(*ns));
+	if (ns == NULL)
+		return nomem(p);
+	p->peer_src = ns;
+	c->peers[c->npeers] = ep;
+	p->peer_src[c->npeers] = (struct src){tok, len};
+	c->npeers++;
+	return CONF_RUN;
+}
+
+static enum conf_status add_peers(struct parse *p, const char *v)
+{
+	const char *tok = v;
+
+	for (;;) {
+		const char *comma = strchr(tok, ',');
+		size_t len = comma ? (size_t)(comma - tok) : strlen(tok);
+		enum conf_status st;
+
+		if (len == 0) {
+			if (comma == NULL && tok == v)
+				return bad(p, "--peer", v, "is not ADDR[:PORT]");
+			return bad(p, "--peer", v, "has an empty list element");
+		}
+		st = add_peer(p, tok, len);
+		if (st != CONF_RUN)
+			return st;
+		if (comma == NULL)
+			return CONF_RUN;
+		tok = comma + 1;
+	}
+}
+
+static enum conf_status set_addr(struct parse *p, const char *v)
+{
+	struct ipaddr ip;
+	uint8_t plen;
+
+	if (!prefix_parse(v, &ip, &plen) || ip.family != AF_INET)
+		return bad(p, "--addr", v, "is not A.B.C.D/LEN");
+	if (!ip_is_unicast(&ip))
+		return bad(p, "--addr", v, "is not a unicast address");
+	p->c->have_addr = true;
+	p->c->addr = ip;
+	p->c->addr_plen = plen;
+	return CONF_RUN;
+}
+
+static enum conf_status set_mac(struct parse *p, const char *v)
+{
+	struct mac m;
+
+	if (!mac_parse(v, &m))
+		return bad(p, "--mac", v, "is not a MAC address");
+	if (mac_is_multicast(&m))
+		return bad(p, "--mac", v, "is a multicast address");
+	if (mac_is_zero(&m))
+		return bad(p, "--mac", v, "is the all-zero address");
+	p->c->have_mac = true;
+	p->c->mac = m;
+	return CONF_RUN;
+}
+
+static enum conf_status add_fdb(struct parse *p, const char *v)
+{
+	struct conf *c = p->c;
+	const char *eq = strchr(v, '=');
+	char buf[MAC_STRLEN + 1];
+	struct conf_fdb e, *nf;
+	struct src *ns;
+
+	if (eq == NULL || !take(v, (size_t)(eq - v), buf, sizeof(buf)) || !mac_parse(buf, &e.mac) ||
+	    !endpoint_parse(eq + 1, 0, &e.dst))
+		return bad(p, "--fdb", v, "is not MAC=ADDR");
+	/* Multicast MACs are allowed, as in the kernel's FDB. */
+	if (mac_is_zero(&e.mac))
+		return bad(p, "--fdb", v, "has the all-zero MAC");
+	if (!ip_is_unicast(&e.dst.ip))
+		return bad(p, "--fdb", v, "has an address that is not unicast");
+	for (size_t i = 0; i < c->nfdb; i++) {
+		if (mac_equal(&c->fdb[i].mac, &e.mac))
+			return bad(p, "--fdb", v, "repeats an earlier MAC");
+	}
+	nf = grow(c->fdb, c->nfdb, sizeof(*nf));
+	if (nf == NULL)
+		return nomem(p);
+	c->fdb = nf;
+	ns = grow(p->fdb_src, c->nfdb, sizeof(*ns));
+	if (ns == NULL)
+		return nomem(p);
+	p->fdb_src = ns;
+	c->fdb[c->nfdb] = e;
+	p->fdb_src[c->nfdb] = (struct src){v, strlen(v)};
+	c->nfdb++;
+	return CONF_RUN;
+}
+
+static enum conf_status add_neigh(struct parse *p, const char *v)
+{
+	struct conf *c = p->c;
+	const char *eq = strchr(v, '=');
+	char buf[ADDR_STRLEN];
+	struct conf_neigh e, *nn;
+
+	/* The ARP proxy answers for IPv4 only. */
+	if (eq == NULL || !take(v, (size_t)(eq - v), buf, sizeof(buf)) ||
+	    !ipaddr_parse(buf, &e.ip) || e.ip.family != AF_INET || !mac_parse(eq + 1, &e.mac))
+		return bad(p, "--neigh", v, "is not IP=MAC");
+	if (!ip_is_unicast(&e.ip))
+		return bad(p, "--neigh", v, "has an IP that is not unicast");
+	if (mac_is_multicast(&e.mac))
+		return bad(p, "--neigh", v, "has a multicast MAC");
+	if (mac_is_zero(&e.mac))
+		return bad(p, "--neigh", v, "has the all-zero MAC");
+	for (size_t i = 0; i < c->nneigh; i++) {
+		if (ipaddr_equal(&c->neigh[i].ip, &e.ip))
+			return bad(p, "--neigh", v, "repeats an earlier IP");
+	}
+	nn = grow(c->neigh, c->nneigh, sizeof(*nn));
+	if (nn == NULL)
+		return nomem(p);
+	c->neigh = nn;
+	c->neigh[c->nneigh++] = e;
+	return CONF_RUN;
+}
+
+static enum conf_status apply(struct parse *p, const struct opt *o, const char *v)
+{
+	struct conf *c = p->c;
+	unsigned long n;
+	enum conf_status st;
+
+	switch (o->id) {
+	case OPT_DEV:
+		return set_dev(p, v);
+	case OPT_VNI:
+		st = parse_num(p, o->name, v, 0, VNI_MAX, &n);
+		if (st == CONF_RUN)
+			c->vni = (uint32_t)n;
+		return st;
+	case OPT_PORT:
+		st = parse_num(p, o->name, v, 1, UINT16_MAX, &n);
+		if (st == CONF_RUN)
+			c->port = (uint16_t)n;
+		return st;
+	case OPT_LOCAL:
+		return set_local(p, v);
+	case OPT_PEER:
+		return add_peers(p, v);
+	case OPT_ADDR:
+		return set_addr(p, v);
+	case OPT_MAC:
+		return set_mac(p, v);
+	case OPT_MTU:
+		st = parse_num(p, o->name, v, MTU_MIN, MTU_MAX, &n);
+		if (st == CONF_RUN)
+			c->mtu = (uint32_t)n;
+		return st;
+	case OPT_FDB:
+		return add_fdb(p, v);
+	case OPT_NEIGH:
+		return add_neigh(p, v);
+	case OPT_AGEING:
+		st = parse_num(p, o->name, v, 0, AGEING_MAX, &n);
+		if (st == CONF_RUN)
+			c->ageing = (uint32_t)n;
+		return st;
+	case OPT_NO_LEARNING:
+		c->learning = false;
+		return CONF_RUN;
+	case OPT_MAX_FDB:
+		st = parse_num(p, o->name, v, 0, MAX_FDB_MAX, &n);
+		if (st == CONF_RUN)
+			c->max_fdb = (uint32_t)n;
+		return st;
+	case OPT_VERBOSE:
+		if (c->verbose < 100)
+			c->verbose++;
+		return CONF_RUN;
+	case OPT_HELP:
+		return CONF_HELP;
+	case OPT_VERSION:
+		return CONF_VERSION;
+	}
+	return CONF_RUN;
+}
+
+static const struct opt *find_long(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		if (strlen(opts[i].name) == len && memcmp(opts[i].name, name, len) == 0)
+			return &opts[i];
+	}
+	return NULL;
+}
+
+static const struct opt *find_short(char ch)
+{
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		if (opts[i].short_name != 0 && opts[i].short_name == ch)
+			return &opts[i];
+	}
+	return NULL;
+}
+
+/* "--name", "--name=value" or "--name value"; *i moves past a taken value. */
+static enum conf_status parse_long(struct parse *p, int argc, char *const argv[], int *i)
+{
+	const char *a = argv[*i];
+	const char *eq = strchr(a, '=');
+	size_t len = eq ? (size_t)(eq - a) : strlen(a);
+	const struct opt *o = find_long(a, len);
+	char q[QUOTE_MAX * 4 + 4];
+
+	if (o == NULL)
+		return usage(p, "unrecognized option '%s'", quote(a, len, q));
+	if (!o->has_arg) {
+		if (eq != NULL)
+			return usage(p, "option '%s' doesn't allow an argument", o->name);
+		return apply(p, o, NULL);
+	}
+	if (eq != NULL)
+		return apply(p, o, eq + 1);
+	if (*i + 1 >= argc)
+		return usage(p, "option '%s' requires an argument", o->name);
+	return apply(p, o, argv[++*i]);
+}
+
+/* "-v", "-vv", "-d NAME", "-dNAME". */
+static enum conf_status parse_short(struct parse *p, int argc, char *const argv[], int *i)
+{
+	const char *a = argv[*i];
+
+	for (size_t j = 1; a[j] != '\0'; j++) {
+		const struct opt *o = find_short(a[j]);
+		char q[QUOTE_MAX * 4 + 4];
+		enum conf_status st;
+
+		if (o == NULL)
+			return usage(p, "invalid option '-%s'", quote(a + j, 1, q));
+		if (o->has_arg) {
+			if (a[j + 1] != '\0')
+				return apply(p, o, a + j + 1);
+			if (*i + 1 >= argc)
+				return usage(p, "option '%s' requires an argument", o->name);
+			return apply(p, o, argv[++*i]);
+		}
+		st = apply(p, o, NULL);
+		if (st != CONF_RUN)
+			return st;
+	}
+	return CONF_RUN;
+}
+
+/* Checks that need every option: the peers and FDB entries against --local,
+ * and ports left open until --port was known. */
+static enum conf_status finish(struct parse *p)
+{
+	struct conf *c = p->c;
+	char what[64];
+
+	if (!p->have_local)
+		return usage(p, "missing --local");
+	if (c->npeers == 0)
+		return usage(p, "no peers: give at least one --peer");
+	for (size_t i = 0; i < c->npeers; i++) {
+		struct endpoint *ep = &c->peers[i];
+		const struct src *s = &p->peer_src[i];
+
+		if (ep->ip.family != c->local.family) {
+			snprintf(what, sizeof(what), "is %s but --local is %s",
+				 family_name(&ep->ip), family_name(&c->local));
+			return bad_len(p, "--peer", s->s, s->len, what);
+		}
+		if (ipaddr_equal(&ep->ip, &c->local))
+			return bad_len(p, "--peer", s->s, s->len, "is the --local address");
+		if (ep->port == 0)
+			ep->port = c->port;
+	}
+	for (size_t i = 0; i < c->nfdb; i++) {
+		struct endpoint *ep = &c->fdb[i].dst;
+		const struct src *s = &p->fdb_src[i];
+
+		if (ep->ip.family != c->local.family) {
+			snprintf(what, sizeof(what), "has an %s address but --local is %s",
+				 family_name(&ep->ip), family_name(&c->local));
+			return bad_len(p, "--fdb", s->s, s->len, what);
+		}
+		if (ipaddr_equal(&ep->ip, &c->local))
+			return bad_len(p, "--fdb", s->s, s->len, "points at the --local address");
+		if (ep->port == 0)
+			ep->port = c->port;
+	}
+	return CONF_RUN;
+}
+
+static enum conf_status parse_args(struct parse *p, int argc, char *const argv[])
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		char q[QUOTE_MAX * 4 + 4];
+		enum conf_status st;
+
+		if (strcmp(a, "--") == 0) {
+			if (i + 1 < argc)
+				return usage(p, "unexpected argument '%s'",
+					     quote(argv[i + 1], strlen(argv[i + 1]), q));
+			break;
+		}
+		if (a[0] == '-' && a[1] == '-')
+			st = parse_long(p, argc, argv, &i);
+		else if (a[0] == '-' && a[1] != '\0')
+			st = parse_short(p, argc, argv, &i);
+		else
+			return usage(p, "unexpected argument '%s'", quote(a, strlen(a), q));
+		if (st != CONF_RUN)
+			return st;
+	}
+	return finish(p);
+}
+
+enum conf_status conf_parse(struct conf *c, int argc, char *const argv[],
+			    char err[static CONF_ERRLEN])
+{
+	struct parse p = {.c = c, .err = err};
+	enum conf_status st;
+
+	memset(c, 0, sizeof(*c));
+	memcpy(c->dev, DEFAULT_DEV, sizeof(DEFAULT_DEV));
+	c->vni = DEFAULT_VNI;
+	c->port = DEFAULT_PORT;
+	c->ageing = DEFAULT_AGEING;
+	c->learning = true;
+	c->max_fdb = DEFAULT_MAX_FDB;
+	err[0] = '\0';
+
+	st = parse_args(&p, argc, argv);
+	free(p.peer_src);
+	free(p.fdb_src);
+	return st;
+}
+
+void conf_free(struct conf *c)
+{
+	free(c->peers);
+	free(c->fdb);
+	free(c->neigh);
+	c->peers = NULL;
+	c->fdb = NULL;
+	c->neigh = NULL;
+	c->npeers = 0;
+	c->nfdb = 0;
+	c->nneigh = 0;
+}

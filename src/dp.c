@@ -1,0 +1,245 @@
+/* dp: the forwarding decision for frames from the TAP and datagrams from peers. */
+#include "dp.h"
+
+#include <string.h>
+
+#define DP_DROP_NAME(e, name, desc) [DROP_##e] = #name,
+#define DP_DROP_DESC(e, name, desc) [DROP_##e] = desc,
+static const char *const drop_names[DROP__COUNT] = {[DROP_NONE] = "none",
+						    DP_DROP_REASONS(DP_DROP_NAME)};
+static const char *const drop_descs[DROP__COUNT] = {[DROP_NONE] = "not dropped",
+						    DP_DROP_REASONS(DP_DROP_DESC)};
+#undef DP_DROP_NAME
+#undef DP_DROP_DESC
+
+const char *dp_drop_name(enum dp_drop d)
+{
+	if ((unsigned)d >= DROP__COUNT)
+		return "unknown";
+	return drop_names[d];
+}
+
+const char *dp_drop_desc(enum dp_drop d)
+{
+	if ((unsigned)d >= DROP__COUNT)
+		return "unknown";
+	return drop_descs[d];
+}
+
+uint64_t dp_drops_total(const struct dp_stats *st)
+{
+	uint64_t sum = 0;
+
+	for (int d = DROP_NONE + 1; d < DROP__COUNT; d++)
+		sum += st->drops[d];
+	return sum;
+}
+
+static void drop(struct dp *dp, struct dp_action *act, enum dp_drop reason)
+{
+	act->verdict = DP_DROP;
+	act->drop = reason;
+	dp->st.drops[reason]++;
+}
+
+static size_t max_frame(const struct dp *dp)
+{
+	return (size_t)dp->cfg.mtu + ETH_HDR_LEN + ETH_VLAN_LEN;
+}
+
+/* Answer an ARP request for a known IP on the TAP, as the kernel driver's
+ * "proxy" option does. Returns true when act now holds the verdict. */
+static bool arp_proxy(struct dp *dp, const uint8_t *frame, size_t len, struct dp_action *act)
+{
+	struct arp_ipv4 req;
+	struct ipaddr tip;
+	const struct mac *owner;
+
+	switch (arp_parse(frame + ETH_HDR_LEN, len - ETH_HDR_LEN, &req)) {
+	case ARP_OK:
+		break;
+	default:
+		drop(dp, act, DROP_BAD_ARP);
+		return true;
+	}
+	if (req.op != ARP_OP_REQUEST)
+		return false;
+	ipaddr_from_v4(&tip, req.tpa);
+	owner = neigh_lookup(dp->neigh, &tip);
+	if (owner == NULL)
+		return false; /* unknown: flooded like any broadcast */
+	act->verdict = DP_REPLY_TAP;
+	act->len = arp_build_reply(act->reply, &req, owner);
+	act->data = act->reply;
+	dp->st.arp_replies++;
+	return true;
+}
+
+void dp_from_tap(struct dp *dp, uint8_t *frame, size_t len, uint64_t now, struct dp_action *act)
+{
+	struct mac dst;
+	const struct endpoint *ep;
+
+	(void)now;
+	act->event = DP_EV_NONE;
+	act->drop = DROP_NONE;
+	act->peer = NULL;
+	dp->st.tap_rx_packets++;
+	dp->st.tap_rx_bytes += len;
+
+	if (len < ETH_HDR_LEN) {
+		drop(dp, act, DROP_RUNT);
+		return;
+	}
+	if (len > max_frame(dp)) {
+		drop(dp, act, DROP_OVERSIZE);
+		return;
+	}
+	if (eth_type(frame) == ETHTYPE_ARP && arp_proxy(dp, frame, len, act))
+		return;
+
+	eth_dst(frame, &dst);
+	ep = mac_is_multicast(&dst) ? NULL : fdb_lookup(dp->fdb, &dst);
+	if (ep != NULL) {
+		act->verdict = DP_UNICAST;
+		act->dst = *ep;
+		act->peer = peers_find(dp->peers, &ep->ip);
+	} else {
+		/* Broadcast, multicast and unknown unicast: head-end replication. */
+		if (peers_count(dp->peers) == 0) {
+			drop(dp, act, DROP_NO_PEERS);
+			return;
+		}
+		act->verdict = DP_FLOOD;
+		dp->st.floods++;
+	}
+	vxlan_encode(frame - VXLAN_HLEN, dp->cfg.vni);
+	act->data = frame - VXLAN_HLEN;
+	act->len = len + VXLAN_HLEN;
+}
+
+/* Learn the sender of an ARP frame that came from a peer. */
+static bool arp_snoop(struct dp *dp, const uint8_t *frame, size_t len, uint64_t now)
+{
+	struct arp_ipv4 a;
+	struct ipaddr sip;
+
+	if (arp_parse(frame + ETH_HDR_LEN, len - ETH_HDR_LEN, &a) != ARP_OK)
+		return false;
+	if (dp->cfg.learning && arp_spa_learnable(a.spa)) {
+		ipaddr_from_v4(&sip, a.spa);
+		if (neigh_learn(dp->neigh, &sip, &a.sha, now) == TABLE_LEARN_NEW)
+			dp->st.neigh_learned++;
+	}
+	return true;
+}
+
+static void learn(struct dp *dp, const struct mac *src, const struct peer *p, uint64_t now,
+		  struct dp_action *act)
+{
+	switch (fdb_learn(dp->fdb, src, &p->ep, now, &act->ev_old)) {
+	case TABLE_LEARN_NEW:
+		dp->st.fdb_learned++;
+		break;
+	case TABLE_LEARN_MOVED:
+		dp->st.fdb_moved++;
+		act->event = DP_EV_MOVED;
+		act->ev_mac = *src;
+		break;
+	case TABLE_LEARN_FULL:
+	case TABLE_LEARN_NOMEM:
+		dp->st.fdb_full++;
+		break;
+	case TABLE_LEARN_REFRESHED:
+	case TABLE_LEARN_STATIC:
+		break;
+	}
+}
+
+void dp_from_udp(struct dp *dp, const struct ipaddr *src, const uint8_t *dgram, size_t len,
+		 uint64_t now, struct dp_action *act)
+{
+	struct peer *p;
+	uint32_t vni;
+	const uint8_t *frame;
+	size_t flen;
+	struct mac smac;
+
+	act->event = DP_EV_NONE;
+	act->drop = DROP_NONE;
+	act->peer = NULL;
+	dp->st.udp_rx_packets++;
+	dp->st.udp_rx_bytes += len;
+
+	/* Only listed peers are trusted; check before looking at a byte. */
+	p = peers_find(dp->peers, src);
+	if (p == NULL) {
+		drop(dp, act, DROP_UNKNOWN_PEER);
+		return;
+	}
+	act->peer = p;
+	p->st.rx_packets++;
+	p->st.rx_bytes += len;
+	p->st.last_rx = now;
+
+	switch (vxlan_decode(dgram, len, &vni)) {
+	case VXLAN_OK:
+		break;
+	case VXLAN_SHORT:
+		drop(dp, act, DROP_VXLAN_SHORT);
+		return;
+	case VXLAN_NO_I:
+		drop(dp, act, DROP_VXLAN_NO_I);
+		return;
+	case VXLAN_RESERVED:
+		drop(dp, act, DROP_VXLAN_RESERVED);
+		return;
+	}
+	if (vni != dp->cfg.vni) {
+		drop(dp, act, DROP_BAD_VNI);
+		return;
+	}
+	frame = dgram + VXLAN_HLEN;
+	flen = len - VXLAN_HLEN;
+	if (flen < ETH_HDR_LEN) {
+		drop(dp, act, DROP_RUNT);
+		return;
+	}
+	if (flen > max_frame(dp)) {
+		drop(dp, act, DROP_OVERSIZE);
+		return;
+	}
+	eth_src(frame, &smac);
+	if (mac_is_zero(&smac)) {
+		drop(dp, act, DROP_SRC_ZERO);
+		return;
+	}
+	if (mac_is_multicast(&smac)) {
+		drop(dp, act, DROP_SRC_MULTICAST);
+		return;
+	}
+	if (mac_equal(&smac, &dp->cfg.mac)) {
+		drop(dp, act, DROP_SRC_OWN);
+		return;
+	}
+	if (eth_type(frame) == ETHTYPE_ARP && !arp_snoop(dp, frame, flen, now)) {
+		drop(dp, act, DROP_BAD_ARP);
+		return;
+	}
+	if (dp->cfg.learning)
+		learn(dp, &smac, p, now, act);
+
+	act->verdict = DP_TO_TAP;
+	act->data = frame;
+	act->len = flen;
+}
+
+void dp_age(struct dp *dp, uint64_t now, uint64_t *next)
+{
+	uint64_t nf = UINT64_MAX, nn = UINT64_MAX;
+
+	dp->st.fdb_aged += fdb_age(dp->fdb, now, &nf);
+	dp->st.neigh_aged += neigh_age(dp->neigh, now, &nn);
+	if (next != NULL)
+		*next = nf < nn ? nf : nn;
+}

@@ -1,0 +1,161 @@
+/* main: start-up and shutdown of the vxtap daemon. */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "loop.h"
+#include "tap.h"
+#include "udp.h"
+
+#define DEFAULT_MTU 1450
+/* Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14), as the kernel. */
+#define ENCAP_OVERHEAD_V4 50
+#define ENCAP_OVERHEAD_V6 70
+
+static void random_mac(struct mac *m)
+{
+	randombytes_buf(m->b, MAC_LEN);
+	m->b[0] = (uint8_t)((m->b[0] & ~1u) | 2u); /* unicast, locally administered */
+}
+
+static uint32_t pick_mtu(const struct conf *c)
+{
+	char ifname[16];
+	int under;
+
+	if (c->mtu != 0)
+		return c->mtu;
+	under = tap_underlay_mtu(&c->local, ifname);
+	if (under <= 0) {
+		log_warnx("cannot read the MTU of the device holding the local address; using %d",
+			  DEFAULT_MTU);
+		return DEFAULT_MTU;
+	}
+	under -= c->local.family == AF_INET6 ? ENCAP_OVERHEAD_V6 : ENCAP_OVERHEAD_V4;
+	return under < 68 ? 68 : (uint32_t)under;
+}
+
+static void setup_tables(struct vxtap *vx, const struct conf *c)
+{
+	uint8_t seed[TABLE_SEED_LEN];
+	char a[ADDR_STRLEN];
+
+	randombytes_buf(seed, sizeof(seed));
+	vx->ageing_ms = (uint64_t)c->ageing * 1000u;
+	vx->dp.fdb = fdb_new(c->max_fdb, vx->ageing_ms, seed);
+	randombytes_buf(seed, sizeof(seed));
+	vx->dp.neigh = neigh_new(c->max_fdb, vx->ageing_ms, seed);
+	randombytes_buf(seed, sizeof(seed));
+	vx->dp.peers = peers_new(seed);
+	if (vx->dp.fdb == NULL || vx->dp.neigh == NULL || vx->dp.peers == NULL)
+		fatalx("out of memory");
+	for (size_t i = 0; i < c->npeers; i++)
+		if (peers_add(vx->dp.peers, &c->peers[i], NULL) != 0)
+			fatalx("cannot add peer %s", endpoint_fmt(&c->peers[i], a));
+	for (size_t i = 0; i < c->nfdb; i++)
+		if (fdb_add_static(vx->dp.fdb, &c->fdb[i].mac, &c->fdb[i].dst) != 0)
+			fatalx("out of memory");
+	for (size_t i = 0; i < c->nneigh; i++)
+		if (neigh_add_static(vx->dp.neigh, &c->neigh[i].ip, &c->neigh[i].mac) != 0)
+			fatalx("out of memory");
+}
+
+static void setup_tap(struct vxtap *vx, const struct conf *c)
+{
+	char a[ADDR_STRLEN];
+	int err;
+
+	vx->tap_fd = tap_open(c->dev);
+	if (vx->tap_fd < 0) {
+		errno = -vx->tap_fd;
+		fatal("cannot create TAP device %s%s", c->dev,
+		      errno == EPERM ? " (needs CAP_NET_ADMIN)" : "");
+	}
+	if ((err = tap_set_mac(c->dev, &vx->dp.cfg.mac)) != 0) {
+		errno = -err;
+		fatal("%s: cannot set the MAC address", c->dev);
+	}
+	if ((err = tap_set_mtu(c->dev, vx->dp.cfg.mtu)) != 0) {
+		errno = -err;
+		fatal("%s: cannot set MTU %u", c->dev, vx->dp.cfg.mtu);
+	}
+	if ((err = tap_set_up(c->dev)) != 0) {
+		errno = -err;
+		fatal("%s: cannot bring the device up", c->dev);
+	}
+	if (c->have_addr && (err = tap_add_addr(c->dev, &c->addr, c->addr_plen)) != 0) {
+		errno = -err;
+		fatal("%s: cannot add address %s/%u", c->dev, ipaddr_fmt(&c->addr, a), c->addr_plen);
+	}
+}
+
+int main(int argc, char *argv[])
+{
+	static struct vxtap vx;
+	struct conf c;
+	char err[CONF_ERRLEN], a[ADDR_STRLEN], m[MAC_STRLEN];
+
+	memset(&c, 0, sizeof(c));
+	switch (conf_parse(&c, argc, argv, err)) {
+	case CONF_RUN:
+		break;
+	case CONF_HELP:
+		fputs(conf_help, stdout);
+		conf_free(&c);
+		return 0;
+	case CONF_VERSION:
+		printf("vxtap %s\n", VXTAP_VERSION);
+		conf_free(&c);
+		return 0;
+	case CONF_ERROR:
+		fprintf(stderr, "vxtap: %s\n", err);
+		conf_free(&c);
+		return 2;
+	case CONF_USAGE:
+		fprintf(stderr, "vxtap: %s\n%s\n", err, conf_usage_line);
+		conf_free(&c);
+		return 2;
+	}
+	log_init(c.verbose);
+	if (sodium_init() < 0)
+		fatalx("libsodium failed to initialise");
+
+	memcpy(vx.dev, c.dev, sizeof(vx.dev));
+	vx.dp.cfg.vni = c.vni;
+	vx.dp.cfg.learning = c.learning;
+	vx.dp.cfg.mtu = pick_mtu(&c);
+	if (c.have_mac)
+		vx.dp.cfg.mac = c.mac;
+	else
+		random_mac(&vx.dp.cfg.mac);
+
+	vx.udp_fd = udp_open(&c.local, c.port);
+	if (vx.udp_fd < 0) {
+		errno = -vx.udp_fd;
+		fatal("cannot bind UDP %s port %u", ipaddr_fmt(&c.local, a), c.port);
+	}
+	setup_tables(&vx, &c);
+	setup_tap(&vx, &c);
+	if (loop_init(&vx) != 0)
+		fatalx("out of memory");
+
+	log_info("ready dev %s mac %s mtu %u vni %u local %s port %u peers %zu", vx.dev,
+		 mac_fmt(&vx.dp.cfg.mac, m), vx.dp.cfg.mtu, vx.dp.cfg.vni, ipaddr_fmt(&c.local, a),
+		 c.port, peers_count(vx.dp.peers));
+	loop_run(&vx);
+
+	/* Closing the last descriptor of a non-persistent TAP removes it. */
+	close(vx.tap_fd);
+	close(vx.udp_fd);
+	loop_free(&vx);
+	fdb_free(vx.dp.fdb);
+	neigh_free(vx.dp.neigh);
+	peers_free(vx.dp.peers);
+	conf_free(&c);
+	return 0;
+}

@@ -1,0 +1,166 @@
+/* udp: the underlay socket and the sendmmsg queue. */
+#include "udp.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dp.h"
+#include "peer.h"
+
+#define UDP_SOCKBUF (8 << 20)
+
+static void raise_buffer(int fd, int force_opt, int opt)
+{
+	int sz = UDP_SOCKBUF;
+
+	/* FORCE ignores net.core.[rw]mem_max but needs CAP_NET_ADMIN. */
+	if (setsockopt(fd, SOL_SOCKET, force_opt, &sz, sizeof(sz)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, opt, &sz, sizeof(sz));
+}
+
+int udp_open(const struct ipaddr *local, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	struct endpoint ep;
+	socklen_t sl;
+	int fd, err;
+
+	memset(&ep, 0, sizeof(ep));
+	ep.ip = *local;
+	ep.port = port;
+	sl = udp_sockaddr(&ep, &ss);
+	fd = socket(local->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (local->family == AF_INET6) {
+		int on = 1;
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	}
+	raise_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF);
+	raise_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF);
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+socklen_t udp_sockaddr(const struct endpoint *ep, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ep->ip.family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(ep->port);
+		memcpy(&s6->sin6_addr, ep->ip.a, 16);
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(ep->port);
+	memcpy(&sin->sin_addr, ep->ip.a, 4);
+	return sizeof(*sin);
+}
+
+bool udp_ipaddr(const struct sockaddr_storage *ss, struct ipaddr *ip)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		ip->family = AF_INET;
+		memcpy(ip->a, &sin->sin_addr, 4);
+		return true;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+		ip->family = AF_INET6;
+		memcpy(ip->a, &s6->sin6_addr, 16);
+		return true;
+	}
+	return false;
+}
+
+int udp_txq_init(struct udp_txq *q, size_t cap)
+{
+	memset(q, 0, sizeof(*q));
+	q->msgs = calloc(cap, sizeof(*q->msgs));
+	q->iov = calloc(cap, sizeof(*q->iov));
+	q->sa = calloc(cap, sizeof(*q->sa));
+	q->peer = calloc(cap, sizeof(*q->peer));
+	if (q->msgs == NULL || q->iov == NULL || q->sa == NULL || q->peer == NULL) {
+		udp_txq_free(q);
+		return -ENOMEM;
+	}
+	q->cap = cap;
+	return 0;
+}
+
+void udp_txq_free(struct udp_txq *q)
+{
+	free(q->msgs);
+	free(q->iov);
+	free(q->sa);
+	free(q->peer);
+	memset(q, 0, sizeof(*q));
+}
+
+void udp_txq_push(struct udp_txq *q, const uint8_t *data, size_t len, const struct endpoint *ep,
+		  struct peer *p)
+{
+	size_t i = q->n++;
+	struct msghdr *h = &q->msgs[i].msg_hdr;
+
+	q->iov[i].iov_base = (void *)(uintptr_t)data;
+	q->iov[i].iov_len = len;
+	memset(h, 0, sizeof(*h));
+	h->msg_name = &q->sa[i];
+	h->msg_namelen = udp_sockaddr(ep, &q->sa[i]);
+	h->msg_iov = &q->iov[i];
+	h->msg_iovlen = 1;
+	q->peer[i] = p;
+}
+
+static void account(struct udp_txq *q, size_t i, struct dp_stats *st)
+{
+	size_t len = q->iov[i].iov_len;
+
+	st->udp_tx_packets++;
+	st->udp_tx_bytes += len;
+	if (q->peer[i] != NULL) {
+		q->peer[i]->st.tx_packets++;
+		q->peer[i]->st.tx_bytes += len;
+	}
+}
+
+int udp_txq_flush(int fd, struct udp_txq *q, struct dp_stats *st)
+{
+	while (q->head < q->n) {
+		int r = sendmmsg(fd, &q->msgs[q->head], (unsigned)(q->n - q->head), MSG_DONTWAIT);
+
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return -EAGAIN;
+			if (errno == EINTR)
+				continue;
+			/* This datagram is refused (no route, bad address, too
+			 * big): drop it and go on with the rest. */
+			st->drops[DROP_UDP_SEND]++;
+			q->head++;
+			continue;
+		}
+		for (int k = 0; k < r; k++)
+			account(q, q->head + (size_t)k, st);
+		q->head += (size_t)r;
+	}
+	q->head = q->n = 0;
+	return 0;
+}

@@ -1,0 +1,542 @@
+/* check_dp: the forwarding decision on in-memory frames, with an injected clock. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp.h"
+
+#define AGEING_MS 300000u
+#define HEAD 64
+
+static const struct mac own = {{0x02, 0, 0, 0, 0, 0x01}};
+static const struct mac mac_a = {{0x0a, 0, 0, 0, 0, 0x0a}};
+static const struct mac mac_b = {{0x0a, 0, 0, 0, 0, 0x0b}};
+static const struct mac bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+
+static struct dp dp;
+static struct endpoint peer2, peer3, stranger;
+static uint8_t buf[HEAD + 2048];
+static uint8_t *const frame = buf + HEAD;
+
+static void ep_set(struct endpoint *ep, const char *ip, uint16_t port)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->ip.family = AF_INET;
+	ck_assert_int_eq(inet_pton(AF_INET, ip, ep->ip.a), 1);
+	ep->port = port;
+}
+
+static void setup(void)
+{
+	uint8_t seed[TABLE_SEED_LEN] = {1, 2, 3};
+
+	memset(&dp, 0, sizeof(dp));
+	dp.cfg.vni = 1;
+	dp.cfg.mac = own;
+	dp.cfg.mtu = 1450;
+	dp.cfg.learning = true;
+	dp.fdb = fdb_new(16, AGEING_MS, seed);
+	dp.neigh = neigh_new(16, AGEING_MS, seed);
+	dp.peers = peers_new(seed);
+	ck_assert_ptr_nonnull(dp.fdb);
+	ck_assert_ptr_nonnull(dp.neigh);
+	ck_assert_ptr_nonnull(dp.peers);
+	ep_set(&peer2, "192.168.56.42", 8472);
+	ep_set(&peer3, "192.168.56.43", 8472);
+	ep_set(&stranger, "192.168.56.99", 8472);
+	ck_assert_int_eq(peers_add(dp.peers, &peer2, NULL), 0);
+	ck_assert_int_eq(peers_add(dp.peers, &peer3, NULL), 0);
+	memset(buf, 0xee, sizeof(buf));
+}
+
+static void teardown(void)
+{
+	fdb_free(dp.fdb);
+	neigh_free(dp.neigh);
+	peers_free(dp.peers);
+}
+
+/* An Ethernet frame of len bytes (len >= 14) at out. */
+static void eth_frame(uint8_t *out, const struct mac *dst, const struct mac *src, uint16_t type,
+		      size_t len)
+{
+	memset(out, 0x5a, len);
+	memcpy(out, dst->b, 6);
+	memcpy(out + 6, src->b, 6);
+	out[12] = (uint8_t)(type >> 8);
+	out[13] = (uint8_t)type;
+}
+
+/* An ARP frame (42 bytes) from sha/spa asking for tpa (op 1) or answering (op 2). */
+static void arp_frame(uint8_t *out, uint16_t op, const struct mac *sha, const char *spa,
+		      const char *tpa)
+{
+	static const uint8_t hdr[8] = {0, 1, 8, 0, 6, 4, 0, 0};
+
+	eth_frame(out, &bcast, sha, ETHTYPE_ARP, ARP_FRAME_LEN);
+	memcpy(out + 14, hdr, 8);
+	out[21] = (uint8_t)op;
+	memcpy(out + 22, sha->b, 6);
+	ck_assert_int_eq(inet_pton(AF_INET, spa, out + 28), 1);
+	memset(out + 32, 0, 6);
+	ck_assert_int_eq(inet_pton(AF_INET, tpa, out + 38), 1);
+}
+
+/* A VXLAN datagram for vni carrying the frame at inner (flen bytes). */
+static size_t vxlan_dgram(uint8_t *out, uint32_t vni, const uint8_t *inner, size_t flen)
+{
+	vxlan_encode(out, vni);
+	memcpy(out + VXLAN_HLEN, inner, flen);
+	return VXLAN_HLEN + flen;
+}
+
+/* --- TAP side ----------------------------------------------------------- */
+
+START_TEST(tap_runt_and_oversize)
+{
+	struct dp_action act;
+
+	dp_from_tap(&dp, frame, 13, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_DROP);
+	ck_assert_int_eq(act.drop, DROP_RUNT);
+	eth_frame(frame, &bcast, &own, ETHTYPE_IPV4, 1450 + 18 + 1);
+	dp_from_tap(&dp, frame, 1450 + 18 + 1, 0, &act);
+	ck_assert_int_eq(act.drop, DROP_OVERSIZE);
+	/* the largest legal frame (with a VLAN tag) passes */
+	dp_from_tap(&dp, frame, 1450 + 18, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_FLOOD);
+	ck_assert_uint_eq(dp.st.drops[DROP_RUNT], 1);
+	ck_assert_uint_eq(dp.st.drops[DROP_OVERSIZE], 1);
+	ck_assert_uint_eq(dp.st.tap_rx_packets, 3);
+}
+END_TEST
+
+START_TEST(tap_broadcast_floods_with_header)
+{
+	static const uint8_t want_hdr[8] = {0x08, 0, 0, 0, 0x12, 0x34, 0x56, 0};
+	struct dp_action act;
+
+	dp.cfg.vni = 0x123456;
+	eth_frame(frame, &bcast, &own, ETHTYPE_IPV4, 60);
+	dp_from_tap(&dp, frame, 60, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_FLOOD);
+	ck_assert_ptr_eq(act.data, frame - VXLAN_HLEN);
+	ck_assert_uint_eq(act.len, 68);
+	ck_assert_mem_eq(act.data, want_hdr, 8);
+	ck_assert_mem_eq(act.data + 8, bcast.b, 6);
+	ck_assert_uint_eq(dp.st.floods, 1);
+}
+END_TEST
+
+START_TEST(tap_unknown_unicast_floods)
+{
+	struct dp_action act;
+
+	eth_frame(frame, &mac_a, &own, ETHTYPE_IPV4, 60);
+	dp_from_tap(&dp, frame, 60, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_FLOOD);
+}
+END_TEST
+
+START_TEST(tap_known_unicast_goes_to_owner)
+{
+	struct dp_action act;
+
+	ck_assert_int_eq(fdb_add_static(dp.fdb, &mac_a, &peer3), 0);
+	ck_assert_int_eq(fdb_add_static(dp.fdb, &mac_b, &stranger), 0);
+	eth_frame(frame, &mac_a, &own, ETHTYPE_IPV4, 100);
+	dp_from_tap(&dp, frame, 100, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_UNICAST);
+	ck_assert(endpoint_equal(&act.dst, &peer3));
+	ck_assert_ptr_nonnull(act.peer);
+	ck_assert(endpoint_equal(&act.peer->ep, &peer3));
+	ck_assert_uint_eq(act.len, 108);
+	/* an FDB destination that is not a listed peer is still used */
+	eth_frame(frame, &mac_b, &own, ETHTYPE_IPV4, 100);
+	dp_from_tap(&dp, frame, 100, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_UNICAST);
+	ck_assert(endpoint_equal(&act.dst, &stranger));
+	ck_assert_ptr_null(act.peer);
+	ck_assert_uint_eq(dp.st.floods, 0);
+}
+END_TEST
+
+START_TEST(tap_multicast_floods_even_with_entry)
+{
+	static const struct mac mc = {{0x01, 0x00, 0x5e, 0, 0, 1}};
+	struct dp_action act;
+
+	ck_assert_int_eq(fdb_add_static(dp.fdb, &mc, &peer3), 0);
+	eth_frame(frame, &mc, &own, ETHTYPE_IPV4, 60);
+	dp_from_tap(&dp, frame, 60, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_FLOOD);
+}
+END_TEST
+
+START_TEST(tap_no_peers)
+{
+	struct dp_action act;
+
+	ck_assert_int_eq(peers_del(dp.peers, &peer2.ip), 0);
+	ck_assert_int_eq(peers_del(dp.peers, &peer3.ip), 0);
+	eth_frame(frame, &bcast, &own, ETHTYPE_IPV4, 60);
+	dp_from_tap(&dp, frame, 60, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_DROP);
+	ck_assert_int_eq(act.drop, DROP_NO_PEERS);
+}
+END_TEST
+
+START_TEST(tap_arp_proxy_answers_known_ip)
+{
+	/* who-has 10.244.0.2 tell 10.244.0.1, answered with mac_b's reply */
+	static const uint8_t want[ARP_FRAME_LEN] = {
+		0x02, 0, 0, 0, 0, 0x01, 0x0a, 0, 0, 0, 0, 0x0b, 0x08, 0x06, /* eth */
+		0, 1, 8, 0, 6, 4, 0, 2,                                     /* reply */
+		0x0a, 0, 0, 0, 0, 0x0b, 10, 244, 0, 2,                      /* sha spa */
+		0x02, 0, 0, 0, 0, 0x01, 10, 244, 0, 1};                     /* tha tpa */
+	struct ipaddr ip;
+	struct dp_action act;
+
+	memset(&ip, 0, sizeof(ip));
+	ip.family = AF_INET;
+	inet_pton(AF_INET, "10.244.0.2", ip.a);
+	ck_assert_int_eq(neigh_add_static(dp.neigh, &ip, &mac_b), 0);
+	arp_frame(frame, ARP_OP_REQUEST, &own, "10.244.0.1", "10.244.0.2");
+	dp_from_tap(&dp, frame, ARP_FRAME_LEN, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_REPLY_TAP);
+	ck_assert_uint_eq(act.len, ARP_FRAME_LEN);
+	ck_assert_mem_eq(act.data, want, ARP_FRAME_LEN);
+	ck_assert_uint_eq(dp.st.arp_replies, 1);
+	ck_assert_uint_eq(dp.st.floods, 0);
+}
+END_TEST
+
+START_TEST(tap_arp_unknown_ip_floods)
+{
+	struct dp_action act;
+
+	arp_frame(frame, ARP_OP_REQUEST, &own, "10.244.0.1", "10.244.0.3");
+	dp_from_tap(&dp, frame, ARP_FRAME_LEN, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_FLOOD);
+	ck_assert_uint_eq(dp.st.arp_replies, 0);
+}
+END_TEST
+
+START_TEST(tap_arp_reply_is_forwarded)
+{
+	struct dp_action act;
+
+	ck_assert_int_eq(fdb_add_static(dp.fdb, &mac_a, &peer2), 0);
+	arp_frame(frame, ARP_OP_REPLY, &own, "10.244.0.1", "10.244.0.2");
+	memcpy(frame, mac_a.b, 6);
+	dp_from_tap(&dp, frame, ARP_FRAME_LEN, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_UNICAST);
+	ck_assert(endpoint_equal(&act.dst, &peer2));
+}
+END_TEST
+
+START_TEST(tap_bad_arp_dropped)
+{
+	struct dp_action act;
+
+	arp_frame(frame, ARP_OP_REQUEST, &own, "10.244.0.1", "10.244.0.2");
+	frame[14 + 5] = 16; /* plen */
+	dp_from_tap(&dp, frame, ARP_FRAME_LEN, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_DROP);
+	ck_assert_int_eq(act.drop, DROP_BAD_ARP);
+}
+END_TEST
+
+/* --- UDP side ----------------------------------------------------------- */
+
+enum mangle { M_NONE, M_SHORT, M_NO_I, M_RSV_FLAGS, M_RSV_LAST, M_VNI, M_RUNT, M_HUGE,
+	      M_SRC_ZERO, M_SRC_MCAST, M_SRC_BCAST, M_SRC_OWN, M_BAD_ARP, M_STRANGER };
+
+static const struct {
+	enum mangle m;
+	enum dp_drop want;
+} udp_vectors[] = {
+	{M_SHORT, DROP_VXLAN_SHORT},     {M_NO_I, DROP_VXLAN_NO_I},
+	{M_RSV_FLAGS, DROP_VXLAN_RESERVED}, {M_RSV_LAST, DROP_VXLAN_RESERVED},
+	{M_VNI, DROP_BAD_VNI},           {M_RUNT, DROP_RUNT},
+	{M_HUGE, DROP_OVERSIZE},         {M_SRC_ZERO, DROP_SRC_ZERO},
+	{M_SRC_MCAST, DROP_SRC_MULTICAST}, {M_SRC_BCAST, DROP_SRC_MULTICAST},
+	{M_SRC_OWN, DROP_SRC_OWN},       {M_BAD_ARP, DROP_BAD_ARP},
+	{M_STRANGER, DROP_UNKNOWN_PEER},
+};
+
+START_TEST(udp_drop_vectors)
+{
+	static uint8_t dg[4096];
+	static const struct mac mc = {{0x33, 0x33, 0, 0, 0, 1}};
+	uint8_t inner[2000];
+	size_t len, flen = 60;
+	const struct ipaddr *src = &peer2.ip;
+	struct dp_action act;
+
+	eth_frame(inner, &own, &mac_a, ETHTYPE_IPV4, sizeof(inner));
+	switch (udp_vectors[_i].m) {
+	case M_HUGE:
+		flen = 1450 + 18 + 1;
+		break;
+	case M_RUNT:
+		flen = 13;
+		break;
+	case M_SRC_ZERO:
+		memset(inner + 6, 0, 6);
+		break;
+	case M_SRC_MCAST:
+		memcpy(inner + 6, mc.b, 6);
+		break;
+	case M_SRC_BCAST:
+		memcpy(inner + 6, bcast.b, 6);
+		break;
+	case M_SRC_OWN:
+		memcpy(inner + 6, own.b, 6);
+		break;
+	case M_BAD_ARP:
+		arp_frame(inner, ARP_OP_REQUEST, &mac_a, "10.244.0.2", "10.244.0.1");
+		inner[14 + 1] = 7; /* htype */
+		flen = ARP_FRAME_LEN;
+		break;
+	case M_STRANGER:
+		src = &stranger.ip;
+		break;
+	default:
+		break;
+	}
+	len = vxlan_dgram(dg, udp_vectors[_i].m == M_VNI ? 2 : 1, inner, flen);
+	if (udp_vectors[_i].m == M_SHORT)
+		len = 7;
+	if (udp_vectors[_i].m == M_NO_I)
+		dg[0] = 0;
+	if (udp_vectors[_i].m == M_RSV_FLAGS)
+		dg[0] |= 0x80;
+	if (udp_vectors[_i].m == M_RSV_LAST)
+		dg[7] = 1;
+
+	dp_from_udp(&dp, src, dg, len, 1000, &act);
+	ck_assert_int_eq(act.verdict, DP_DROP);
+	ck_assert_int_eq(act.drop, udp_vectors[_i].want);
+	ck_assert_uint_eq(dp.st.drops[udp_vectors[_i].want], 1);
+	ck_assert_uint_eq(dp_drops_total(&dp.st), 1);
+	/* nothing learned from a dropped datagram */
+	ck_assert_uint_eq(fdb_count(dp.fdb, false), 0);
+	ck_assert_uint_eq(neigh_count(dp.neigh, false), 0);
+}
+END_TEST
+
+START_TEST(udp_valid_is_delivered_and_learned)
+{
+	uint8_t dg[256], inner[100];
+	struct dp_action act;
+	const struct endpoint *ep;
+	size_t len;
+
+	eth_frame(inner, &own, &mac_a, ETHTYPE_IPV4, sizeof(inner));
+	len = vxlan_dgram(dg, 1, inner, sizeof(inner));
+	dp_from_udp(&dp, &peer2.ip, dg, len, 1000, &act);
+	ck_assert_int_eq(act.verdict, DP_TO_TAP);
+	ck_assert_ptr_eq(act.data, dg + VXLAN_HLEN);
+	ck_assert_uint_eq(act.len, sizeof(inner));
+	ep = fdb_lookup(dp.fdb, &mac_a);
+	ck_assert_ptr_nonnull(ep);
+	/* learned against the peer's listed port, whatever the source port */
+	ck_assert(endpoint_equal(ep, &peer2));
+	ck_assert_uint_eq(dp.st.fdb_learned, 1);
+	ck_assert_uint_eq(peers_find(dp.peers, &peer2.ip)->st.rx_packets, 1);
+	ck_assert_uint_eq(peers_find(dp.peers, &peer2.ip)->st.last_rx, 1000);
+	/* and the reply direction now goes unicast */
+	eth_frame(frame, &mac_a, &own, ETHTYPE_IPV4, 60);
+	dp_from_tap(&dp, frame, 60, 1001, &act);
+	ck_assert_int_eq(act.verdict, DP_UNICAST);
+	ck_assert(endpoint_equal(&act.dst, &peer2));
+}
+END_TEST
+
+START_TEST(udp_learned_mac_moves_static_does_not)
+{
+	uint8_t dg[256], inner[100];
+	struct dp_action act;
+	size_t len;
+
+	eth_frame(inner, &own, &mac_a, ETHTYPE_IPV4, sizeof(inner));
+	len = vxlan_dgram(dg, 1, inner, sizeof(inner));
+	dp_from_udp(&dp, &peer2.ip, dg, len, 1000, &act);
+	ck_assert_int_eq(act.event, DP_EV_NONE);
+	dp_from_udp(&dp, &peer3.ip, dg, len, 2000, &act);
+	ck_assert_int_eq(act.verdict, DP_TO_TAP);
+	ck_assert_int_eq(act.event, DP_EV_MOVED);
+	ck_assert(mac_equal(&act.ev_mac, &mac_a));
+	ck_assert(endpoint_equal(&act.ev_old, &peer2));
+	ck_assert(endpoint_equal(fdb_lookup(dp.fdb, &mac_a), &peer3));
+	ck_assert_uint_eq(dp.st.fdb_moved, 1);
+
+	ck_assert_int_eq(fdb_add_static(dp.fdb, &mac_a, &peer2), 0);
+	dp_from_udp(&dp, &peer3.ip, dg, len, 3000, &act);
+	ck_assert_int_eq(act.verdict, DP_TO_TAP);
+	ck_assert_int_eq(act.event, DP_EV_NONE);
+	ck_assert(endpoint_equal(fdb_lookup(dp.fdb, &mac_a), &peer2));
+	ck_assert_uint_eq(dp.st.fdb_moved, 1);
+}
+END_TEST
+
+START_TEST(udp_no_learning)
+{
+	uint8_t dg[256], inner[ARP_FRAME_LEN];
+	struct dp_action act;
+	size_t len;
+
+	dp.cfg.learning = false;
+	arp_frame(inner, ARP_OP_REQUEST, &mac_a, "10.244.0.2", "10.244.0.1");
+	len = vxlan_dgram(dg, 1, inner, sizeof(inner));
+	dp_from_udp(&dp, &peer2.ip, dg, len, 1000, &act);
+	ck_assert_int_eq(act.verdict, DP_TO_TAP);
+	ck_assert_uint_eq(fdb_count(dp.fdb, false), 0);
+	ck_assert_uint_eq(neigh_count(dp.neigh, false), 0);
+}
+END_TEST
+
+START_TEST(udp_arp_snooped_into_neigh)
+{
+	uint8_t dg[256], inner[ARP_FRAME_LEN];
+	struct dp_action act;
+	struct ipaddr ip;
+	const struct mac *m;
+	size_t len;
+
+	arp_frame(inner, ARP_OP_REQUEST, &mac_a, "10.244.0.2", "10.244.0.1");
+	len = vxlan_dgram(dg, 1, inner, sizeof(inner));
+	dp_from_udp(&dp, &peer2.ip, dg, len, 1000, &act);
+	ck_assert_int_eq(act.verdict, DP_TO_TAP);
+	memset(&ip, 0, sizeof(ip));
+	ip.family = AF_INET;
+	inet_pton(AF_INET, "10.244.0.2", ip.a);
+	m = neigh_lookup(dp.neigh, &ip);
+	ck_assert_ptr_nonnull(m);
+	ck_assert(mac_equal(m, &mac_a));
+	ck_assert_uint_eq(dp.st.neigh_learned, 1);
+
+	/* an RFC 5227 probe (sender 0.0.0.0) is delivered but teaches nothing */
+	arp_frame(inner, ARP_OP_REQUEST, &mac_b, "0.0.0.0", "10.244.0.9");
+	len = vxlan_dgram(dg, 1, inner, sizeof(inner));
+	dp_from_udp(&dp, &peer3.ip, dg, len, 1000, &act);
+	ck_assert_int_eq(act.verdict, DP_TO_TAP);
+	ck_assert_uint_eq(neigh_count(dp.neigh, false), 1);
+}
+END_TEST
+
+START_TEST(udp_entries_age_out)
+{
+	uint8_t dg[256], inner[ARP_FRAME_LEN];
+	struct dp_action act;
+	uint64_t next = 0;
+	size_t len;
+
+	arp_frame(inner, ARP_OP_REQUEST, &mac_a, "10.244.0.2", "10.244.0.1");
+	len = vxlan_dgram(dg, 1, inner, sizeof(inner));
+	dp_from_udp(&dp, &peer2.ip, dg, len, 1000, &act);
+	dp_age(&dp, 1000 + AGEING_MS - 1, &next);
+	ck_assert_uint_eq(next, 1000 + AGEING_MS);
+	ck_assert_uint_eq(fdb_count(dp.fdb, false), 1);
+	dp_age(&dp, 1000 + AGEING_MS, &next);
+	ck_assert_uint_eq(fdb_count(dp.fdb, false), 0);
+	ck_assert_uint_eq(neigh_count(dp.neigh, false), 0);
+	ck_assert_uint_eq(dp.st.fdb_aged, 1);
+	ck_assert_uint_eq(dp.st.neigh_aged, 1);
+	ck_assert_uint_eq(next, UINT64_MAX);
+}
+END_TEST
+
+START_TEST(udp_every_datagram_accounted)
+{
+	/* Feed a pseudo-random mix; every datagram is either delivered or
+	 * counted under exactly one drop reason. */
+	uint8_t dg[1600];
+	uint32_t x = 12345;
+	uint64_t delivered = 0;
+	struct dp_action act;
+
+	for (int i = 0; i < 20000; i++) {
+		size_t len;
+
+		x = x * 1103515245u + 12345u;
+		len = (x >> 8) % sizeof(dg);
+		for (size_t k = 0; k < len; k++) {
+			x = x * 1103515245u + 12345u;
+			dg[k] = (uint8_t)(x >> 16);
+		}
+		if (len >= 8 && (i & 1)) {
+			vxlan_encode(dg, 1); /* half of them get a valid header */
+			if (len >= 20 && (i & 2))
+				dg[14] &= 0xfe; /* and a unicast source MAC */
+		}
+		dp_from_udp(&dp, (i % 7) ? &peer2.ip : &stranger.ip, dg, len, (uint64_t)i, &act);
+		if (act.verdict == DP_TO_TAP)
+			delivered++;
+		else
+			ck_assert_int_eq(act.verdict, DP_DROP);
+	}
+	ck_assert_uint_eq(dp.st.udp_rx_packets, 20000);
+	ck_assert_uint_eq(delivered + dp_drops_total(&dp.st), 20000);
+	ck_assert_uint_gt(delivered, 0);
+	ck_assert_uint_gt(dp.st.drops[DROP_UNKNOWN_PEER], 0);
+}
+END_TEST
+
+START_TEST(drop_names_are_lower_case)
+{
+	ck_assert_str_eq(dp_drop_name(DROP_BAD_VNI), "bad_vni");
+	ck_assert_str_eq(dp_drop_name(DROP_VXLAN_SHORT), "vxlan_short");
+	ck_assert_str_eq(dp_drop_name(DROP_UDP_SEND), "udp_send");
+	ck_assert_str_eq(dp_drop_name((enum dp_drop)DROP__COUNT), "unknown");
+}
+END_TEST
+
+static Suite *dp_suite(void)
+{
+	Suite *s = suite_create("dp");
+	TCase *tap = tcase_create("from_tap");
+	TCase *udp = tcase_create("from_udp");
+	TCase *misc = tcase_create("names");
+
+	tcase_add_checked_fixture(tap, setup, teardown);
+	tcase_add_test(tap, tap_runt_and_oversize);
+	tcase_add_test(tap, tap_broadcast_floods_with_header);
+	tcase_add_test(tap, tap_unknown_unicast_floods);
+	tcase_add_test(tap, tap_known_unicast_goes_to_owner);
+	tcase_add_test(tap, tap_multicast_floods_even_with_entry);
+	tcase_add_test(tap, tap_no_peers);
+	tcase_add_test(tap, tap_arp_proxy_answers_known_ip);
+	tcase_add_test(tap, tap_arp_unknown_ip_floods);
+	tcase_add_test(tap, tap_arp_reply_is_forwarded);
+	tcase_add_test(tap, tap_bad_arp_dropped);
+	suite_add_tcase(s, tap);
+
+	tcase_add_checked_fixture(udp, setup, teardown);
+	tcase_add_loop_test(udp, udp_drop_vectors, 0,
+			    (int)(sizeof(udp_vectors) / sizeof(udp_vectors[0])));
+	tcase_add_test(udp, udp_valid_is_delivered_and_learned);
+	tcase_add_test(udp, udp_learned_mac_moves_static_does_not);
+	tcase_add_test(udp, udp_no_learning);
+	tcase_add_test(udp, udp_arp_snooped_into_neigh);
+	tcase_add_test(udp, udp_entries_age_out);
+	tcase_add_test(udp, udp_every_datagram_accounted);
+	suite_add_tcase(s, udp);
+
+	tcase_add_test(misc, drop_names_are_lower_case);
+	suite_add_tcase(s, misc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(dp_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,356 @@
+# shellcheck shell=bash
+# Helpers for vxtap's network-namespace tests. Source it; do not run it.
+#
+# Topology (testing-notes.md): a namespace "sw" with bridge br0, nodes n1..nN,
+# each with eth1 (a veth whose peer pN sits in sw, enslaved to br0), lo up and
+# underlay address 192.168.56.4X/24. Nothing is configured in the root namespace.
+#
+# Every namespace name carries a prefix unique to this run ($VXT_PFX), every
+# process a test starts is recorded by PID, and a trap on EXIT INT TERM kills
+# exactly those PIDs and deletes exactly those namespaces.
+
+if [[ -n ${VXT_LIB_LOADED:-} ]]; then
+	return 0
+fi
+VXT_LIB_LOADED=1
+
+VXT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VXTAP=${VXTAP:-$VXT_ROOT/build/vxtap}
+# The run prefix: test/netns/run exports VXT_RUN so it can look for leftovers.
+VXT_RUN=${VXT_RUN:-vxt$$}
+export VXT_RUN
+VXT_PFX=${VXT_RUN}_$$
+export VXT_PY=/usr/bin/python3
+
+# The seed's numbers.
+VXT_PORT=8472
+VXT_VNI=1
+VXT_DEV=flannel.1
+
+VXT_PIDS=()           # every background process this run started
+VXT_NS=()             # every namespace this run created (full names)
+declare -A VXT_VXPID  # node -> PID of its vxtap
+VXT_TMP=
+VXT_CLEANED=
+
+# --- output -------------------------------------------------------------
+
+info() { printf '%s\n' "$*"; }
+
+# fail MESSAGE: print the reason (the line test/netns/run reports), the tail of
+# every vxtap log, and exit 1 (the EXIT trap cleans up).
+fail() {
+	local f
+	printf 'FAIL: %s\n' "$*" >&2
+	if [[ -n $VXT_TMP && -d $VXT_TMP ]]; then
+		for f in "$VXT_TMP"/*.log; do
+			[[ -e $f ]] || continue
+			printf -- '--- last lines of %s\n' "${f##*/}" >&2
+			tail -n 25 "$f" | sed 's/^/    /' >&2
+		done
+	fi
+	# Repeat the reason last so it is the final FAIL line whatever came above.
+	printf 'FAIL: %s\n' "$*" >&2
+	exit 1
+}
+
+require_root() {
+	if ((EUID != 0)); then
+		echo "the network-namespace tests need root; run 'make unit' for the unprivileged unit suites" >&2
+		exit 1
+	fi
+}
+
+require_vxtap() {
+	[[ -x $VXTAP ]] || fail "vxtap binary not found at $VXTAP (run 'make' first, or set VXTAP)"
+}
+
+# --- cleanup ------------------------------------------------------------
+
+# alive PID: the process exists and is not a zombie.
+alive() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[[ ${stat%% *} != Z ]]
+}
+
+# reap PID [TRIES]: wait (bounded) for PID to exit, SIGKILL it if it does not,
+# then collect its status. Prints nothing; returns the exit status.
+reap() {
+	local pid=$1 tries=${2:-60} i rc=0
+	for ((i = 0; i < tries; i++)); do
+		alive "$pid" || break
+		sleep 0.05
+	done
+	if alive "$pid"; then
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || rc=$?
+	return "$rc"
+}
+
+vxt_cleanup() {
+	local pid ns
+	[[ -n $VXT_CLEANED ]] && return 0
+	VXT_CLEANED=1
+	for pid in "${VXT_PIDS[@]}"; do
+		alive "$pid" && kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${VXT_PIDS[@]}"; do
+		reap "$pid" 60 || true
+	done
+	for ns in "${VXT_NS[@]}"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	if [[ -n $VXT_TMP && -d $VXT_TMP ]]; then
+		if [[ -n ${VXT_KEEP:-} ]]; then
+			echo "logs kept in $VXT_TMP" >&2
+		else
+			rm -rf "$VXT_TMP"
+		fi
+	fi
+	return 0
+}
+
+trap 'vxt_cleanup' EXIT
+trap 'vxt_cleanup; exit 130' INT
+trap 'vxt_cleanup; exit 143' TERM
+
+VXT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/vxtap-netns.XXXXXX")
+
+# track PID: record a background process so cleanup ends it.
+track() { VXT_PIDS+=("$1"); }
+
+# --- topology -------------------------------------------------------------
+
+# ns NODE: the full namespace name of a node ("n1", "sw").
+ns() { printf '%s\n' "${VXT_PFX}_$1"; }
+
+# nsx NODE CMD...: run CMD inside the node's namespace.
+nsx() {
+	local n=$1
+	shift
+	ip netns exec "$(ns "$n")" "$@"
+}
+
+add_ns() {
+	local full
+	full=$(ns "$1")
+	VXT_NS+=("$full")
+	ip netns add "$full" || fail "ip netns add $full failed"
+}
+
+# make_switch: the namespace "sw" with bridge br0.
+make_switch() {
+	add_ns sw
+	ip -n "$(ns sw)" link set lo up
+	ip -n "$(ns sw)" link add br0 type bridge
+	ip -n "$(ns sw)" link set br0 up
+}
+
+# add_node I: node nI on the switch, underlay 192.168.56.4I/24.
+add_node() {
+	local i=$1 n="n$1"
+	add_ns "$n"
+	ip -n "$(ns "$n")" link add eth1 type veth peer name "p$i" netns "$(ns sw)"
+	ip -n "$(ns sw)" link set "p$i" master br0 up
+	ip -n "$(ns "$n")" link set lo up
+	ip -n "$(ns "$n")" link set eth1 up
+	ip -n "$(ns "$n")" addr add "192.168.56.4$i/24" dev eth1
+}
+
+# make_topology N: switch plus nodes n1..nN.
+make_topology() {
+	local i
+	make_switch
+	for ((i = 1; i <= $1; i++)); do
+		add_node "$i"
+	done
+	# The underlay must work before anything runs over it.
+	for ((i = 2; i <= $1; i++)); do
+		wait_for 40 0.05 nsx n1 ping -n -q -c 1 -W 1 "192.168.56.4$i" >/dev/null ||
+			fail "underlay: n1 cannot reach 192.168.56.4$i"
+	done
+}
+
+# seed_args I N: set VXT_ARGS to the seed's command line for node I of N
+# (only peer lists, no tables).
+seed_args() {
+	local i=$1 nn=$2 j
+	VXT_ARGS=(--dev "$VXT_DEV" --vni "$VXT_VNI" --port "$VXT_PORT"
+		--local "192.168.56.4$i" --addr "10.244.0.$i/16")
+	for ((j = 1; j <= nn; j++)); do
+		((j == i)) || VXT_ARGS+=(--peer "192.168.56.4$j")
+	done
+}
+
+# node_mac I: the MAC the tests give node I with --mac.
+node_mac() { printf '0a:00:00:00:00:%02x\n' "$1"; }
+
+# tap_mac NODE: the MAC of the node's flannel.1 as the kernel sees it.
+tap_mac() {
+	ip -n "$(ns "$1")" -br link show "$VXT_DEV" | awk '{print $3}'
+}
+
+# --- polling --------------------------------------------------------------
+
+# wait_for TRIES DELAY CMD...: run CMD until it succeeds, at most TRIES times
+# DELAY seconds apart.
+wait_for() {
+	local tries=$1 delay=$2 i
+	shift 2
+	for ((i = 0; i < tries; i++)); do
+		"$@" && return 0
+		sleep "$delay"
+	done
+	return 1
+}
+
+# --- vxtap ------------------------------------------------------------------
+
+VXT_READY_TRIES=${VXT_READY_TRIES:-200} # x 0.05 s
+
+# start_vxtap NODE ARGS...: run vxtap in the node's namespace, log to
+# $VXT_TMP/NODE.log, and wait until it logs "vxtap: ready".
+start_vxtap() {
+	local n=$1 log pid i
+	shift
+	log=$VXT_TMP/$n.log
+	: >"$log"
+	ip netns exec "$(ns "$n")" "$VXTAP" "$@" >>"$log" 2>&1 </dev/null &
+	pid=$!
+	track "$pid"
+	VXT_VXPID[$n]=$pid
+	for ((i = 0; i < VXT_READY_TRIES; i++)); do
+		if grep -q '^vxtap: ready' "$log"; then
+			return 0
+		fi
+		if ! alive "$pid"; then
+			local rc=0
+			wait "$pid" || rc=$?
+			fail "vxtap on $n exited with status $rc before it was ready (args: $*)"
+		fi
+		sleep 0.05
+	done
+	fail "vxtap on $n not ready after $VXT_READY_TRIES polls (args: $*)"
+}
+
+vxpid() {
+	[[ -n ${VXT_VXPID[$1]:-} ]] || fail "no vxtap started on $1"
+	printf '%s\n' "${VXT_VXPID[$1]}"
+}
+
+# stop_vxtap NODE [SIGNAL]: send SIGTERM (or SIGNAL), wait (bounded) and
+# return vxtap's exit status.
+stop_vxtap() {
+	local n=$1 sig=${2:-TERM} pid rc=0
+	pid=$(vxpid "$n")
+	kill -s "$sig" "$pid" 2>/dev/null || true
+	reap "$pid" 100 || rc=$?
+	unset "VXT_VXPID[$n]"
+	return "$rc"
+}
+
+# dump NODE: SIGUSR1 the node's vxtap, wait for a new "vxtap: dump end" line,
+# and print the lines of that dump (between the last begin and end).
+dump() {
+	local n=$1 pid log before i now
+	pid=$(vxpid "$n")
+	log=$VXT_TMP/$n.log
+	before=$(grep -c '^vxtap: dump end' "$log" || true)
+	alive "$pid" || fail "vxtap on $n is not running (dump)"
+	kill -USR1 "$pid"
+	for ((i = 0; i < 100; i++)); do
+		now=$(grep -c '^vxtap: dump end' "$log" || true)
+		((now > before)) && break
+		sleep 0.05
+	done
+	((now > before)) || fail "vxtap on $n did not complete a dump after SIGUSR1"
+	awk '
+		/^vxtap: dump begin/ { buf = ""; on = 1; next }
+		/^vxtap: dump end/   { last = buf; on = 0; next }
+		on && /^vxtap: /     { buf = buf $0 "\n" }
+		END                  { printf "%s", last }
+	' "$log"
+}
+
+# counter NODE NAME: the value of counter NAME from a fresh dump.
+counter() {
+	local v
+	v=$(dump "$1" | awk -v name="$2" '$2 == "counter" && $3 == name { print $4; exit }')
+	[[ $v =~ ^[0-9]+$ ]] || fail "counter $2 missing from the dump of $1"
+	printf '%s\n' "$v"
+}
+
+# counters NODE NAME...: "NAME=VALUE" per name from one dump.
+counters() {
+	local n=$1 d name v
+	shift
+	d=$(dump "$n")
+	for name in "$@"; do
+		v=$(awk -v name="$name" '$2 == "counter" && $3 == name { print $4; exit }' <<<"$d")
+		[[ $v =~ ^[0-9]+$ ]] || fail "counter $name missing from the dump of $n"
+		printf '%s=%s\n' "$name" "$v"
+	done
+}
+
+# --- ping -------------------------------------------------------------------
+
+# ping_warm NODE DST: up to 10 single pings (1 s timeout each) until one is
+# answered, so the first ARP round trip does not count against a test.
+ping_warm() {
+	wait_for 10 0.1 nsx "$1" ping -n -q -c 1 -W 1 "$2" >/dev/null
+}
+
+# ping_ok NODE DST [COUNT]: COUNT (3) pings 0.2 s apart, 2 s timeout each; true
+# only if every one was answered. Prints ping's summary lines.
+ping_ok() {
+	local n=$1 dst=$2 c=${3:-3} out tx rx
+	out=$(nsx "$n" ping -n -q -c "$c" -i 0.2 -W 2 "$dst" 2>&1) || true
+	grep -E 'packets transmitted|rtt|error|unreachable' <<<"$out" || true
+	tx=$(sed -nE 's/^([0-9]+) packets transmitted.*/\1/p' <<<"$out")
+	rx=$(sed -nE 's/.* ([0-9]+) (packets )?received.*/\1/p' <<<"$out")
+	[[ $tx == "$c" && $rx == "$c" ]]
+}
+
+# --- capture ----------------------------------------------------------------
+
+# capture_start NODE FILE: tcpdump on the node's eth1 into FILE; returns once
+# tcpdump says it is listening. Sets VXT_CAP_PID.
+capture_start() {
+	local n=$1 file=$2 err=$2.err i
+	: >"$err"
+	ip netns exec "$(ns "$n")" tcpdump -i eth1 -n -U --immediate-mode -Z root -w "$file" 2>"$err" </dev/null &
+	VXT_CAP_PID=$!
+	track "$VXT_CAP_PID"
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'listening on' "$err" && return 0
+		alive "$VXT_CAP_PID" || fail "tcpdump on $n died: $(cat "$err")"
+		sleep 0.05
+	done
+	fail "tcpdump on $n not listening after 5 s: $(cat "$err")"
+}
+
+# capture_stop PID FILE: once FILE has stopped growing (polled, bounded), stop
+# the capture and wait for tcpdump to exit.
+capture_stop() {
+	local pid=$1 file=$2 i last=-1 size same=0
+	for ((i = 0; i < 60 && same < 4; i++)); do
+		size=$(stat -c %s "$file" 2>/dev/null || echo 0)
+		if ((size == last)); then
+			same=$((same + 1))
+		else
+			same=0
+			last=$size
+		fi
+		sleep 0.05
+	done
+	kill -INT "$pid" 2>/dev/null || true
+	reap "$pid" 100 || true
+}
+
+# capture_count FILE FILTER: how many packets in FILE match FILTER.
+capture_count() {
+	tcpdump -nn -r "$1" "$2" 2>/dev/null | wc -l
+}
