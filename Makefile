@@ -33,7 +33,7 @@ Q := @
 endif
 
 # The pure core: no syscalls, no libev, time passed in.
-CORE  := addr eth vxlan arp table fdb neigh peer dp conf
+CORE  := addr eth csum vxlan arp icmp table fdb neigh peer dp conf
 # The shell: devices, sockets, the loop.
 SHELLMODS := log tap udp loop
 UNITS := $(CORE)

@@ -36,6 +36,11 @@ bool prefix_parse(const char *s, struct ipaddr *out, uint8_t *plen);
 /* Build from a 4-byte network-order IPv4 address. */
 void ipaddr_from_v4(struct ipaddr *out, const uint8_t v4[static 4]);
 
+/* Copy in to out with every byte the family does not use zeroed, so that
+ * addresses used as hash keys or compared with memcmp agree with
+ * ipaddr_equal. out may be in. */
+void ipaddr_canon(struct ipaddr *out, const struct ipaddr *in);
+
 bool ipaddr_equal(const struct ipaddr *a, const struct ipaddr *b);
 bool endpoint_equal(const struct endpoint *a, const struct endpoint *b);
 bool ipaddr_is_unspecified(const struct ipaddr *a);

@@ -14,10 +14,10 @@
  *   sha(6)  spa(4)  tha(6)  tpa(4)
  */
 
-#define ARP_LEN 28
-#define ARP_FRAME_LEN (ETH_HDR_LEN + ARP_LEN)
+#define ARP_LEN	       28
+#define ARP_FRAME_LEN  (ETH_HDR_LEN + ARP_LEN)
 #define ARP_OP_REQUEST 1
-#define ARP_OP_REPLY 2
+#define ARP_OP_REPLY   2
 
 struct arp_ipv4 {
 	uint16_t op;
@@ -29,11 +29,11 @@ struct arp_ipv4 {
 
 enum arp_result {
 	ARP_OK = 0,
-	ARP_SHORT,      /* fewer than ARP_LEN bytes */
-	ARP_BAD_HTYPE,  /* hardware type not Ethernet (1) or IEEE 802 (6) */
-	ARP_BAD_PTYPE,  /* protocol type not IPv4 */
-	ARP_BAD_LENS,   /* hlen != 6 or plen != 4 */
-	ARP_BAD_OP,     /* neither request nor reply */
+	ARP_SHORT,	/* fewer than ARP_LEN bytes */
+	ARP_BAD_HTYPE,	/* hardware type not Ethernet (1) or IEEE 802 (6) */
+	ARP_BAD_PTYPE,	/* protocol type not IPv4 */
+	ARP_BAD_LENS,	/* hlen != 6 or plen != 4 */
+	ARP_BAD_OP,	/* neither request nor reply */
 	ARP_BAD_TARGET, /* tpa is 0.0.0.0, broadcast, multicast or loopback */
 	ARP_BAD_SENDER, /* sha multicast or zero, or spa multicast/broadcast */
 };

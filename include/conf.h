@@ -10,7 +10,7 @@
 #include "eth.h"
 
 #define CONF_IFNAMSIZ 16 /* IFNAMSIZ, counting the NUL */
-#define CONF_ERRLEN 256
+#define CONF_ERRLEN   256
 
 struct conf_fdb {
 	struct mac mac;
@@ -24,10 +24,10 @@ struct conf_neigh {
 
 struct conf {
 	char dev[CONF_IFNAMSIZ]; /* default "vxtap0" */
-	uint32_t vni;            /* default 1 */
-	uint16_t port;           /* default 8472 */
-	struct ipaddr local;     /* required */
-	struct endpoint *peers;  /* port filled from --port when not given */
+	uint32_t vni;		 /* default 1 */
+	uint16_t port;		 /* default 8472 */
+	struct ipaddr local;	 /* required */
+	struct endpoint *peers;	 /* port filled from --port when not given */
 	size_t npeers;
 	bool have_addr;
 	struct ipaddr addr;
@@ -39,10 +39,10 @@ struct conf {
 	size_t nfdb;
 	struct conf_neigh *neigh;
 	size_t nneigh;
-	uint32_t ageing; /* seconds, default 300, 0 = never */
-	bool learning;   /* default true */
-	uint32_t max_fdb;     /* default 4096 */
-	int verbose;          /* count of --verbose */
+	uint32_t ageing;  /* seconds, default 300, 0 = never */
+	bool learning;	  /* default true */
+	uint32_t max_fdb; /* default 4096 */
+	int verbose;	  /* count of --verbose */
 };
 
 enum conf_status {

@@ -10,25 +10,26 @@
 #include "arp.h"
 #include "eth.h"
 #include "fdb.h"
+#include "icmp.h"
 #include "neigh.h"
 #include "peer.h"
 #include "vxlan.h"
 
 /* Why a frame or datagram was dropped. X(ENUM, name, description). */
-#define DP_DROP_REASONS(X)                                                               \
-	X(VXLAN_SHORT, vxlan_short, "datagram shorter than the VXLAN header")                         \
-	X(VXLAN_NO_I, vxlan_no_i, "VXLAN I flag clear")                                              \
-	X(VXLAN_RESERVED, vxlan_reserved, "VXLAN reserved bits set")                                     \
-	X(BAD_VNI, bad_vni, "VNI does not match")                                                 \
-	X(UNKNOWN_PEER, unknown_peer, "datagram from an address not in the peer list")                 \
-	X(RUNT, runt, "frame shorter than an Ethernet header")                                 \
-	X(OVERSIZE, oversize, "frame larger than the TAP MTU allows")                              \
-	X(SRC_OWN, src_own, "frame from a peer with the TAP's own source MAC")                    \
-	X(SRC_MULTICAST, src_multicast, "source MAC multicast or broadcast")                            \
-	X(SRC_ZERO, src_zero, "source MAC all zeros")                                              \
-	X(BAD_ARP, bad_arp, "malformed ARP")                                                      \
-	X(NO_PEERS, no_peers, "no peer to send to")                                                \
-	X(TAP_WRITE, tap_write, "write to the TAP failed")                                          \
+#define DP_DROP_REASONS(X)                                                             \
+	X(VXLAN_SHORT, vxlan_short, "datagram shorter than the VXLAN header")          \
+	X(VXLAN_NO_I, vxlan_no_i, "VXLAN I flag clear")                                \
+	X(VXLAN_RESERVED, vxlan_reserved, "VXLAN reserved bits set")                   \
+	X(BAD_VNI, bad_vni, "VNI does not match")                                      \
+	X(UNKNOWN_PEER, unknown_peer, "datagram from an address not in the peer list") \
+	X(RUNT, runt, "frame shorter than an Ethernet header")                         \
+	X(OVERSIZE, oversize, "frame larger than the TAP MTU allows")                  \
+	X(SRC_OWN, src_own, "frame from a peer with the TAP's own source MAC")         \
+	X(SRC_MULTICAST, src_multicast, "source MAC multicast or broadcast")           \
+	X(SRC_ZERO, src_zero, "source MAC all zeros")                                  \
+	X(BAD_ARP, bad_arp, "malformed ARP")                                           \
+	X(NO_PEERS, no_peers, "no peer to send to")                                    \
+	X(TAP_WRITE, tap_write, "write to the TAP failed")                             \
 	X(UDP_SEND, udp_send, "send to a peer failed")
 
 #define DP_DROP_ENUM(e, name, desc) DROP_##e,
@@ -36,22 +37,23 @@ enum dp_drop { DROP_NONE = 0, DP_DROP_REASONS(DP_DROP_ENUM) DROP__COUNT };
 #undef DP_DROP_ENUM
 
 /* Everything else counted. X(name, description). */
-#define DP_COUNTERS(X)                                                                   \
-	X(tap_rx_packets, "frames read from the TAP")                                    \
-	X(tap_rx_bytes, "bytes read from the TAP")                                       \
-	X(tap_tx_packets, "frames written to the TAP")                                   \
-	X(tap_tx_bytes, "bytes written to the TAP")                                      \
-	X(udp_rx_packets, "datagrams received")                                          \
-	X(udp_rx_bytes, "bytes received")                                                \
-	X(udp_tx_packets, "datagrams sent")                                              \
-	X(udp_tx_bytes, "bytes sent")                                                    \
-	X(floods, "frames flooded to every peer")                                        \
-	X(arp_replies, "ARP requests answered by the proxy")                             \
-	X(fdb_learned, "FDB entries learned")                                            \
-	X(fdb_moved, "learned FDB entries moved to another peer")                        \
-	X(fdb_aged, "learned FDB entries aged out")                                      \
-	X(fdb_full, "MACs not learned because the FDB was full")                         \
-	X(neigh_learned, "neighbour entries learned")                                    \
+#define DP_COUNTERS(X)                                                                  \
+	X(tap_rx_packets, "frames read from the TAP")                                   \
+	X(tap_rx_bytes, "bytes read from the TAP")                                      \
+	X(tap_tx_packets, "frames written to the TAP")                                  \
+	X(tap_tx_bytes, "bytes written to the TAP")                                     \
+	X(udp_rx_packets, "datagrams received")                                         \
+	X(udp_rx_bytes, "bytes received")                                               \
+	X(udp_tx_packets, "datagrams sent")                                             \
+	X(udp_tx_bytes, "bytes sent")                                                   \
+	X(floods, "frames flooded to every peer")                                       \
+	X(arp_replies, "ARP requests answered by the proxy")                            \
+	X(icmp_frag_needed, "ICMP fragmentation-needed sent back for oversize packets") \
+	X(fdb_learned, "FDB entries learned")                                           \
+	X(fdb_moved, "learned FDB entries moved to another peer")                       \
+	X(fdb_aged, "learned FDB entries aged out")                                     \
+	X(fdb_full, "MACs not learned because the FDB was full")                        \
+	X(neigh_learned, "neighbour entries learned")                                   \
 	X(neigh_aged, "learned neighbour entries aged out")
 
 #define DP_COUNTER_FIELD(name, desc) uint64_t name;
@@ -69,7 +71,11 @@ uint64_t dp_drops_total(const struct dp_stats *st);
 struct dp_config {
 	uint32_t vni;
 	struct mac mac; /* the TAP's own MAC */
-	uint32_t mtu;   /* TAP MTU: inner frames up to mtu + ETH_HDR_LEN + ETH_VLAN_LEN */
+	uint32_t mtu;	/* TAP MTU: inner frames up to mtu + ETH_HDR_LEN + ETH_VLAN_LEN */
+	/* Largest inner IP packet that fits the underlay once encapsulated
+	 * (underlay MTU minus outer headers minus the inner Ethernet header);
+	 * 0 = do not check. */
+	uint32_t path_mtu;
 	bool learning;
 };
 
@@ -87,7 +93,7 @@ enum dp_verdict {
 	DP_DROP,      /* drop; reason in act->drop (already counted) */
 	DP_UNICAST,   /* send act->data/len to act->dst */
 	DP_FLOOD,     /* send act->data/len to every peer */
-	DP_REPLY_TAP, /* write act->data/len (the ARP reply) to the TAP */
+	DP_REPLY_TAP, /* write act->data/len (ARP reply, ICMP error) to the TAP */
 	DP_TO_TAP,    /* write act->data/len (the inner frame) to the TAP */
 };
 
@@ -107,15 +113,14 @@ struct dp_action {
 	enum dp_event event;
 	struct mac ev_mac;
 	struct endpoint ev_old;
-	uint8_t reply[ARP_FRAME_LEN];
+	uint8_t reply[ICMP_REPLY_MAX > ARP_FRAME_LEN ? ICMP_REPLY_MAX : ARP_FRAME_LEN];
 };
 
 /* A frame of len bytes read from the TAP at frame. The VXLAN_HLEN bytes
  * before frame must be writable: on DP_UNICAST and DP_FLOOD the header is
  * written there and act->data points at it. The shell counts what it sends
  * (udp_tx_*, per-peer tx) and what fails (DROP_UDP_SEND). */
-void dp_from_tap(struct dp *dp, uint8_t *frame, size_t len, uint64_t now,
-		 struct dp_action *act);
+void dp_from_tap(struct dp *dp, uint8_t *frame, size_t len, uint64_t now, struct dp_action *act);
 
 /* A datagram of len bytes received from src (any port). Learns, snoops ARP,
  * and returns DP_TO_TAP with the inner frame, or DP_DROP. */

@@ -7,12 +7,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#define MAC_LEN 6
-#define MAC_STRLEN 18 /* "aa:bb:cc:dd:ee:ff" plus NUL */
-#define ETH_HDR_LEN 14
+#define MAC_LEN	     6
+#define MAC_STRLEN   18 /* "aa:bb:cc:dd:ee:ff" plus NUL */
+#define ETH_HDR_LEN  14
 #define ETH_VLAN_LEN 4
 #define ETHTYPE_IPV4 0x0800
-#define ETHTYPE_ARP 0x0806
+#define ETHTYPE_ARP  0x0806
 #define ETHTYPE_VLAN 0x8100
 #define ETHTYPE_IPV6 0x86dd
 

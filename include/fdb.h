@@ -22,7 +22,8 @@ struct fdb_view {
 	uint64_t updated;
 };
 
-struct fdb *fdb_new(size_t max_learned, uint64_t ageing_ms, const uint8_t seed[static TABLE_SEED_LEN]);
+struct fdb *fdb_new(size_t max_learned, uint64_t ageing_ms,
+		    const uint8_t seed[static TABLE_SEED_LEN]);
 void fdb_free(struct fdb *f);
 
 /* The endpoint that owns mac, or NULL. Valid until the next change. */

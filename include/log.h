@@ -29,7 +29,10 @@ struct ratelimit {
 	uint32_t suppressed;
 };
 
-#define RATELIMIT_INIT(ms, n) {.interval_ms = (ms), .burst = (n)}
+#define RATELIMIT_INIT(ms, n)                     \
+	{                                         \
+		.interval_ms = (ms), .burst = (n) \
+	}
 
 /* True when a message may go out at now; *suppressed_out gets how many were
  * held back since the last one that did. */

@@ -10,11 +10,11 @@
 #include "log.h"
 #include "udp.h"
 
-#define LOOP_BATCH 64          /* frames or datagrams per read burst */
-#define LOOP_BURSTS 4          /* bursts per callback, so neither side starves */
-#define LOOP_TXQ (LOOP_BATCH * 16)
-#define LOOP_HEADROOM 64       /* room for outer headers before each frame */
-#define LOOP_SLOT (64 * 1024)  /* one frame or datagram, with headroom */
+#define LOOP_BATCH    64 /* frames or datagrams per read burst */
+#define LOOP_BURSTS   4	 /* bursts per callback, so neither side starves */
+#define LOOP_TXQ      (LOOP_BATCH * 16)
+#define LOOP_HEADROOM 64	  /* room for outer headers before each frame */
+#define LOOP_SLOT     (64 * 1024) /* one frame or datagram, with headroom */
 
 /* The running daemon: descriptors, watchers, buffers and the core context. */
 struct vxtap {

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TABLE_KEY_MAX 20
-#define TABLE_VAL_MAX 24
+#define TABLE_KEY_MAX  20
+#define TABLE_VAL_MAX  24
 #define TABLE_SEED_LEN 16
 
 struct table;
@@ -42,8 +42,8 @@ enum table_learn {
  * max_learned caps learned entries (0 = none may be learned); ageing_ms is
  * a learned entry's lifetime (0 = never ages). seed keys the hash so that
  * peers cannot choose colliding keys. NULL on allocation failure. */
-struct table *table_new(size_t key_len, size_t val_len, size_t max_learned,
-			uint64_t ageing_ms, const uint8_t seed[static TABLE_SEED_LEN]);
+struct table *table_new(size_t key_len, size_t val_len, size_t max_learned, uint64_t ageing_ms,
+			const uint8_t seed[static TABLE_SEED_LEN]);
 void table_free(struct table *t);
 
 /* The entry for key, or NULL. The pointer is valid until the next change. */

@@ -21,15 +21,15 @@
  * kernel refuses is not delivered by vxtap either.
  */
 
-#define VXLAN_HLEN 8
-#define VXLAN_FLAG_I 0x08
-#define VXLAN_VNI_MAX 0xffffffu
+#define VXLAN_HLEN	   8
+#define VXLAN_FLAG_I	   0x08
+#define VXLAN_VNI_MAX	   0xffffffu
 #define VXLAN_PORT_DEFAULT 8472
 
 enum vxlan_result {
 	VXLAN_OK = 0,
-	VXLAN_SHORT,    /* fewer than VXLAN_HLEN bytes */
-	VXLAN_NO_I,     /* I flag clear */
+	VXLAN_SHORT,	/* fewer than VXLAN_HLEN bytes */
+	VXLAN_NO_I,	/* I flag clear */
 	VXLAN_RESERVED, /* a reserved bit set */
 };
 

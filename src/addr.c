@@ -131,6 +131,19 @@ void ipaddr_from_v4(struct ipaddr *out, const uint8_t v4[static 4])
 	memcpy(out->a, v4, 4);
 }
 
+void ipaddr_canon(struct ipaddr *out, const struct ipaddr *in)
+{
+	struct ipaddr c;
+
+	memset(&c, 0, sizeof(c));
+	c.family = in->family;
+	if (in->family == AF_INET)
+		memcpy(c.a, in->a, 4);
+	else if (in->family == AF_INET6)
+		memcpy(c.a, in->a, sizeof(c.a));
+	*out = c;
+}
+
 bool ipaddr_equal(const struct ipaddr *a, const struct ipaddr *b)
 {
 	if (a->family != b->family)

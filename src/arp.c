@@ -1,7 +1,7 @@
 /* arp: validating ARP for IPv4 over Ethernet and building proxy replies. */
 #include "arp.h"
 
-#define ARP_HTYPE_ETHER 1
+#define ARP_HTYPE_ETHER	  1
 #define ARP_HTYPE_IEEE802 6
 
 static uint16_t arp_get16(const uint8_t *p)

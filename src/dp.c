@@ -97,6 +97,13 @@ void dp_from_tap(struct dp *dp, uint8_t *frame, size_t len, uint64_t now, struct
 	}
 	if (eth_type(frame) == ETHTYPE_ARP && arp_proxy(dp, frame, len, act))
 		return;
+	if (dp->cfg.path_mtu != 0 && icmp_needs_frag(frame, len, dp->cfg.path_mtu)) {
+		act->verdict = DP_REPLY_TAP;
+		act->len = icmp_build_frag_needed(act->reply, frame, len, dp->cfg.path_mtu);
+		act->data = act->reply;
+		dp->st.icmp_frag_needed++;
+		return;
+	}
 
 	eth_dst(frame, &dst);
 	ep = mac_is_multicast(&dst) ? NULL : fdb_lookup(dp->fdb, &dst);

@@ -9,15 +9,17 @@ struct fdb {
 };
 
 /* Values are compared with memcmp (refresh vs move, fdb_del_dst), so the
- * padding between ip and port must be zero, not whatever the caller had. */
+ * padding between ip and port, and the unused address bytes, must be zero,
+ * not whatever the caller had. */
 static void fdb_val(struct endpoint *v, const struct endpoint *dst)
 {
 	memset(v, 0, sizeof(*v));
-	v->ip = dst->ip;
+	ipaddr_canon(&v->ip, &dst->ip);
 	v->port = dst->port;
 }
 
-struct fdb *fdb_new(size_t max_learned, uint64_t ageing_ms, const uint8_t seed[static TABLE_SEED_LEN])
+struct fdb *fdb_new(size_t max_learned, uint64_t ageing_ms,
+		    const uint8_t seed[static TABLE_SEED_LEN])
 {
 	struct fdb *f = malloc(sizeof(*f));
 
@@ -77,8 +79,11 @@ size_t fdb_flush_learned(struct fdb *f)
  * prefix match on the stored value. */
 size_t fdb_del_dst(struct fdb *f, const struct ipaddr *ip, bool include_static)
 {
+	struct ipaddr k;
+
 	_Static_assert(offsetof(struct endpoint, ip) == 0, "ip must lead struct endpoint");
-	return table_del_by_val(f->t, ip, sizeof(*ip), include_static);
+	ipaddr_canon(&k, ip);
+	return table_del_by_val(f->t, &k, sizeof(k), include_static);
 }
 
 size_t fdb_age(struct fdb *f, uint64_t now, uint64_t *next)

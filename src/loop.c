@@ -11,7 +11,7 @@
 
 #include "log.h"
 
-#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 uint64_t loop_now_ms(void)
 {

@@ -23,21 +23,25 @@ static void random_mac(struct mac *m)
 	m->b[0] = (uint8_t)((m->b[0] & ~1u) | 2u); /* unicast, locally administered */
 }
 
-static uint32_t pick_mtu(const struct conf *c)
+/* The TAP MTU (--mtu, else the underlay's minus the encapsulation) and the
+ * largest inner IP packet the underlay carries (0 when unknown). */
+static void pick_mtu(const struct conf *c, struct dp_config *cfg)
 {
 	char ifname[16];
-	int under;
+	int under, room;
 
-	if (c->mtu != 0)
-		return c->mtu;
 	under = tap_underlay_mtu(&c->local, ifname);
-	if (under <= 0) {
+	room = under - (c->local.family == AF_INET6 ? ENCAP_OVERHEAD_V6 : ENCAP_OVERHEAD_V4);
+	cfg->path_mtu = room >= 68 ? (uint32_t)room : 0;
+	if (c->mtu != 0) {
+		cfg->mtu = c->mtu;
+	} else if (under <= 0) {
 		log_warnx("cannot read the MTU of the device holding the local address; using %d",
 			  DEFAULT_MTU);
-		return DEFAULT_MTU;
+		cfg->mtu = DEFAULT_MTU;
+	} else {
+		cfg->mtu = room < 68 ? 68 : (uint32_t)room;
 	}
-	under -= c->local.family == AF_INET6 ? ENCAP_OVERHEAD_V6 : ENCAP_OVERHEAD_V4;
-	return under < 68 ? 68 : (uint32_t)under;
 }
 
 static void setup_tables(struct vxtap *vx, const struct conf *c)
@@ -90,7 +94,8 @@ static void setup_tap(struct vxtap *vx, const struct conf *c)
 	}
 	if (c->have_addr && (err = tap_add_addr(c->dev, &c->addr, c->addr_plen)) != 0) {
 		errno = -err;
-		fatal("%s: cannot add address %s/%u", c->dev, ipaddr_fmt(&c->addr, a), c->addr_plen);
+		fatal("%s: cannot add address %s/%u", c->dev, ipaddr_fmt(&c->addr, a),
+		      c->addr_plen);
 	}
 }
 
@@ -128,7 +133,7 @@ int main(int argc, char *argv[])
 	memcpy(vx.dev, c.dev, sizeof(vx.dev));
 	vx.dp.cfg.vni = c.vni;
 	vx.dp.cfg.learning = c.learning;
-	vx.dp.cfg.mtu = pick_mtu(&c);
+	pick_mtu(&c, &vx.dp.cfg);
 	if (c.have_mac)
 		vx.dp.cfg.mac = c.mac;
 	else
@@ -144,9 +149,9 @@ int main(int argc, char *argv[])
 	if (loop_init(&vx) != 0)
 		fatalx("out of memory");
 
-	log_info("ready dev %s mac %s mtu %u vni %u local %s port %u peers %zu", vx.dev,
-		 mac_fmt(&vx.dp.cfg.mac, m), vx.dp.cfg.mtu, vx.dp.cfg.vni, ipaddr_fmt(&c.local, a),
-		 c.port, peers_count(vx.dp.peers));
+	log_info("ready dev %s mac %s mtu %u path_mtu %u vni %u local %s port %u peers %zu", vx.dev,
+		 mac_fmt(&vx.dp.cfg.mac, m), vx.dp.cfg.mtu, vx.dp.cfg.path_mtu, vx.dp.cfg.vni,
+		 ipaddr_fmt(&c.local, a), c.port, peers_count(vx.dp.peers));
 	loop_run(&vx);
 
 	/* Closing the last descriptor of a non-persistent TAP removes it. */

@@ -10,14 +10,8 @@ struct neigh {
 
 _Static_assert(sizeof(struct ipaddr) <= TABLE_KEY_MAX, "ipaddr must fit a table key");
 
-/* Keys are hashed and compared as bytes: copy into a zeroed struct so the
- * key is exactly the address, whatever the caller's struct held. */
-static void neigh_key(struct ipaddr *k, const struct ipaddr *ip)
-{
-	memset(k, 0, sizeof(*k));
-	k->family = ip->family;
-	memcpy(k->a, ip->a, sizeof(k->a));
-}
+/* Keys are hashed and compared as bytes, so every address goes through
+ * ipaddr_canon first: stray bytes past an IPv4 address must not matter. */
 
 struct neigh *neigh_new(size_t max_learned, uint64_t ageing_ms,
 			const uint8_t seed[static TABLE_SEED_LEN])
@@ -47,7 +41,7 @@ const struct mac *neigh_lookup(const struct neigh *n, const struct ipaddr *ip)
 	struct ipaddr k;
 	const struct table_entry *e;
 
-	neigh_key(&k, ip);
+	ipaddr_canon(&k, ip);
 	e = table_lookup(n->t, &k);
 	return e ? (const struct mac *)(const void *)e->val : NULL;
 }
@@ -57,7 +51,7 @@ enum table_learn neigh_learn(struct neigh *n, const struct ipaddr *ip, const str
 {
 	struct ipaddr k;
 
-	neigh_key(&k, ip);
+	ipaddr_canon(&k, ip);
 	return table_learn(n->t, &k, mac, now, NULL);
 }
 
@@ -65,7 +59,7 @@ int neigh_add_static(struct neigh *n, const struct ipaddr *ip, const struct mac 
 {
 	struct ipaddr k;
 
-	neigh_key(&k, ip);
+	ipaddr_canon(&k, ip);
 	return table_set_static(n->t, &k, mac);
 }
 
@@ -73,7 +67,7 @@ int neigh_del(struct neigh *n, const struct ipaddr *ip)
 {
 	struct ipaddr k;
 
-	neigh_key(&k, ip);
+	ipaddr_canon(&k, ip);
 	return table_del(n->t, &k);
 }
 

@@ -18,13 +18,6 @@ struct peers {
 	size_t n, cap;
 };
 
-static void peer_key(struct ipaddr *k, const struct ipaddr *ip)
-{
-	memset(k, 0, sizeof(*k));
-	k->family = ip->family;
-	memcpy(k->a, ip->a, sizeof(k->a));
-}
-
 static struct peer_node *peer_node_of(const struct table_entry *e)
 {
 	struct peer_node *p;
@@ -82,7 +75,7 @@ int peers_add(struct peers *ps, const struct endpoint *ep, struct peer **out)
 	struct ipaddr k;
 	struct peer_node *p;
 
-	peer_key(&k, &ep->ip);
+	ipaddr_canon(&k, &ep->ip);
 	if (table_lookup(ps->by_ip, &k))
 		return -EEXIST;
 	if (peers_reserve(ps) < 0)
@@ -109,7 +102,7 @@ int peers_del(struct peers *ps, const struct ipaddr *ip)
 	const struct table_entry *e;
 	struct peer_node *p;
 
-	peer_key(&k, ip);
+	ipaddr_canon(&k, ip);
 	e = table_lookup(ps->by_ip, &k);
 	if (!e)
 		return -ENOENT;
@@ -127,7 +120,7 @@ struct peer *peers_find(const struct peers *ps, const struct ipaddr *ip)
 	struct ipaddr k;
 	const struct table_entry *e;
 
-	peer_key(&k, ip);
+	ipaddr_canon(&k, ip);
 	e = table_lookup(ps->by_ip, &k);
 	return e ? &peer_node_of(e)->pub : NULL;
 }

@@ -215,7 +215,7 @@ enum table_learn table_learn(struct table *t, const void *key, const void *val, 
 		if (t->nlearned >= t->max_learned)
 			return TABLE_LEARN_FULL;
 		return table_insert(t, key, val, TABLE_LEARNED, now) ? TABLE_LEARN_NEW
-								      : TABLE_LEARN_NOMEM;
+								     : TABLE_LEARN_NOMEM;
 	}
 	if (e->kind == TABLE_STATIC)
 		return TABLE_LEARN_STATIC;

@@ -135,7 +135,8 @@ static bool ifa_holds(const struct ifaddrs *ifa, const struct ipaddr *local)
 	if (ifa->ifa_addr == NULL || ifa->ifa_addr->sa_family != local->family)
 		return false;
 	if (local->family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)ifa->ifa_addr;
+		const struct sockaddr_in *sin =
+			(const struct sockaddr_in *)(const void *)ifa->ifa_addr;
 		return memcmp(&sin->sin_addr, local->a, 4) == 0;
 	}
 	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)ifa->ifa_addr;

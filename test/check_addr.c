@@ -26,8 +26,9 @@ static const struct ip_vec ip_good[] = {
 };
 
 static const char *const ip_bad[] = {
-	"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4 ", " 1.2.3.4", "1.2.3.4:80", "a.b.c.d",
-	"fd00::1::2", "fd00::g", "[fd00::1]", "fd00::1%eth0", "1.2.3.4/8", "::1:", "localhost",
+	"",	     "1.2.3",	     "1.2.3.4.5", "256.1.1.1",	"1.2.3.4 ",
+	" 1.2.3.4",  "1.2.3.4:80",   "a.b.c.d",	  "fd00::1::2", "fd00::g",
+	"[fd00::1]", "fd00::1%eth0", "1.2.3.4/8", "::1:",	"localhost",
 };
 
 START_TEST(test_ipaddr_parse_good)
@@ -130,8 +131,7 @@ START_TEST(test_endpoint_parse_bad)
 {
 	struct endpoint e;
 
-	ck_assert_msg(!endpoint_parse(ep_bad[_i], 8472, &e), "\"%s\" should not parse",
-		      ep_bad[_i]);
+	ck_assert_msg(!endpoint_parse(ep_bad[_i], 8472, &e), "\"%s\" should not parse", ep_bad[_i]);
 }
 END_TEST
 
@@ -151,9 +151,9 @@ static const struct prefix_vec prefix_good[] = {
 };
 
 static const char *const prefix_bad[] = {
-	"10.244.0.1",   "10.244.0.1/",   "10.244.0.1/33", "10.244.0.1/-1", "10.244.0.1/16x",
-	"10.244.0.1/ 8", "/16",          "fd00::1/129",   "fd00::1/",      "x/8",
-	"10.0.0.1/8/8",  "10.0.0.1/+8",
+	"10.244.0.1",	  "10.244.0.1/",   "10.244.0.1/33", "10.244.0.1/-1",
+	"10.244.0.1/16x", "10.244.0.1/ 8", "/16",	    "fd00::1/129",
+	"fd00::1/",	  "x/8",	   "10.0.0.1/8/8",  "10.0.0.1/+8",
 };
 
 START_TEST(test_prefix_parse_good)
@@ -270,6 +270,33 @@ START_TEST(test_equal)
 }
 END_TEST
 
+START_TEST(test_canon)
+{
+	struct ipaddr in, out, want;
+
+	ck_assert(ipaddr_parse("10.244.1.2", &want));
+	in = want;
+	memset(in.a + 4, 0x5a, sizeof(in.a) - 4);
+	memset(&out, 0xa5, sizeof(out));
+	ipaddr_canon(&out, &in);
+	ck_assert_mem_eq(&out, &want, sizeof(out));
+	/* In place. */
+	ipaddr_canon(&in, &in);
+	ck_assert_mem_eq(&in, &want, sizeof(in));
+
+	ck_assert(ipaddr_parse("fd00::1:2:3", &want));
+	ipaddr_canon(&out, &want);
+	ck_assert_mem_eq(&out, &want, sizeof(out));
+
+	/* No family: nothing is an address byte. */
+	memset(&in, 0x5a, sizeof(in));
+	in.family = 0;
+	ipaddr_canon(&out, &in);
+	memset(&want, 0, sizeof(want));
+	ck_assert_mem_eq(&out, &want, sizeof(out));
+}
+END_TEST
+
 START_TEST(test_unspecified)
 {
 	struct ipaddr a;
@@ -320,6 +347,7 @@ static Suite *addr_suite(void)
 	tc = tcase_create("compare");
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_unspecified);
+	tcase_add_test(tc, test_canon);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,14 +8,14 @@
 
 /* who-has 10.244.0.1 tell 10.244.1.2 (02:42:0a:f4:01:02), by hand from RFC 826. */
 static const uint8_t req_body[ARP_LEN] = {
-	0x00, 0x01,                         /* htype Ethernet */
-	0x08, 0x00,                         /* ptype IPv4 */
-	0x06, 0x04,                         /* hlen, plen */
-	0x00, 0x01,                         /* op request */
+	0x00, 0x01,			    /* htype Ethernet */
+	0x08, 0x00,			    /* ptype IPv4 */
+	0x06, 0x04,			    /* hlen, plen */
+	0x00, 0x01,			    /* op request */
 	0x02, 0x42, 0x0a, 0xf4, 0x01, 0x02, /* sha */
-	0x0a, 0xf4, 0x01, 0x02,             /* spa 10.244.1.2 */
+	0x0a, 0xf4, 0x01, 0x02,		    /* spa 10.244.1.2 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* tha */
-	0x0a, 0xf4, 0x00, 0x01,             /* tpa 10.244.0.1 */
+	0x0a, 0xf4, 0x00, 0x01,		    /* tpa 10.244.0.1 */
 };
 
 static const struct mac owner = {{0x0e, 0xaa, 0xbb, 0xcc, 0xdd, 0xee}};
@@ -24,13 +24,13 @@ static const struct mac owner = {{0x0e, 0xaa, 0xbb, 0xcc, 0xdd, 0xee}};
 static const uint8_t reply_frame[ARP_FRAME_LEN] = {
 	0x02, 0x42, 0x0a, 0xf4, 0x01, 0x02, /* eth dst: the asker */
 	0x0e, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, /* eth src: the owner */
-	0x08, 0x06,                         /* ARP */
+	0x08, 0x06,			    /* ARP */
 	0x00, 0x01, 0x08, 0x00, 0x06, 0x04, /* Ethernet, IPv4, 6, 4 */
-	0x00, 0x02,                         /* op reply */
+	0x00, 0x02,			    /* op reply */
 	0x0e, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, /* sha: the owner */
-	0x0a, 0xf4, 0x00, 0x01,             /* spa: what was asked for */
+	0x0a, 0xf4, 0x00, 0x01,		    /* spa: what was asked for */
 	0x02, 0x42, 0x0a, 0xf4, 0x01, 0x02, /* tha: the asker */
-	0x0a, 0xf4, 0x01, 0x02,             /* tpa: the asker's address */
+	0x0a, 0xf4, 0x01, 0x02,		    /* tpa: the asker's address */
 };
 
 START_TEST(test_parse_request)
@@ -115,16 +115,8 @@ static const struct parse_vec parse_vecs[] = {
 	 4,
 	 {{14, 239}, {15, 255}, {16, 255}, {17, 250}},
 	 ARP_BAD_SENDER},
-	{"spa broadcast",
-	 ARP_LEN,
-	 4,
-	 {{14, 255}, {15, 255}, {16, 255}, {17, 255}},
-	 ARP_BAD_SENDER},
-	{"spa 0.0.0.0 (RFC 5227 probe)",
-	 ARP_LEN,
-	 4,
-	 {{14, 0}, {15, 0}, {16, 0}, {17, 0}},
-	 ARP_OK},
+	{"spa broadcast", ARP_LEN, 4, {{14, 255}, {15, 255}, {16, 255}, {17, 255}}, ARP_BAD_SENDER},
+	{"spa 0.0.0.0 (RFC 5227 probe)", ARP_LEN, 4, {{14, 0}, {15, 0}, {16, 0}, {17, 0}}, ARP_OK},
 	{"sender beats target", ARP_LEN, 2, {{8, 0x01}, {24, 127}}, ARP_BAD_SENDER},
 	{"tpa 0.0.0.0", ARP_LEN, 4, {{24, 0}, {25, 0}, {26, 0}, {27, 0}}, ARP_BAD_TARGET},
 	{"reply to 0.0.0.0",
@@ -132,11 +124,7 @@ static const struct parse_vec parse_vecs[] = {
 	 5,
 	 {{7, 2}, {24, 0}, {25, 0}, {26, 0}, {27, 0}},
 	 ARP_BAD_TARGET},
-	{"tpa broadcast",
-	 ARP_LEN,
-	 4,
-	 {{24, 255}, {25, 255}, {26, 255}, {27, 255}},
-	 ARP_BAD_TARGET},
+	{"tpa broadcast", ARP_LEN, 4, {{24, 255}, {25, 255}, {26, 255}, {27, 255}}, ARP_BAD_TARGET},
 	{"tpa 224.0.0.251", ARP_LEN, 4, {{24, 224}, {25, 0}, {26, 0}, {27, 251}}, ARP_BAD_TARGET},
 	{"tpa 239.1.1.1", ARP_LEN, 1, {{24, 239}}, ARP_BAD_TARGET},
 	{"tpa 127.0.0.1", ARP_LEN, 4, {{24, 127}, {25, 0}, {26, 0}, {27, 1}}, ARP_BAD_TARGET},
@@ -217,10 +205,10 @@ struct learn_vec {
 };
 
 static const struct learn_vec learn_vecs[] = {
-	{{10, 244, 1, 2}, true},   {{192, 168, 0, 1}, true},   {{1, 0, 0, 0}, true},
-	{{126, 255, 255, 255}, true}, {{128, 0, 0, 0}, true},  {{223, 255, 255, 255}, true},
-	{{0, 0, 0, 0}, false},     {{255, 255, 255, 255}, false}, {{224, 0, 0, 1}, false},
-	{{239, 255, 255, 255}, false}, {{127, 0, 0, 1}, false}, {{127, 255, 255, 255}, false},
+	{{10, 244, 1, 2}, true},       {{192, 168, 0, 1}, true},      {{1, 0, 0, 0}, true},
+	{{126, 255, 255, 255}, true},  {{128, 0, 0, 0}, true},	      {{223, 255, 255, 255}, true},
+	{{0, 0, 0, 0}, false},	       {{255, 255, 255, 255}, false}, {{224, 0, 0, 1}, false},
+	{{239, 255, 255, 255}, false}, {{127, 0, 0, 1}, false},	      {{127, 255, 255, 255}, false},
 };
 
 START_TEST(test_spa_learnable)

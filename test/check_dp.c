@@ -7,7 +7,7 @@
 #include "dp.h"
 
 #define AGEING_MS 300000u
-#define HEAD 64
+#define HEAD	  64
 
 static const struct mac own = {{0x02, 0, 0, 0, 0, 0x01}};
 static const struct mac mac_a = {{0x0a, 0, 0, 0, 0, 0x0a}};
@@ -191,10 +191,10 @@ START_TEST(tap_arp_proxy_answers_known_ip)
 {
 	/* who-has 10.244.0.2 tell 10.244.0.1, answered with mac_b's reply */
 	static const uint8_t want[ARP_FRAME_LEN] = {
-		0x02, 0, 0, 0, 0, 0x01, 0x0a, 0, 0, 0, 0, 0x0b, 0x08, 0x06, /* eth */
-		0, 1, 8, 0, 6, 4, 0, 2,                                     /* reply */
-		0x0a, 0, 0, 0, 0, 0x0b, 10, 244, 0, 2,                      /* sha spa */
-		0x02, 0, 0, 0, 0, 0x01, 10, 244, 0, 1};                     /* tha tpa */
+		0x02, 0, 0, 0, 0, 0x01, 0x0a, 0,   0, 0, 0, 0x0b, 0x08, 0x06, /* eth */
+		0,    1, 8, 0, 6, 4,	0,    2,			      /* reply */
+		0x0a, 0, 0, 0, 0, 0x0b, 10,   244, 0, 2,		      /* sha spa */
+		0x02, 0, 0, 0, 0, 0x01, 10,   244, 0, 1};		      /* tha tpa */
 	struct ipaddr ip;
 	struct dp_action act;
 
@@ -248,21 +248,74 @@ START_TEST(tap_bad_arp_dropped)
 }
 END_TEST
 
+START_TEST(tap_too_big_for_underlay_gets_icmp)
+{
+	struct dp_action act;
+	uint8_t *ip = frame + ETH_HDR_LEN;
+
+	dp.cfg.path_mtu = 1400;
+	eth_frame(frame, &mac_a, &own, ETHTYPE_IPV4, ETH_HDR_LEN + 1450);
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ip[2] = 1450 >> 8;
+	ip[3] = 1450 & 0xff;
+	ip[6] = 0x40; /* DF */
+	ip[9] = 6;
+	dp_from_tap(&dp, frame, ETH_HDR_LEN + 1450, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_REPLY_TAP);
+	ck_assert_ptr_eq(act.data, act.reply);
+	ck_assert_mem_eq(act.data, own.b, 6);
+	ck_assert_uint_eq(act.data[ETH_HDR_LEN + 20], 3);
+	ck_assert_uint_eq(act.data[ETH_HDR_LEN + 21], 4);
+	ck_assert_uint_eq(dp.st.icmp_frag_needed, 1);
+	ck_assert_uint_eq(dp.st.floods, 0);
+	/* the same packet without DF is sent on (the underlay fragments it) */
+	ip[6] = 0;
+	dp_from_tap(&dp, frame, ETH_HDR_LEN + 1450, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_FLOOD);
+	/* and with no path MTU known nothing is checked */
+	ip[6] = 0x40;
+	dp.cfg.path_mtu = 0;
+	dp_from_tap(&dp, frame, ETH_HDR_LEN + 1450, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_FLOOD);
+}
+END_TEST
+
 /* --- UDP side ----------------------------------------------------------- */
 
-enum mangle { M_NONE, M_SHORT, M_NO_I, M_RSV_FLAGS, M_RSV_LAST, M_VNI, M_RUNT, M_HUGE,
-	      M_SRC_ZERO, M_SRC_MCAST, M_SRC_BCAST, M_SRC_OWN, M_BAD_ARP, M_STRANGER };
+enum mangle {
+	M_NONE,
+	M_SHORT,
+	M_NO_I,
+	M_RSV_FLAGS,
+	M_RSV_LAST,
+	M_VNI,
+	M_RUNT,
+	M_HUGE,
+	M_SRC_ZERO,
+	M_SRC_MCAST,
+	M_SRC_BCAST,
+	M_SRC_OWN,
+	M_BAD_ARP,
+	M_STRANGER
+};
 
 static const struct {
 	enum mangle m;
 	enum dp_drop want;
 } udp_vectors[] = {
-	{M_SHORT, DROP_VXLAN_SHORT},     {M_NO_I, DROP_VXLAN_NO_I},
-	{M_RSV_FLAGS, DROP_VXLAN_RESERVED}, {M_RSV_LAST, DROP_VXLAN_RESERVED},
-	{M_VNI, DROP_BAD_VNI},           {M_RUNT, DROP_RUNT},
-	{M_HUGE, DROP_OVERSIZE},         {M_SRC_ZERO, DROP_SRC_ZERO},
-	{M_SRC_MCAST, DROP_SRC_MULTICAST}, {M_SRC_BCAST, DROP_SRC_MULTICAST},
-	{M_SRC_OWN, DROP_SRC_OWN},       {M_BAD_ARP, DROP_BAD_ARP},
+	{M_SHORT, DROP_VXLAN_SHORT},
+	{M_NO_I, DROP_VXLAN_NO_I},
+	{M_RSV_FLAGS, DROP_VXLAN_RESERVED},
+	{M_RSV_LAST, DROP_VXLAN_RESERVED},
+	{M_VNI, DROP_BAD_VNI},
+	{M_RUNT, DROP_RUNT},
+	{M_HUGE, DROP_OVERSIZE},
+	{M_SRC_ZERO, DROP_SRC_ZERO},
+	{M_SRC_MCAST, DROP_SRC_MULTICAST},
+	{M_SRC_BCAST, DROP_SRC_MULTICAST},
+	{M_SRC_OWN, DROP_SRC_OWN},
+	{M_BAD_ARP, DROP_BAD_ARP},
 	{M_STRANGER, DROP_UNKNOWN_PEER},
 };
 
@@ -512,6 +565,7 @@ static Suite *dp_suite(void)
 	tcase_add_test(tap, tap_arp_unknown_ip_floods);
 	tcase_add_test(tap, tap_arp_reply_is_forwarded);
 	tcase_add_test(tap, tap_bad_arp_dropped);
+	tcase_add_test(tap, tap_too_big_for_underlay_gets_icmp);
 	suite_add_tcase(s, tap);
 
 	tcase_add_checked_fixture(udp, setup, teardown);

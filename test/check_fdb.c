@@ -55,6 +55,11 @@ START_TEST(test_learn_lookup)
 	memset((uint8_t *)&a + sizeof(a.ip), 0x11, 1);
 	ck_assert_int_eq(fdb_learn(f, &m, &a, 2, &old), TABLE_LEARN_REFRESHED);
 
+	/* So are stray bytes past an IPv4 address. */
+	a.ip.a[10] = 0x22;
+	ck_assert_int_eq(fdb_learn(f, &m, &a, 2, &old), TABLE_LEARN_REFRESHED);
+	a.ip.a[10] = 0;
+
 	ck_assert_int_eq(fdb_learn(f, &m, &b, 3, &old), TABLE_LEARN_MOVED);
 	ck_assert(endpoint_equal(&old, &a));
 	ck_assert(endpoint_equal(fdb_lookup(f, &m), &b));
@@ -155,7 +160,8 @@ START_TEST(test_del_dst)
 	ck_assert_int_eq(fdb_add_static(f, &m[4], &p42a), 0);
 	ck_assert_int_eq(fdb_add_static(f, &m[5], &p43), 0);
 
-	/* Any port, learned only. */
+	/* Any port, learned only; stray bytes past the IPv4 address are ignored. */
+	ip42.a[12] = 0x99;
 	ck_assert_uint_eq(fdb_del_dst(f, &ip42, false), 2);
 	ck_assert_ptr_null(fdb_lookup(f, &m[0]));
 	ck_assert_ptr_null(fdb_lookup(f, &m[1]));

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "neigh.h"
 
@@ -55,9 +56,18 @@ START_TEST(test_key_normalised)
 	ck_assert_int_eq(neigh_learn(n, &a, &m1, 0), TABLE_LEARN_NEW);
 	same = a;
 	ck_assert_ptr_nonnull(neigh_lookup(n, &same));
+	/* Stray bytes past an IPv4 address are not part of the key. */
+	same.a[9] = 7;
+	ck_assert_ptr_nonnull(neigh_lookup(n, &same));
+	ck_assert_int_eq(neigh_learn(n, &same, &m1, 1), TABLE_LEARN_REFRESHED);
+	ck_assert_uint_eq(neigh_count(n, false), 1);
 	/* IPv4 and IPv6 with the same leading bytes are different keys. */
-	same.family = 10; /* AF_INET6 on Linux */
+	same.family = AF_INET6;
 	ck_assert_ptr_null(neigh_lookup(n, &same));
+	same = a;
+	same.a[15] = 1;
+	ck_assert_int_eq(neigh_del(n, &same), 0);
+	ck_assert_uint_eq(neigh_count(n, false), 0);
 	neigh_free(n);
 }
 END_TEST

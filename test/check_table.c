@@ -275,9 +275,8 @@ struct age_step {
 
 /* Entries 0, 1, 2 learned at 0, 10, 20 with a 100 ms ageing time. */
 static const struct age_step age_steps[] = {
-	{0, 0, 100, 3},   {99, 0, 100, 3},    {100, 1, 110, 2},
-	{109, 0, 110, 2}, {115, 1, 120, 1},   {1000, 1, UINT64_MAX, 0},
-	{2000, 0, UINT64_MAX, 0},
+	{0, 0, 100, 3},	  {99, 0, 100, 3},	    {100, 1, 110, 2},	      {109, 0, 110, 2},
+	{115, 1, 120, 1}, {1000, 1, UINT64_MAX, 0}, {2000, 0, UINT64_MAX, 0},
 };
 
 START_TEST(test_age_steps)

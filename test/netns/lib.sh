@@ -252,6 +252,17 @@ stop_vxtap() {
 	return "$rc"
 }
 
+# stop_all_vxtap: SIGTERM every running vxtap; fail unless each exits 0 (a
+# crash, or a sanitizer report at exit, shows up here).
+stop_all_vxtap() {
+	local n rc
+	for n in "${!VXT_VXPID[@]}"; do
+		rc=0
+		stop_vxtap "$n" || rc=$?
+		((rc == 0)) || fail "vxtap on $n exited with status $rc on SIGTERM"
+	done
+}
+
 # dump NODE: SIGUSR1 the node's vxtap, wait for a new "vxtap: dump end" line,
 # and print the lines of that dump (between the last begin and end).
 dump() {

@@ -50,4 +50,5 @@ info "n1 arp_replies: $replies0 -> $replies1"
 ((ipv4 >= 12)) || fail "only $ipv4 inner IPv4 frames on the underlay, expected at least 12 (6 requests, 6 replies)"
 ((arp == 0)) || fail "$arp ARP frames crossed the underlay; the proxy should have answered them"
 ((replies1 >= replies0 + 2)) || fail "n1 arp_replies went from $replies0 to $replies1, expected +2 or more"
+stop_all_vxtap
 info "ok"

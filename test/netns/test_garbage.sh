@@ -124,4 +124,5 @@ done
 if grep -q '^vxtap: peer 192\.168\.56\.44' <<<"$d"; then
 	fail "n2 lists the non-peer: $(grep '^vxtap: peer 192\.168\.56\.44' <<<"$d")"
 fi
+stop_all_vxtap
 info "ok"

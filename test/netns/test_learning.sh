@@ -44,4 +44,5 @@ m2=$(node_mac 2)
 d=$(dump n1)
 grep -Eq "^vxtap: fdb $m2 dst 192\.168\.56\.42:8472 learned( |$)" <<<"$d" ||
 	fail "n1 did not learn 'fdb $m2 dst 192.168.56.42:8472 learned' from the replies"
+stop_all_vxtap
 info "ok"

@@ -30,4 +30,5 @@ for i in 1 2 3; do
 		((v >= 12)) || fail "n$i: counter $k is $v, expected at least 12 after the pings"
 	done <<<"$c"
 done
+stop_all_vxtap
 info "ok"

@@ -45,4 +45,5 @@ info "sent 20971520 bytes, received $size bytes in $(awk -v s="$start" -v e="$en
 d=$(counters n1 udp_tx_bytes)
 info "n1 $d"
 ((${d#*=} > 20971520)) || fail "n1 sent only ${d#*=} VXLAN bytes for a 20 MiB transfer: did it go through vxtap?"
+stop_all_vxtap
 info "ok"

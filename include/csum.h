@@ -1,0 +1,29 @@
+/* csum: the Internet checksum (RFC 1071) and its incremental pieces. */
+#ifndef VXTAP_CSUM_H
+#define VXTAP_CSUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Add len bytes at p to a running 32-bit one's-complement sum. The bytes
+ * are taken as big-endian 16-bit words; an odd last byte is padded. Sums of
+ * pieces combine only when every piece but the last has even length. */
+uint32_t csum_add(uint32_t sum, const void *p, size_t len);
+
+/* Fold a running sum to 16 bits and complement it: the value for the wire,
+ * in host order. */
+uint16_t csum_fold(uint32_t sum);
+
+/* Store a host-order 16-bit value big-endian at p. */
+static inline void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline uint16_t get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+#endif

@@ -1,0 +1,81 @@
+/* check_csum: the Internet checksum against RFC 1071's worked example. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "csum.h"
+
+START_TEST(rfc1071_example)
+{
+	/* RFC 1071 section 3: the sum of these bytes is 0xddf2. */
+	static const uint8_t b[8] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
+
+	ck_assert_uint_eq(csum_fold(csum_add(0, b, sizeof(b))), (uint16_t)~0xddf2);
+}
+END_TEST
+
+START_TEST(pieces_combine)
+{
+	uint8_t b[301];
+
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = (uint8_t)(i * 7 + 3);
+	ck_assert_uint_eq(csum_fold(csum_add(csum_add(0, b, 100), b + 100, 201)),
+			  csum_fold(csum_add(0, b, sizeof(b))));
+}
+END_TEST
+
+START_TEST(odd_length_pads)
+{
+	static const uint8_t odd[3] = {0x12, 0x34, 0x56};
+	static const uint8_t even[4] = {0x12, 0x34, 0x56, 0x00};
+
+	ck_assert_uint_eq(csum_fold(csum_add(0, odd, 3)), csum_fold(csum_add(0, even, 4)));
+}
+END_TEST
+
+START_TEST(verifies_to_zero)
+{
+	/* A header with its checksum in place sums to 0xffff (folds to 0). */
+	uint8_t h[20] = {0x45, 0, 0,  84,  0x12, 0x34, 0x40, 0,	  64, 1,
+			 0,    0, 10, 244, 0,	 1,    10,   244, 0,  2};
+	uint16_t c = csum_fold(csum_add(0, h, sizeof(h)));
+
+	put_be16(h + 10, c);
+	ck_assert_uint_eq(csum_fold(csum_add(0, h, sizeof(h))), 0);
+	ck_assert_uint_eq(get_be16(h + 10), c);
+	ck_assert_uint_ne(c, 0);
+}
+END_TEST
+
+START_TEST(long_buffer_carries)
+{
+	/* 64 KiB of 0xff words: every add carries. */
+	static uint8_t b[65536];
+
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = 0xff;
+	ck_assert_uint_eq(csum_fold(csum_add(0, b, sizeof(b))), 0);
+	b[0] = 0xfe; /* one less: the complement is 0x0100 */
+	ck_assert_uint_eq(csum_fold(csum_add(0, b, sizeof(b))), 0x0100);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("csum");
+	TCase *tc = tcase_create("sum");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, rfc1071_example);
+	tcase_add_test(tc, pieces_combine);
+	tcase_add_test(tc, odd_length_pads);
+	tcase_add_test(tc, verifies_to_zero);
+	tcase_add_test(tc, long_buffer_carries);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
