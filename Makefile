@@ -11,12 +11,12 @@ PKG_CONFIG ?= pkg-config
 
 CC        ?= cc
 CFLAGS    ?= -O2 -g
-CFLAGS    += -std=c11 -D_GNU_SOURCE -Iinclude -DVXTAP_VERSION='"$(VERSION)"' \
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Iinclude -DVXTAP_VERSION='"$(VERSION)"' \
              -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wpointer-arith -Wcast-qual -Wformat=2 -Wwrite-strings -Wvla \
              -MMD -MP
 ifeq ($(WERROR),1)
-CFLAGS    += -Werror
+override CFLAGS += -Werror
 endif
 
 EV_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libev 2>/dev/null)

@@ -25,7 +25,7 @@ const char conf_help[] = USAGE_LINE
 	"      --peer ADDR[:PORT]     remote VTEP; repeatable or a,b,c (port: --port)\n"
 	"      --addr A.B.C.D/LEN     overlay address for the TAP (default none)\n"
 	"      --mac MAC              TAP MAC address, unicast (default random)\n"
-	"      --mtu N                TAP MTU, 68-65000 (default 1450)\n"
+	"      --mtu N                TAP MTU, 68-65000 (default underlay MTU - 50)\n"
 	"      --fdb MAC=ADDR[:PORT]  static FDB entry; repeatable (default none)\n"
 	"      --neigh IP=MAC         static ARP proxy entry; repeatable (default none)\n"
 	"      --ageing SECS          learned entry lifetime, 0 = never (default 300)\n"
