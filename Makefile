@@ -8,6 +8,7 @@ DESTDIR   ?=
 BUILD     ?= build
 WERROR    ?= 1
 PKG_CONFIG ?= pkg-config
+SHELL     := /bin/bash
 
 CC        ?= cc
 CFLAGS    ?= -O2 -g
@@ -96,6 +97,24 @@ asan: deps
 	$(Q)CK_FORK=no scripts/run-unit $(UNITS:%=build-asan/test/check_%)
 	$(Q)VXTAP=$(abspath build-asan/vxtap) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 test/netns/run
 
+# libFuzzer harnesses for both directions of the decision (clang only).
+FUZZ_TIME  ?= 60
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZERS    := udp tap
+fuzz:
+	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz CFLAGS="$(FUZZ_FLAGS)" \
+		build-fuzz/libvxcore.a $(FUZZERS:%=build-fuzz/fuzz_%)
+	$(Q)for f in $(FUZZERS); do \
+		mkdir -p build-fuzz/corpus-$$f && cp -n test/fuzz/corpus/$$f/* build-fuzz/corpus-$$f/; \
+		echo "== fuzz_$$f for $(FUZZ_TIME) s"; \
+		build-fuzz/fuzz_$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+			build-fuzz/corpus-$$f 2>&1 | grep -E '^(#[0-9]+.*DONE|Done|stat::number_of_executed_units|stat::peak_rss)|ERROR|SUMMARY' ; \
+		test "$${PIPESTATUS[0]}" = 0 || exit 1; \
+	done
+
+build-fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h build-fuzz/libvxcore.a
+	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer -Itest/fuzz -o $@ $< build-fuzz/libvxcore.a $(SODIUM_LIBS)
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/vxtap $(DESTDIR)$(SBINDIR)/vxtap
@@ -105,7 +124,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vxtap $(DESTDIR)$(MANDIR)/man8/vxtap.8
 
 lint:
-	clang-format --dry-run --Werror src/*.c include/*.h test/*.c
+	clang-format --dry-run --Werror src/*.c include/*.h test/*.c test/fuzz/*.c test/fuzz/*.h
 	mandoc -Tlint -Wwarning man/*.8
 
 clean:

@@ -43,6 +43,8 @@ struct conf {
 	bool learning;	  /* default true */
 	uint32_t max_fdb; /* default 4096 */
 	int verbose;	  /* count of --verbose */
+	char *control;	  /* --control PATH; NULL = the default path */
+	char *peers_file; /* --peers-file FILE; NULL = none */
 };
 
 enum conf_status {
@@ -59,6 +61,13 @@ enum conf_status {
 enum conf_status conf_parse(struct conf *c, int argc, char *const argv[],
 			    char err[static CONF_ERRLEN]);
 void conf_free(struct conf *c);
+
+/* Helpers shared with the other parsers (peers file, control protocol). */
+#define CONF_QUOTELEN 244 /* quoted value: 60 bytes escaped, "...", NUL */
+/* s[0..len) as it may appear in one error line: escaped, long values cut. */
+const char *conf_quote(const char *s, size_t len, char out[static CONF_QUOTELEN]);
+/* Not unspecified, multicast or the IPv4 limited broadcast. */
+bool conf_ip_unicast(const struct ipaddr *a);
 
 /* The full --help text, and the one-line synopsis used after errors. */
 extern const char conf_help[];
