@@ -34,19 +34,21 @@ Q := @
 endif
 
 # The pure core: no syscalls, no libev, time passed in.
-CORE  := addr eth csum vxlan arp icmp table fdb neigh peer dp conf
+CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer dp conf
+CORE  += ctlproto peersfile # the control protocol and the peers file
 # The shell: devices, sockets, the loop.
 SHELLMODS := log tap udp loop
-UNITS := $(CORE)
+SHELLMODS += ctl ctlpath
+UNITS := $(filter-out gro,$(CORE)) # gro is tested with gso, in check_gso
 
 CORE_OBJS  := $(CORE:%=$(BUILD)/src/%.o)
 SHELL_OBJS := $(SHELLMODS:%=$(BUILD)/src/%.o)
 MAIN_OBJ   := $(BUILD)/src/main.o
 TEST_BINS  := $(UNITS:%=$(BUILD)/test/check_%)
 
-.PHONY: all unit check netcheck demo asan install uninstall clean lint deps bench fuzz
+.PHONY: all unit check netcheck demo asan install uninstall clean lint deps bench fuzz bench-ctl
 
-all: $(BUILD)/vxtap
+all: $(BUILD)/vxtap $(BUILD)/vxtapctl
 
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -60,6 +62,11 @@ $(BUILD)/libvxcore.a: $(CORE_OBJS)
 $(BUILD)/vxtap: $(MAIN_OBJ) $(SHELL_OBJS) $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EV_LIBS) $(SODIUM_LIBS)
+
+# The client: the protocol grammar from the core, the socket path from ctlpath.
+$(BUILD)/vxtapctl: $(BUILD)/src/vxtapctl.o $(BUILD)/src/ctlpath.o $(BUILD)/libvxcore.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SODIUM_LIBS)
 
 $(BUILD)/test/%.o: test/%.c
 	@mkdir -p $(@D)
@@ -78,7 +85,7 @@ unit: $(TEST_BINS)
 	$(Q)scripts/run-unit $(TEST_BINS)
 
 # Network-namespace tests: root required; they fail (never skip) without it.
-netcheck: $(BUILD)/vxtap
+netcheck: $(BUILD)/vxtap $(BUILD)/vxtapctl
 	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) test/netns/run
 
 check: deps
@@ -115,13 +122,20 @@ fuzz:
 build-fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h build-fuzz/libvxcore.a
 	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer -Itest/fuzz -o $@ $< build-fuzz/libvxcore.a $(SODIUM_LIBS)
 
+# Control-socket scale figures (root): load time, RSS, cost per frame.
+bench-ctl: all
+	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) VXTAPCTL=$(abspath $(BUILD)/vxtapctl) scripts/bench-ctl
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/vxtap $(DESTDIR)$(SBINDIR)/vxtap
+	install -m 0755 $(BUILD)/vxtapctl $(DESTDIR)$(SBINDIR)/vxtapctl
 	install -m 0644 man/vxtap.8 $(DESTDIR)$(MANDIR)/man8/vxtap.8
+	install -m 0644 man/vxtapctl.8 $(DESTDIR)$(MANDIR)/man8/vxtapctl.8
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vxtap $(DESTDIR)$(MANDIR)/man8/vxtap.8
+	rm -f $(DESTDIR)$(SBINDIR)/vxtapctl $(DESTDIR)$(MANDIR)/man8/vxtapctl.8
 
 lint:
 	clang-format --dry-run --Werror src/*.c include/*.h test/*.c test/fuzz/*.c test/fuzz/*.h

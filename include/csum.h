@@ -14,6 +14,12 @@ uint32_t csum_add(uint32_t sum, const void *p, size_t len);
  * in host order. */
 uint16_t csum_fold(uint32_t sum);
 
+/* The running sum of the IPv6 pseudo-header (RFC 8200 section 8.1):
+ * source, destination, upper-layer length and next header. Add the
+ * upper-layer message to it, then fold. */
+uint32_t csum_ip6_pseudo(const uint8_t src[static 16], const uint8_t dst[static 16], uint32_t len,
+			 uint8_t next_header);
+
 /* Store a host-order 16-bit value big-endian at p. */
 static inline void put_be16(uint8_t *p, uint16_t v)
 {

@@ -108,12 +108,14 @@ struct ctlproto_limits {
 #define CTLPROTO_LIMITS_DEFAULT {.peers = 16384, .fdb_static = 262144, .neigh_static = 262144}
 
 /* What a request runs against. peer_gone, when set, is called with a peer
- * just before it is freed, so the shell can drop pointers it holds. */
+ * just before it is freed, so the shell can drop pointers it holds;
+ * changed, when set, after a request changed a table (for the log). */
 struct ctlproto_env {
 	struct dp *dp;
 	struct ctlproto_net net;
 	struct ctlproto_limits lim;
 	void (*peer_gone)(const struct peer *p, void *arg);
+	void (*changed)(const struct ctlproto_req *req, void *arg);
 	void *arg;
 };
 

@@ -11,6 +11,7 @@
 #include "eth.h"
 #include "fdb.h"
 #include "icmp.h"
+#include "nd.h"
 #include "neigh.h"
 #include "peer.h"
 #include "vxlan.h"
@@ -28,6 +29,7 @@
 	X(SRC_MULTICAST, src_multicast, "source MAC multicast or broadcast")           \
 	X(SRC_ZERO, src_zero, "source MAC all zeros")                                  \
 	X(BAD_ARP, bad_arp, "malformed ARP")                                           \
+	X(BAD_ND, bad_nd, "malformed IPv6 neighbour solicitation or advertisement")    \
 	X(NO_PEERS, no_peers, "no peer to send to")                                    \
 	X(TAP_WRITE, tap_write, "write to the TAP failed")                             \
 	X(UDP_SEND, udp_send, "send to a peer failed")
@@ -48,7 +50,9 @@ enum dp_drop { DROP_NONE = 0, DP_DROP_REASONS(DP_DROP_ENUM) DROP__COUNT };
 	X(udp_tx_bytes, "bytes sent")                                                   \
 	X(floods, "frames flooded to every peer")                                       \
 	X(arp_replies, "ARP requests answered by the proxy")                            \
+	X(nd_replies, "IPv6 neighbour solicitations answered by the proxy")             \
 	X(icmp_frag_needed, "ICMP fragmentation-needed sent back for oversize packets") \
+	X(icmp6_too_big, "ICMPv6 packet-too-big sent back for oversize packets")        \
 	X(fdb_learned, "FDB entries learned")                                           \
 	X(fdb_moved, "learned FDB entries moved to another peer")                       \
 	X(fdb_aged, "learned FDB entries aged out")                                     \
@@ -103,6 +107,10 @@ enum dp_event {
 	DP_EV_MOVED, /* act->ev_mac moved from act->ev_old to act->dst */
 };
 
+/* The largest frame dp builds itself (ARP or NA answer, ICMP error). */
+#define DP_MAX2(a, b)	   ((a) > (b) ? (a) : (b))
+#define DP_REPLY_MAX	   DP_MAX2(DP_MAX2(ICMP_REPLIES_MAX, ARP_FRAME_LEN), ND_NA_FRAME_LEN)
+
 struct dp_action {
 	enum dp_verdict verdict;
 	enum dp_drop drop;
@@ -113,7 +121,7 @@ struct dp_action {
 	enum dp_event event;
 	struct mac ev_mac;
 	struct endpoint ev_old;
-	uint8_t reply[ICMP_REPLY_MAX > ARP_FRAME_LEN ? ICMP_REPLY_MAX : ARP_FRAME_LEN];
+	uint8_t reply[DP_REPLY_MAX];
 };
 
 /* A frame of len bytes read from the TAP at frame. The VXLAN_HLEN bytes
@@ -122,8 +130,8 @@ struct dp_action {
  * (udp_tx_*, per-peer tx) and what fails (DROP_UDP_SEND). */
 void dp_from_tap(struct dp *dp, uint8_t *frame, size_t len, uint64_t now, struct dp_action *act);
 
-/* A datagram of len bytes received from src (any port). Learns, snoops ARP,
- * and returns DP_TO_TAP with the inner frame, or DP_DROP. */
+/* A datagram of len bytes received from src (any port). Learns, snoops ARP
+ * and IPv6 ND, and returns DP_TO_TAP with the inner frame, or DP_DROP. */
 void dp_from_udp(struct dp *dp, const struct ipaddr *src, const uint8_t *dgram, size_t len,
 		 uint64_t now, struct dp_action *act);
 

@@ -16,6 +16,8 @@
 #define LOOP_HEADROOM 64	  /* room for outer headers before each frame */
 #define LOOP_SLOT     (64 * 1024) /* one frame or datagram, with headroom */
 
+struct ctl;
+
 /* The running daemon: descriptors, watchers, buffers and the core context. */
 struct vxtap {
 	struct ev_loop *loop;
@@ -39,6 +41,7 @@ struct vxtap {
 
 	uint64_t ageing_ms;
 	struct ratelimit rl_move, rl_tap;
+	struct ctl *ctl; /* the control socket and peers file (ctl.h) */
 };
 
 /* Allocate buffers and start the watchers; fds and dp must be set up.

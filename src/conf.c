@@ -9,7 +9,7 @@
 
 #include "conf.h"
 
-#define USAGE_LINE "usage: vxtap --local ADDR --peer ADDR[:PORT]... [options]"
+#define USAGE_LINE "usage: vxtap --local ADDR {--peer ADDR[:PORT]... | --peers-file FILE} [options]"
 
 const char conf_usage_line[] = USAGE_LINE;
 
@@ -31,12 +31,16 @@ const char conf_help[] = USAGE_LINE
 	"      --ageing SECS          learned entry lifetime, 0 = never (default 300)\n"
 	"      --no-learning          do not learn MACs from received packets\n"
 	"      --max-fdb N            cap on learned FDB entries (default 4096)\n"
+	"      --control PATH         control socket for vxtapctl\n"
+	"                             (default /run/vxtap/DEV.sock)\n"
+	"      --peers-file FILE      peers and static entries, one a line; re-read\n"
+	"                             on SIGHUP (default none)\n"
 	"  -v, --verbose              log more; repeat for more\n"
 	"  -h, --help                 print this help and exit\n"
 	"  -V, --version              print the version and exit\n"
 	"\n"
 	"SIGINT and SIGTERM exit and remove the TAP; SIGUSR1 logs the FDB, the\n"
-	"neighbour table and the counters.\n";
+	"neighbour table and the counters; SIGHUP re-reads --peers-file.\n";
 
 #define DEFAULT_DEV	"vxtap0"
 #define DEFAULT_VNI	1
@@ -48,6 +52,7 @@ const char conf_help[] = USAGE_LINE
 #define MTU_MAX		65000UL
 #define AGEING_MAX	1000000UL
 #define MAX_FDB_MAX	16777216UL
+#define SUN_PATH_MAX	107 /* sizeof(sockaddr_un.sun_path) less the NUL */
 
 /* Longest value quoted in an error before it is cut with "...". */
 #define QUOTE_MAX 60
@@ -66,6 +71,8 @@ enum opt_id {
 	OPT_AGEING,
 	OPT_NO_LEARNING,
 	OPT_MAX_FDB,
+	OPT_CONTROL,
+	OPT_PEERS_FILE,
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_VERSION,
@@ -93,6 +100,8 @@ static const struct opt opts[] = {
 	{"--ageing",      0,   true,  OPT_AGEING},
 	{"--no-learning", 0,   false, OPT_NO_LEARNING},
 	{"--max-fdb",     0,   true,  OPT_MAX_FDB},
+	{"--control",     0,   true,  OPT_CONTROL},
+	{"--peers-file",  0,   true,  OPT_PEERS_FILE},
 	{"--verbose",     'v', false, OPT_VERBOSE},
 	{"--help",        'h', false, OPT_HELP},
 	{"--version",     'V', false, OPT_VERSION},
@@ -138,6 +147,13 @@ static const char *quote(const char *s, size_t len, char out[static QUOTE_MAX * 
 	}
 	out[o] = '\0';
 	return out;
+}
+
+_Static_assert(CONF_QUOTELEN == QUOTE_MAX * 4 + 4, "conf_quote's buffer");
+
+const char *conf_quote(const char *s, size_t len, char out[static CONF_QUOTELEN])
+{
+	return quote(s, len, out);
 }
 
 /* "OPT: "VALUE" WHAT", the one shape of every CONF_ERROR message. */
@@ -210,6 +226,11 @@ static bool ip_is_unicast(const struct ipaddr *a)
 	if (a->family == AF_INET)
 		return (a->a[0] & 0xf0) != 0xe0 && memcmp(a->a, bcast, 4) != 0;
 	return a->a[0] != 0xff;
+}
+
+bool conf_ip_unicast(const struct ipaddr *a)
+{
+	return ip_is_unicast(a);
 }
 
 static const char *family_name(const struct ipaddr *a)
@@ -411,6 +432,23 @@ static enum conf_status add_neigh(struct parse *p, const char *v)
 	return CONF_RUN;
 }
 
+/* A path the daemon opens later: only what can be told before then. */
+static enum conf_status set_path(struct parse *p, const char *opt, const char *v, size_t max,
+				 char **out)
+{
+	char what[48];
+
+	if (v[0] == '\0')
+		return bad(p, opt, v, "is not a path");
+	if (strlen(v) > max) {
+		snprintf(what, sizeof(what), "is longer than %zu bytes", max);
+		return bad(p, opt, v, what);
+	}
+	free(*out);
+	*out = strdup(v);
+	return *out == NULL ? nomem(p) : CONF_RUN;
+}
+
 static enum conf_status apply(struct parse *p, const struct opt *o, const char *v)
 {
 	struct conf *c = p->c;
@@ -460,6 +498,10 @@ static enum conf_status apply(struct parse *p, const struct opt *o, const char *
 		if (st == CONF_RUN)
 			c->max_fdb = (uint32_t)n;
 		return st;
+	case OPT_CONTROL:
+		return set_path(p, o->name, v, SUN_PATH_MAX, &c->control);
+	case OPT_PEERS_FILE:
+		return set_path(p, o->name, v, 4095, &c->peers_file);
 	case OPT_VERBOSE:
 		if (c->verbose < 100)
 			c->verbose++;
@@ -548,8 +590,8 @@ static enum conf_status finish(struct parse *p)
 
 	if (!p->have_local)
 		return usage(p, "missing --local");
-	if (c->npeers == 0)
-		return usage(p, "no peers: give at least one --peer");
+	if (c->npeers == 0 && c->peers_file == NULL)
+		return usage(p, "no peers: give at least one --peer, or --peers-file");
 	for (size_t i = 0; i < c->npeers; i++) {
 		struct endpoint *ep = &c->peers[i];
 		const struct src *s = &p->peer_src[i];
@@ -632,6 +674,10 @@ void conf_free(struct conf *c)
 	free(c->peers);
 	free(c->fdb);
 	free(c->neigh);
+	free(c->control);
+	free(c->peers_file);
+	c->control = NULL;
+	c->peers_file = NULL;
 	c->peers = NULL;
 	c->fdb = NULL;
 	c->neigh = NULL;

@@ -75,6 +75,37 @@ static bool arp_proxy(struct dp *dp, const uint8_t *frame, size_t len, struct dp
 	return true;
 }
 
+/* Answer a neighbour solicitation for a known target on the TAP with an
+ * advertisement, as the kernel driver's "proxy" option does for IPv6. DAD
+ * probes (from ::) are flooded, never answered: an answer would tell the
+ * prober that its own address is taken. Returns true when act now holds
+ * the verdict. */
+static bool nd_proxy(struct dp *dp, const uint8_t *frame, size_t len, struct dp_action *act)
+{
+	struct nd_msg ns;
+	const struct mac *owner;
+
+	switch (nd_parse(frame, len, &ns)) {
+	case ND_OK:
+		break;
+	case ND_NOT_ND:
+		return false;
+	default:
+		drop(dp, act, DROP_BAD_ND);
+		return true;
+	}
+	if (ns.type != ND_TYPE_NS || nd_is_dad(&ns))
+		return false;
+	owner = neigh_lookup(dp->neigh, &ns.target);
+	if (owner == NULL)
+		return false; /* unknown: flooded like any multicast */
+	act->verdict = DP_REPLY_TAP;
+	act->len = nd_build_na(act->reply, &ns, owner);
+	act->data = act->reply;
+	dp->st.nd_replies++;
+	return true;
+}
+
 void dp_from_tap(struct dp *dp, uint8_t *frame, size_t len, uint64_t now, struct dp_action *act)
 {
 	struct mac dst;
@@ -97,11 +128,21 @@ void dp_from_tap(struct dp *dp, uint8_t *frame, size_t len, uint64_t now, struct
 	}
 	if (eth_type(frame) == ETHTYPE_ARP && arp_proxy(dp, frame, len, act))
 		return;
+	if (eth_type(frame) == ETHTYPE_IPV6 && nd_proxy(dp, frame, len, act))
+		return;
 	if (dp->cfg.path_mtu != 0 && icmp_needs_frag(frame, len, dp->cfg.path_mtu)) {
 		act->verdict = DP_REPLY_TAP;
 		act->len = icmp_build_frag_needed(act->reply, frame, len, dp->cfg.path_mtu);
 		act->data = act->reply;
 		dp->st.icmp_frag_needed++;
+		return;
+	}
+	/* IPv6 has no DF: every oversize packet gets "packet too big". */
+	if (dp->cfg.path_mtu != 0 && icmp6_needs_ptb(frame, len, dp->cfg.path_mtu)) {
+		act->verdict = DP_REPLY_TAP;
+		act->len = icmp6_build_ptb(act->reply, frame, len, dp->cfg.path_mtu);
+		act->data = act->reply;
+		dp->st.icmp6_too_big++;
 		return;
 	}
 
@@ -138,6 +179,30 @@ static bool arp_snoop(struct dp *dp, const uint8_t *frame, size_t len, uint64_t 
 		if (neigh_learn(dp->neigh, &sip, &a.sha, now) == TABLE_LEARN_NEW)
 			dp->st.neigh_learned++;
 	}
+	return true;
+}
+
+/* Learn from an NS or NA that came from a peer: an NA's target and an NS's
+ * source, each with the link-layer address option it carries. Returns
+ * false when the message is malformed. */
+static bool nd_snoop(struct dp *dp, const uint8_t *frame, size_t len, uint64_t now)
+{
+	struct nd_msg m;
+	const struct ipaddr *ip;
+
+	switch (nd_parse(frame, len, &m)) {
+	case ND_OK:
+		break;
+	case ND_NOT_ND:
+		return true;
+	default:
+		return false;
+	}
+	if (!dp->cfg.learning || !m.has_lla)
+		return true;
+	ip = m.type == ND_TYPE_NA ? &m.target : &m.src;
+	if (nd_addr_learnable(ip) && neigh_learn(dp->neigh, ip, &m.lla, now) == TABLE_LEARN_NEW)
+		dp->st.neigh_learned++;
 	return true;
 }
 
@@ -231,6 +296,10 @@ void dp_from_udp(struct dp *dp, const struct ipaddr *src, const uint8_t *dgram, 
 	}
 	if (eth_type(frame) == ETHTYPE_ARP && !arp_snoop(dp, frame, flen, now)) {
 		drop(dp, act, DROP_BAD_ARP);
+		return;
+	}
+	if (eth_type(frame) == ETHTYPE_IPV6 && !nd_snoop(dp, frame, flen, now)) {
+		drop(dp, act, DROP_BAD_ND);
 		return;
 	}
 	if (dp->cfg.learning)

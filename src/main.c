@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "ctl.h"
+#include "ctlpath.h"
 #include "log.h"
 #include "loop.h"
 #include "tap.h"
@@ -99,6 +101,22 @@ static void setup_tap(struct vxtap *vx, const struct conf *c)
 	}
 }
 
+/* The control socket first: a second vxtap for the device stops here. */
+static void setup_ctl(struct vxtap *vx, const struct conf *c)
+{
+	struct ctl_conf cc = {.path = c->control, .peers_file = c->peers_file};
+	char path[CTLPATH_MAX];
+
+	if (cc.path == NULL) {
+		if (!ctlpath_default(c->dev, path, &cc.rmdir_parent))
+			fatalx("the default control socket path is too long; give --control");
+		cc.path = path;
+	}
+	cc.net.local = c->local;
+	cc.net.port = c->port;
+	vx->ctl = ctl_open(vx, &cc);
+}
+
 int main(int argc, char *argv[])
 {
 	static struct vxtap vx;
@@ -139,20 +157,24 @@ int main(int argc, char *argv[])
 	else
 		random_mac(&vx.dp.cfg.mac);
 
+	setup_ctl(&vx, &c);
 	vx.udp_fd = udp_open(&c.local, c.port);
 	if (vx.udp_fd < 0) {
 		errno = -vx.udp_fd;
 		fatal("cannot bind UDP %s port %u", ipaddr_fmt(&c.local, a), c.port);
 	}
 	setup_tables(&vx, &c);
+	ctl_load(vx.ctl);
 	setup_tap(&vx, &c);
 	if (loop_init(&vx) != 0)
 		fatalx("out of memory");
+	ctl_start(vx.ctl);
 
 	log_info("ready dev %s mac %s mtu %u path_mtu %u vni %u local %s port %u peers %zu", vx.dev,
 		 mac_fmt(&vx.dp.cfg.mac, m), vx.dp.cfg.mtu, vx.dp.cfg.path_mtu, vx.dp.cfg.vni,
 		 ipaddr_fmt(&c.local, a), c.port, peers_count(vx.dp.peers));
 	loop_run(&vx);
+	ctl_free(vx.ctl);
 
 	/* Closing the last descriptor of a non-persistent TAP removes it. */
 	close(vx.tap_fd);

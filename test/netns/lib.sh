@@ -365,3 +365,133 @@ capture_stop() {
 capture_count() {
 	tcpdump -nn -r "$1" "$2" 2>/dev/null | wc -l
 }
+
+# --- kernel vxlan nodes, MTU, valgrind (interop, tshark, pmtu, hostile tests) ----
+
+# no_ipv6 NODE: devices created from now on in the node get no IPv6, so the
+# kernel sends no router solicitations, MLD reports or DAD probes into them
+# (tests that count every datagram need a quiet tunnel).
+no_ipv6() {
+	nsx "$1" sysctl -q -w net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1 ||
+		fail "cannot disable IPv6 in $1"
+}
+
+# kernel_vxlan I VNI PORT [OPTION...]: the seed's kernel set-up on node I:
+# flannel.1 of type vxlan (id VNI, dstport PORT, dev eth1, local 192.168.56.4I,
+# plus OPTIONs such as nolearning or proxy), MAC node_mac I, MTU 1450, up,
+# address 10.244.0.I/16.
+kernel_vxlan() {
+	local i=$1 vni=$2 port=$3 n="n$1"
+	shift 3
+	ip -n "$(ns "$n")" link add "$VXT_DEV" type vxlan id "$vni" dstport "$port" dev eth1 \
+		local "192.168.56.4$i" "$@" || fail "$n: ip link add $VXT_DEV type vxlan id $vni dstport $port $* failed"
+	ip -n "$(ns "$n")" link set "$VXT_DEV" address "$(node_mac "$i")" mtu 1450 up
+	ip -n "$(ns "$n")" addr add "10.244.0.$i/16" dev "$VXT_DEV"
+	# A kernel vxlan device on a veth underlay leaves inner TCP/UDP checksums
+	# unfinished (veth passes the offload along; a real NIC would finish
+	# them). vxtap does not repair checksums (README, Troubleshooting), so the
+	# kernel node is made to put finished packets on the wire, as real
+	# hardware does.
+	nsx "$n" ethtool -K eth1 tx off >/dev/null || fail "$n: ethtool -K eth1 tx off failed"
+}
+
+# kernel_static I J: on kernel node I, the seed's static entries for node J:
+# `arp -s 10.244.0.J MAC` (as ip neigh ... nud permanent) and
+# `bridge fdb append MAC dev flannel.1 dst 192.168.56.4J`, MAC = node_mac J.
+kernel_static() {
+	local i=$1 j=$2
+	ip -n "$(ns "n$i")" neigh add "10.244.0.$j" lladdr "$(node_mac "$j")" dev "$VXT_DEV" nud permanent ||
+		fail "n$i: ip neigh add 10.244.0.$j failed"
+	bridge -n "$(ns "n$i")" fdb append "$(node_mac "$j")" dev "$VXT_DEV" dst "192.168.56.4$j" ||
+		fail "n$i: bridge fdb append $(node_mac "$j") dst 192.168.56.4$j failed"
+}
+
+# kernel_flood I J: on kernel node I, the all-zeros flood entry for node J.
+kernel_flood() {
+	bridge -n "$(ns "n$1")" fdb append 00:00:00:00:00:00 dev "$VXT_DEV" dst "192.168.56.4$2" ||
+		fail "n$1: bridge fdb append 00:00:00:00:00:00 dst 192.168.56.4$2 failed"
+}
+
+# link_mtu NODE DEV: the device's MTU.
+link_mtu() {
+	ip -n "$(ns "$1")" -o link show "$2" | sed -nE 's/.* mtu ([0-9]+) .*/\1/p'
+}
+
+# tcp_copy FROM TO DSTIP PORT MIB [TIMEOUT]: MIB MiB of random data from node
+# FROM to nc listening on DSTIP:PORT in node TO; fails unless every byte
+# arrives intact within TIMEOUT (60) seconds. Prints size and time.
+tcp_copy() {
+	local from=$1 to=$2 ip=$3 port=$4 mib=$5 tmo=${6:-60} in out lpid rc start end a b size
+	in=$VXT_TMP/tcp-$from-$to-$port.in
+	out=$VXT_TMP/tcp-$from-$to-$port.out
+	head -c "${mib}M" /dev/urandom >"$in"
+	nsx "$to" timeout "$tmo" nc -l "$ip" "$port" >"$out" </dev/null &
+	lpid=$!
+	track "$lpid"
+	vxt_listening() { nsx "$to" ss -Hltn "sport = :$port" | grep -q "$ip:$port"; }
+	wait_for 100 0.05 vxt_listening || fail "nc on $to is not listening on $ip:$port"
+	start=$(date +%s.%N)
+	rc=0
+	nsx "$from" timeout "$tmo" nc -N "$ip" "$port" <"$in" || rc=$?
+	((rc == 0)) || fail "$from -> $ip:$port: sender nc exited with status $rc (124: timed out after ${tmo}s)"
+	rc=0
+	reap "$lpid" 200 || rc=$?
+	((rc == 0)) || fail "$from -> $ip:$port: listener nc exited with status $rc"
+	end=$(date +%s.%N)
+	a=$(sha256sum <"$in" | cut -d' ' -f1)
+	b=$(sha256sum <"$out" | cut -d' ' -f1)
+	size=$(stat -c %s "$out")
+	info "$from -> $to ($ip:$port): sent $((mib * 1048576)) bytes, received $size in $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }') s"
+	((size == mib * 1048576)) || fail "$from -> $ip:$port: received $size bytes, sent $((mib * 1048576))"
+	[[ $a == "$b" ]] || fail "$from -> $ip:$port: sha256 differs: sent $a, received $b"
+	rm -f "$in" "$out"
+}
+
+# vxtap_is_asan: $VXTAP is a sanitizer build (make asan), which valgrind
+# cannot run.
+vxtap_is_asan() { grep -q __asan_init "$VXTAP"; }
+
+VXT_VG_READY_TRIES=${VXT_VG_READY_TRIES:-1200} # x 0.05 s: valgrind starts slowly
+
+# start_vxtap_valgrind NODE ARGS...: like start_vxtap, but under valgrind's
+# memcheck (any error, or a definite leak at exit, makes the exit status 99;
+# its report goes to $VXT_TMP/NODE.valgrind.log). With an ASan build of
+# $VXTAP, the plain start_vxtap is used: ASan does the checking.
+start_vxtap_valgrind() {
+	local n=$1 log vlog pid i
+	shift
+	if vxtap_is_asan; then
+		start_vxtap "$n" "$@"
+		return
+	fi
+	command -v valgrind >/dev/null || fail "valgrind is missing: run scripts/deps"
+	log=$VXT_TMP/$n.log
+	vlog=$VXT_TMP/$n.valgrind.log
+	: >"$log"
+	ip netns exec "$(ns "$n")" valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite --log-file="$vlog" "$VXTAP" "$@" >>"$log" 2>&1 </dev/null &
+	pid=$!
+	track "$pid"
+	VXT_VXPID[$n]=$pid
+	for ((i = 0; i < VXT_VG_READY_TRIES; i++)); do
+		grep -q '^vxtap: ready' "$log" && return 0
+		if ! alive "$pid"; then
+			local rc=0
+			wait "$pid" || rc=$?
+			fail "vxtap (valgrind) on $n exited with status $rc before it was ready (args: $*)"
+		fi
+		sleep 0.05
+	done
+	fail "vxtap (valgrind) on $n not ready after $VXT_VG_READY_TRIES polls (args: $*)"
+}
+
+# stop_vxtap_slow NODE [TRIES]: like stop_vxtap (SIGTERM, return the exit
+# status) but waits up to TRIES (600) x 0.05 s, for a vxtap under valgrind.
+stop_vxtap_slow() {
+	local n=$1 tries=${2:-600} pid rc=0
+	pid=$(vxpid "$n")
+	kill -TERM "$pid" 2>/dev/null || true
+	reap "$pid" "$tries" || rc=$?
+	unset "VXT_VXPID[$n]"
+	return "$rc"
+}

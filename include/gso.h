@@ -1,0 +1,83 @@
+/* gso: TAP offload metadata (virtio-net header), checksum completion, and
+ * segmentation of TSO/USO super-frames into wire-sized frames. */
+#ifndef VXTAP_GSO_H
+#define VXTAP_GSO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * With IFF_VNET_HDR every TAP read and write starts with a virtio-net header
+ * (virtio spec 5.1.6, little-endian on the wire to the kernel here):
+ *   flags(1) gso_type(1) hdr_len(2) gso_size(2) csum_start(2) csum_offset(2)
+ * NEEDS_CSUM: the L4 checksum field holds the pseudo-header sum; the rest
+ * (from csum_start to the end) is still to be added. gso_type != NONE: the
+ * frame is a super-frame to be cut into gso_size-byte payloads.
+ */
+#define VNET_HDR_LEN 10
+#define VNET_F_NEEDS_CSUM 1
+#define VNET_F_DATA_VALID 2
+#define VNET_GSO_NONE 0
+#define VNET_GSO_TCPV4 1
+#define VNET_GSO_UDP 3 /* UFO: IP fragmentation, never offered here */
+#define VNET_GSO_TCPV6 4
+#define VNET_GSO_UDP_L4 5
+#define VNET_GSO_ECN 0x80
+
+struct vnet_hdr {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len; /* advisory only: never trusted */
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+};
+
+void vnet_hdr_decode(const uint8_t p[static VNET_HDR_LEN], struct vnet_hdr *h);
+void vnet_hdr_encode(uint8_t p[static VNET_HDR_LEN], const struct vnet_hdr *h);
+
+/* Where the headers of a TCP or UDP packet in an Ethernet frame are. */
+struct pkt_layout {
+	size_t l3;    /* IP header: 14, or 18 after one VLAN tag */
+	size_t l4;    /* TCP/UDP header */
+	size_t hlen;  /* first payload byte */
+	size_t end;   /* end of the IP packet (frame may be padded past it) */
+	uint8_t proto; /* 6 or 17 */
+	bool v6;
+};
+
+/* Parse an untagged or single-VLAN-tagged Ethernet frame carrying IPv4
+ * (options allowed, not a fragment) or IPv6 (no extension headers) with TCP
+ * or UDP. False for anything else or any length that does not add up. */
+bool pkt_layout(const uint8_t *f, size_t len, struct pkt_layout *lo);
+
+/* The one's-complement sum of the IPv4/IPv6 pseudo-header for an L4 length. */
+uint32_t pkt_pseudo_sum(const uint8_t *f, const struct pkt_layout *lo, size_t l4_len);
+
+/* Finish a NEEDS_CSUM frame in place: sum from csum_start to the end and
+ * store the result at csum_start + csum_offset. False (frame untouched) when
+ * the offsets fall outside the frame. */
+bool gso_finish_csum(uint8_t *f, size_t len, uint16_t csum_start, uint16_t csum_offset);
+
+/* One wire frame cut from a super-frame: its own headers, built in the
+ * caller's arena, and a slice of the super-frame's payload (not copied). */
+struct gso_seg {
+	uint8_t *hdr;
+	size_t hdr_len;
+	const uint8_t *payload;
+	size_t payload_len;
+};
+
+/* Cut the super-frame f (len bytes, described by h: TCPV4, TCPV6 or UDP_L4)
+ * into frames of at most h->gso_size payload bytes. Segment i's headers go
+ * to arena + i * stride + pre (pre bytes are left free for the caller's own
+ * outer header); stride must be at least pre + the header length. Each
+ * segment gets its own IP length, IPv4 id and header checksum, TCP sequence
+ * number and flags (FIN/PSH on the last only, CWR on the first only) or UDP
+ * length, and a complete L4 checksum. Returns the number of segments, or 0
+ * when f is not what h says, or would need more than max segments. */
+size_t gso_segment(const uint8_t *f, size_t len, const struct vnet_hdr *h, uint8_t *arena,
+		   size_t stride, size_t pre, struct gso_seg *segs, size_t max);
+
+#endif

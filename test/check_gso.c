@@ -1,0 +1,369 @@
+/* check_gso: segmentation of super-frames and coalescing back, with checksums
+ * verified independently over each assembled frame. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csum.h"
+#include "eth.h"
+#include "gro.h"
+#include "gso.h"
+
+#define MAXF 70000
+#define STRIDE 256
+#define PRE 8
+
+static uint8_t super[MAXF];
+static uint8_t arena[64 * STRIDE];
+static uint8_t wire[64][2048]; /* assembled segments */
+static size_t wire_len[64];
+
+enum kind { TCP4, TCP4_OPTS, TCP6, TCP4_VLAN, UDP4, UDP6 };
+
+/* Build a super-frame: headers, then payload bytes 0,1,2,... */
+static size_t build(enum kind k, size_t payload, uint8_t tcp_flags)
+{
+	size_t l3 = 14, l4, hlen, len;
+	bool v6 = k == TCP6 || k == UDP6, udp = k == UDP4 || k == UDP6;
+	size_t thl = k == TCP4_OPTS ? 32 : 20;
+
+	memset(super, 0, 128);
+	memcpy(super, (const uint8_t[]){0x0a, 0, 0, 0, 0, 2, 0x0a, 0, 0, 0, 0, 1}, 12);
+	if (k == TCP4_VLAN) {
+		put_be16(super + 12, ETHTYPE_VLAN);
+		put_be16(super + 14, 7);
+		l3 = 18;
+	}
+	put_be16(super + l3 - 2, v6 ? ETHTYPE_IPV6 : ETHTYPE_IPV4);
+	l4 = l3 + (v6 ? 40 : 20);
+	hlen = l4 + (udp ? 8 : thl);
+	len = hlen + payload;
+	if (v6) {
+		super[l3] = 0x60;
+		put_be16(super + l3 + 4, (uint16_t)(len - l4));
+		super[l3 + 6] = udp ? 17 : 6;
+		super[l3 + 7] = 64;
+		super[l3 + 8] = 0xfd;
+		super[l3 + 23] = 1;
+		super[l3 + 24] = 0xfd;
+		super[l3 + 39] = 2;
+	} else {
+		super[l3] = 0x45;
+		put_be16(super + l3 + 2, (uint16_t)(len - l3 > 0xffff ? 0 : len - l3));
+		put_be16(super + l3 + 4, 0x1000);
+		put_be16(super + l3 + 6, 0x4000);
+		super[l3 + 8] = 64;
+		super[l3 + 9] = udp ? 17 : 6;
+		memcpy(super + l3 + 12, (const uint8_t[]){10, 244, 0, 1, 10, 244, 0, 2}, 8);
+	}
+	put_be16(super + l4, 40000);
+	put_be16(super + l4 + 2, 5001);
+	if (udp) {
+		put_be16(super + l4 + 4, (uint16_t)(len - l4));
+	} else {
+		memcpy(super + l4 + 4, (const uint8_t[]){0xff, 0xff, 0xf0, 0x00}, 4); /* seq wraps */
+		memcpy(super + l4 + 8, (const uint8_t[]){0, 0, 0x12, 0x34}, 4);
+		super[l4 + 12] = (uint8_t)((thl / 4) << 4);
+		super[l4 + 13] = tcp_flags;
+		put_be16(super + l4 + 14, 512);
+		for (size_t i = 20; i < thl; i++)
+			super[l4 + i] = (uint8_t)(i == 20 ? 1 : i); /* options bytes */
+	}
+	for (size_t i = 0; i < payload; i++)
+		super[hlen + i] = (uint8_t)i;
+	return len;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Assemble segments and check every one as a receiver would. */
+static void check_segments(const struct gso_seg *segs, size_t n, enum kind k, size_t payload,
+			   size_t mss)
+{
+	struct pkt_layout lo;
+	size_t got = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *w = wire[i];
+
+		memcpy(w, segs[i].hdr, segs[i].hdr_len);
+		memcpy(w + segs[i].hdr_len, segs[i].payload, segs[i].payload_len);
+		wire_len[i] = segs[i].hdr_len + segs[i].payload_len;
+		ck_assert(pkt_layout(w, wire_len[i], &lo));
+		ck_assert_uint_eq(lo.end, wire_len[i]);
+		ck_assert_uint_eq(segs[i].payload_len, i + 1 < n ? mss : payload - mss * (n - 1));
+		for (size_t b = 0; b < segs[i].payload_len; b++)
+			ck_assert_uint_eq(w[lo.hlen + b], (uint8_t)(got + b));
+		if (!lo.v6) {
+			ck_assert_uint_eq(csum_fold(csum_add(0, w + lo.l3, lo.l4 - lo.l3)), 0);
+			ck_assert_uint_eq(get_be16(w + lo.l3 + 4), 0x1000 + i);
+		}
+		uint32_t sum = pkt_pseudo_sum(w, &lo, lo.end - lo.l4);
+		ck_assert_uint_eq(csum_fold(csum_add(sum, w + lo.l4, lo.end - lo.l4)), 0);
+		if (lo.proto == 6) {
+			ck_assert_uint_eq(be32(w + lo.l4 + 4), 0xfffff000u + (uint32_t)got);
+			ck_assert_uint_eq(w[lo.l4 + 13] & 0x08, i + 1 == n ? 0x08 : 0); /* PSH */
+			ck_assert_uint_eq(w[lo.l4 + 13] & 0x80, i == 0 ? 0x80 : 0);     /* CWR */
+		} else {
+			ck_assert_uint_eq(get_be16(w + lo.l4 + 4), lo.end - lo.l4);
+		}
+		got += segs[i].payload_len;
+	}
+	ck_assert_uint_eq(got, payload);
+	(void)k;
+}
+
+static const struct {
+	enum kind k;
+	uint8_t gso;
+	size_t payload, mss, want;
+} seg_vectors[] = {
+	{TCP4, VNET_GSO_TCPV4, 3500, 1000, 4},       /* short last segment */
+	{TCP4, VNET_GSO_TCPV4, 3000, 1000, 3},       /* exact */
+	{TCP4_OPTS, VNET_GSO_TCPV4, 64000, 1388, 47}, /* 64 KiB with options */
+	{TCP6, VNET_GSO_TCPV6, 5000, 1368, 4},
+	{TCP4_VLAN, VNET_GSO_TCPV4, 2500, 1400, 2},
+	{UDP4, VNET_GSO_UDP_L4, 4000, 1400, 3},
+	{UDP6, VNET_GSO_UDP_L4, 2800, 1400, 2},
+	{TCP4, VNET_GSO_TCPV6, 3000, 1000, 0}, /* type does not match the packet */
+	{UDP4, VNET_GSO_TCPV4, 3000, 1000, 0},
+	{TCP4, VNET_GSO_TCPV4, 3000, 0, 0},   /* no segment size */
+	{TCP4, VNET_GSO_TCPV4, 65000, 100, 0}, /* more segments than allowed */
+};
+
+START_TEST(segment_vectors)
+{
+	struct gso_seg segs[64];
+	struct vnet_hdr h = {.flags = VNET_F_NEEDS_CSUM, .gso_type = seg_vectors[_i].gso,
+			     .gso_size = (uint16_t)seg_vectors[_i].mss, .hdr_len = 9999};
+	size_t len = build(seg_vectors[_i].k, seg_vectors[_i].payload, 0x10 | 0x08 | 0x80);
+	size_t n = gso_segment(super, len, &h, arena, STRIDE, PRE, segs, 64);
+
+	ck_assert_uint_eq(n, seg_vectors[_i].want);
+	if (n != 0) {
+		check_segments(segs, n, seg_vectors[_i].k, seg_vectors[_i].payload,
+			       seg_vectors[_i].mss);
+		ck_assert_ptr_eq(segs[1 % n].hdr, arena + (1 % n) * STRIDE + PRE);
+	}
+}
+END_TEST
+
+START_TEST(finish_csum_completes_partial)
+{
+	size_t len = build(TCP4, 300, 0x18);
+	struct pkt_layout lo;
+
+	ck_assert(pkt_layout(super, len, &lo));
+	/* what a TAP hands over with NEEDS_CSUM: the pseudo-header sum in place */
+	put_be16(super + lo.l4 + 16, (uint16_t)~csum_fold(pkt_pseudo_sum(super, &lo, len - lo.l4)));
+	ck_assert(!gro_tcp_csum_ok(super, &lo));
+	ck_assert(gso_finish_csum(super, len, (uint16_t)lo.l4, 16));
+	ck_assert(gro_tcp_csum_ok(super, &lo));
+	ck_assert(!gso_finish_csum(super, len, (uint16_t)len, 16));
+	ck_assert(!gso_finish_csum(super, len, (uint16_t)(len - 1), 0));
+}
+END_TEST
+
+START_TEST(vnet_hdr_roundtrip)
+{
+	static const uint8_t wire_hdr[VNET_HDR_LEN] = {1, 4, 66, 0, 0x58, 0x05, 54, 0, 16, 0};
+	struct vnet_hdr h;
+	uint8_t back[VNET_HDR_LEN];
+
+	vnet_hdr_decode(wire_hdr, &h);
+	ck_assert_uint_eq(h.flags, VNET_F_NEEDS_CSUM);
+	ck_assert_uint_eq(h.gso_type, VNET_GSO_TCPV6);
+	ck_assert_uint_eq(h.hdr_len, 66);
+	ck_assert_uint_eq(h.gso_size, 1368);
+	ck_assert_uint_eq(h.csum_start, 54);
+	ck_assert_uint_eq(h.csum_offset, 16);
+	vnet_hdr_encode(back, &h);
+	ck_assert_mem_eq(back, wire_hdr, VNET_HDR_LEN);
+}
+END_TEST
+
+START_TEST(layout_rejects)
+{
+	size_t len = build(TCP4, 100, 0x10);
+	struct pkt_layout lo;
+
+	ck_assert(pkt_layout(super, len, &lo));
+	ck_assert_uint_eq(lo.hlen, 54);
+	ck_assert(!pkt_layout(super, len - 1, &lo)); /* IP length beyond the frame */
+	put_be16(super + 20, 0x2000);               /* MF: a fragment */
+	ck_assert(!pkt_layout(super, len, &lo));
+	build(TCP4, 100, 0x10);
+	super[23] = 1; /* ICMP */
+	ck_assert(!pkt_layout(super, len, &lo));
+	build(TCP4, 100, 0x10);
+	super[46] = 0x40; /* TCP data offset 16 bytes */
+	ck_assert(!pkt_layout(super, len, &lo));
+}
+END_TEST
+
+/* --- coalescing ---------------------------------------------------------- */
+
+static size_t segment_all(enum kind k, size_t payload, size_t mss, uint8_t flags)
+{
+	struct gso_seg segs[64];
+	struct vnet_hdr h = {.gso_type = k == TCP6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4,
+			     .gso_size = (uint16_t)mss};
+	size_t len = build(k, payload, flags);
+	size_t n = gso_segment(super, len, &h, arena, STRIDE, PRE, segs, 64);
+
+	for (size_t i = 0; i < n; i++) {
+		memcpy(wire[i], segs[i].hdr, segs[i].hdr_len);
+		memcpy(wire[i] + segs[i].hdr_len, segs[i].payload, segs[i].payload_len);
+		wire_len[i] = segs[i].hdr_len + segs[i].payload_len;
+	}
+	return n;
+}
+
+static const struct {
+	enum kind k;
+	size_t payload, mss;
+} gro_vectors[] = {
+	{TCP4, 3500, 1000}, {TCP4_OPTS, 20000, 1388}, {TCP6, 5000, 1368}, {TCP4_VLAN, 2800, 1400},
+};
+
+START_TEST(gro_roundtrip)
+{
+	static struct gro g;
+	struct iovec iov[GRO_MAX_SEGS + 1];
+	struct vnet_hdr vh;
+	struct pkt_layout lo;
+	size_t n = segment_all(gro_vectors[_i].k, gro_vectors[_i].payload, gro_vectors[_i].mss, 0x18);
+	size_t cnt, segs, off = 0;
+	uint8_t merged[MAXF];
+
+	gro_init(&g);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(gro_add(&g, wire[i], wire_len[i]), GRO_HELD);
+	cnt = gro_flush(&g, iov, &segs);
+	ck_assert_uint_eq(segs, n);
+	ck_assert_uint_eq(cnt, n + 1);
+	vnet_hdr_decode(iov[0].iov_base, &vh);
+	ck_assert_uint_eq(vh.flags, VNET_F_NEEDS_CSUM);
+	ck_assert_uint_eq(vh.gso_type, gro_vectors[_i].k == TCP6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4);
+	ck_assert_uint_eq(vh.gso_size, gro_vectors[_i].mss);
+	for (size_t i = 0; i < cnt; i++) {
+		size_t skip = i == 0 ? VNET_HDR_LEN : 0;
+		memcpy(merged + off, (uint8_t *)iov[i].iov_base + skip, iov[i].iov_len - skip);
+		off += iov[i].iov_len - skip;
+	}
+	/* The merged frame is the original super-frame again, once the kernel
+	 * finishes the partial checksum. */
+	ck_assert(pkt_layout(merged, off, &lo));
+	ck_assert_uint_eq(lo.end, off);
+	ck_assert_uint_eq(vh.csum_start, lo.l4);
+	ck_assert_uint_eq(vh.hdr_len, lo.hlen);
+	ck_assert(gso_finish_csum(merged, off, vh.csum_start, vh.csum_offset));
+	ck_assert(gro_tcp_csum_ok(merged, &lo));
+	build(gro_vectors[_i].k, gro_vectors[_i].payload, 0x18);
+	ck_assert_uint_eq(off, lo.hlen + gro_vectors[_i].payload);
+	ck_assert_mem_eq(merged + lo.hlen, super + lo.hlen, gro_vectors[_i].payload);
+	ck_assert_mem_eq(merged + lo.l4, super + lo.l4, 16); /* ports, seq, ack, flags, window */
+	if (!lo.v6)
+		ck_assert_uint_eq(csum_fold(csum_add(0, merged + lo.l3, 20)), 0);
+}
+END_TEST
+
+START_TEST(gro_bad_checksum_never_merged)
+{
+	static struct gro g;
+	struct iovec iov[GRO_MAX_SEGS + 1];
+	size_t segs, n = segment_all(TCP4, 4000, 1000, 0x10);
+
+	gro_init(&g);
+	ck_assert_int_eq(gro_add(&g, wire[0], wire_len[0]), GRO_HELD);
+	wire[1][60] ^= 0x01; /* corrupt one payload byte */
+	ck_assert_int_eq(gro_add(&g, wire[1], wire_len[1]), GRO_PASS);
+	ck_assert_uint_eq(g.bad_csum, 1);
+	/* the next one no longer continues the batch (sequence gap) */
+	ck_assert_int_eq(gro_add(&g, wire[2], wire_len[2]), GRO_FLUSH_FIRST);
+	ck_assert_uint_eq(gro_flush(&g, iov, &segs), 2);
+	ck_assert_uint_eq(segs, 1);
+	ck_assert_uint_eq(iov[1].iov_len, wire_len[0]);
+	ck_assert_uint_eq(n, 4);
+}
+END_TEST
+
+START_TEST(gro_non_tcp_and_flags_pass)
+{
+	static struct gro g;
+	struct gso_seg segs[8];
+	struct vnet_hdr h = {.gso_type = VNET_GSO_UDP_L4, .gso_size = 1000};
+	size_t len = build(UDP4, 2000, 0);
+
+	ck_assert_uint_eq(gso_segment(super, len, &h, arena, STRIDE, PRE, segs, 8), 2);
+	memcpy(wire[0], segs[0].hdr, segs[0].hdr_len);
+	memcpy(wire[0] + segs[0].hdr_len, segs[0].payload, segs[0].payload_len);
+	gro_init(&g);
+	ck_assert_int_eq(gro_add(&g, wire[0], segs[0].hdr_len + 1000), GRO_PASS);
+	/* SYN, FIN, RST: alone */
+	segment_all(TCP4, 2000, 1000, 0x11);
+	ck_assert_int_eq(gro_add(&g, wire[1], wire_len[1]), GRO_PASS); /* FIN on the last */
+	segment_all(TCP4, 2000, 1000, 0x12);
+	ck_assert_int_eq(gro_add(&g, wire[0], wire_len[0]), GRO_PASS); /* SYN */
+	ck_assert_uint_eq(g.n, 0);
+	ck_assert_int_eq(gro_add(&g, wire[0], 13), GRO_PASS); /* runt */
+}
+END_TEST
+
+START_TEST(gro_flow_changes_and_short_segment)
+{
+	static struct gro g;
+	struct iovec iov[GRO_MAX_SEGS + 1];
+	static uint8_t other[2048];
+	size_t segs, n = segment_all(TCP4, 2500, 1000, 0x10); /* 1000 1000 500 */
+	struct pkt_layout lo;
+
+	ck_assert_uint_eq(n, 3);
+	gro_init(&g);
+	ck_assert_int_eq(gro_add(&g, wire[0], wire_len[0]), GRO_HELD);
+	/* same sequence continuation but another port: a different flow */
+	memcpy(other, wire[1], wire_len[1]);
+	ck_assert(pkt_layout(other, wire_len[1], &lo));
+	put_be16(other + lo.l4, 40001);
+	put_be16(other + lo.l4 + 16, 0);
+	put_be16(other + lo.l4 + 16,
+		 csum_fold(csum_add(pkt_pseudo_sum(other, &lo, lo.end - lo.l4), other + lo.l4,
+				    lo.end - lo.l4)));
+	ck_assert_int_eq(gro_add(&g, other, wire_len[1]), GRO_FLUSH_FIRST);
+	ck_assert_int_eq(gro_add(&g, wire[1], wire_len[1]), GRO_HELD);
+	ck_assert_int_eq(gro_add(&g, wire[2], wire_len[2]), GRO_HELD); /* short: closes */
+	ck_assert_int_eq(gro_add(&g, wire[0], wire_len[0]), GRO_FLUSH_FIRST);
+	ck_assert_uint_eq(gro_flush(&g, iov, &segs), 4);
+	ck_assert_uint_eq(segs, 3);
+	ck_assert_uint_eq(gro_flush(&g, iov, &segs), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("gso");
+	TCase *seg = tcase_create("segment");
+	TCase *gro = tcase_create("coalesce");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_loop_test(seg, segment_vectors, 0,
+			    (int)(sizeof(seg_vectors) / sizeof(seg_vectors[0])));
+	tcase_add_test(seg, finish_csum_completes_partial);
+	tcase_add_test(seg, vnet_hdr_roundtrip);
+	tcase_add_test(seg, layout_rejects);
+	tcase_add_loop_test(gro, gro_roundtrip, 0, (int)(sizeof(gro_vectors) / sizeof(gro_vectors[0])));
+	tcase_add_test(gro, gro_bad_checksum_never_merged);
+	tcase_add_test(gro, gro_non_tcp_and_flags_pass);
+	tcase_add_test(gro, gro_flow_changes_and_short_segment);
+	suite_add_tcase(s, seg);
+	suite_add_tcase(s, gro);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
