@@ -17,6 +17,12 @@ struct conf_fdb {
 	struct endpoint dst;
 };
 
+/* An overlay address for the TAP, IPv4 or IPv6. */
+struct conf_addr {
+	struct ipaddr ip;
+	uint8_t plen;
+};
+
 struct conf_neigh {
 	struct ipaddr ip;
 	struct mac mac;
@@ -29,9 +35,8 @@ struct conf {
 	struct ipaddr local;	 /* required */
 	struct endpoint *peers;	 /* port filled from --port when not given */
 	size_t npeers;
-	bool have_addr;
-	struct ipaddr addr;
-	uint8_t addr_plen;
+	struct conf_addr *addrs; /* --addr, in the order given */
+	size_t naddrs;
 	bool have_mac;
 	struct mac mac;
 	uint32_t mtu; /* 0 = not given: the default applies */
@@ -41,6 +46,8 @@ struct conf {
 	size_t nneigh;
 	uint32_t ageing;  /* seconds, default 300, 0 = never */
 	bool learning;	  /* default true */
+	bool offload;	  /* default true; --no-offload */
+	bool busy_poll;	  /* --busy-poll */
 	uint32_t max_fdb; /* default 4096 */
 	int verbose;	  /* count of --verbose */
 	char *control;	  /* --control PATH; NULL = the default path */

@@ -32,7 +32,8 @@
 	X(BAD_ND, bad_nd, "malformed IPv6 neighbour solicitation or advertisement")    \
 	X(NO_PEERS, no_peers, "no peer to send to")                                    \
 	X(TAP_WRITE, tap_write, "write to the TAP failed")                             \
-	X(UDP_SEND, udp_send, "send to a peer failed")
+	X(UDP_SEND, udp_send, "send to a peer failed")                                 \
+	X(BAD_OFFLOAD, bad_offload, "TAP super-frame or partial checksum that does not parse")
 
 #define DP_DROP_ENUM(e, name, desc) DROP_##e,
 enum dp_drop { DROP_NONE = 0, DP_DROP_REASONS(DP_DROP_ENUM) DROP__COUNT };
@@ -108,8 +109,8 @@ enum dp_event {
 };
 
 /* The largest frame dp builds itself (ARP or NA answer, ICMP error). */
-#define DP_MAX2(a, b)	   ((a) > (b) ? (a) : (b))
-#define DP_REPLY_MAX	   DP_MAX2(DP_MAX2(ICMP_REPLIES_MAX, ARP_FRAME_LEN), ND_NA_FRAME_LEN)
+#define DP_MAX2(a, b) ((a) > (b) ? (a) : (b))
+#define DP_REPLY_MAX  DP_MAX2(DP_MAX2(ICMP_REPLIES_MAX, ARP_FRAME_LEN), ND_NA_FRAME_LEN)
 
 struct dp_action {
 	enum dp_verdict verdict;
@@ -129,6 +130,12 @@ struct dp_action {
  * written there and act->data points at it. The shell counts what it sends
  * (udp_tx_*, per-peer tx) and what fails (DROP_UDP_SEND). */
 void dp_from_tap(struct dp *dp, uint8_t *frame, size_t len, uint64_t now, struct dp_action *act);
+
+/* The same for a TSO/USO super-frame that will leave as segments of at most
+ * seg_len bytes each (Ethernet header included): size limits and path-MTU
+ * checks apply to seg_len. dp_from_tap() is this with seg_len == len. */
+void dp_from_tap_gso(struct dp *dp, uint8_t *frame, size_t len, size_t seg_len, uint64_t now,
+		     struct dp_action *act);
 
 /* A datagram of len bytes received from src (any port). Learns, snoops ARP
  * and IPv6 ND, and returns DP_TO_TAP with the inner frame, or DP_DROP. */

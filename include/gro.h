@@ -11,7 +11,7 @@
 #include "gso.h"
 
 #define GRO_MAX_SEGS 64
-#define GRO_HDR_MAX (18 + 60 + 60) /* Ethernet + VLAN, IPv4 max, TCP max */
+#define GRO_HDR_MAX  (18 + 60 + 60) /* Ethernet + VLAN, IPv4 max, TCP max */
 
 /*
  * A segment joins the batch when it continues the same TCP flow exactly as
@@ -39,9 +39,9 @@ struct gro {
 };
 
 enum gro_result {
-	GRO_HELD,        /* the frame is in the batch */
+	GRO_HELD,	 /* the frame is in the batch */
 	GRO_FLUSH_FIRST, /* a candidate that does not continue the batch: flush, then add again */
-	GRO_PASS,        /* not a candidate: flush the batch, then write the frame alone */
+	GRO_PASS,	 /* not a candidate: flush the batch, then write the frame alone */
 };
 
 void gro_init(struct gro *g);

@@ -15,15 +15,15 @@
  * (from csum_start to the end) is still to be added. gso_type != NONE: the
  * frame is a super-frame to be cut into gso_size-byte payloads.
  */
-#define VNET_HDR_LEN 10
+#define VNET_HDR_LEN	  10
 #define VNET_F_NEEDS_CSUM 1
 #define VNET_F_DATA_VALID 2
-#define VNET_GSO_NONE 0
-#define VNET_GSO_TCPV4 1
-#define VNET_GSO_UDP 3 /* UFO: IP fragmentation, never offered here */
-#define VNET_GSO_TCPV6 4
-#define VNET_GSO_UDP_L4 5
-#define VNET_GSO_ECN 0x80
+#define VNET_GSO_NONE	  0
+#define VNET_GSO_TCPV4	  1
+#define VNET_GSO_UDP	  3 /* UFO: IP fragmentation, never offered here */
+#define VNET_GSO_TCPV6	  4
+#define VNET_GSO_UDP_L4	  5
+#define VNET_GSO_ECN	  0x80
 
 struct vnet_hdr {
 	uint8_t flags;
@@ -39,10 +39,10 @@ void vnet_hdr_encode(uint8_t p[static VNET_HDR_LEN], const struct vnet_hdr *h);
 
 /* Where the headers of a TCP or UDP packet in an Ethernet frame are. */
 struct pkt_layout {
-	size_t l3;    /* IP header: 14, or 18 after one VLAN tag */
-	size_t l4;    /* TCP/UDP header */
-	size_t hlen;  /* first payload byte */
-	size_t end;   /* end of the IP packet (frame may be padded past it) */
+	size_t l3;     /* IP header: 14, or 18 after one VLAN tag */
+	size_t l4;     /* TCP/UDP header */
+	size_t hlen;   /* first payload byte */
+	size_t end;    /* end of the IP packet (frame may be padded past it) */
 	uint8_t proto; /* 6 or 17 */
 	bool v6;
 };
@@ -59,6 +59,10 @@ uint32_t pkt_pseudo_sum(const uint8_t *f, const struct pkt_layout *lo, size_t l4
  * store the result at csum_start + csum_offset. False (frame untouched) when
  * the offsets fall outside the frame. */
 bool gso_finish_csum(uint8_t *f, size_t len, uint16_t csum_start, uint16_t csum_offset);
+
+/* The length of the first (largest) frame gso_segment() would cut from f,
+ * or 0 when f cannot be cut as h says. */
+size_t gso_first_len(const uint8_t *f, size_t len, const struct vnet_hdr *h);
 
 /* One wire frame cut from a super-frame: its own headers, built in the
  * caller's arena, and a slice of the super-frame's payload (not copied). */

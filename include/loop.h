@@ -3,18 +3,29 @@
 #define VXTAP_LOOP_H
 
 #include <ev.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "conf.h"
 #include "dp.h"
+#include "gro.h"
+#include "gso.h"
 #include "log.h"
 #include "udp.h"
 
-#define LOOP_BATCH    64 /* frames or datagrams per read burst */
-#define LOOP_BURSTS   4	 /* bursts per callback, so neither side starves */
-#define LOOP_TXQ      (LOOP_BATCH * 16)
-#define LOOP_HEADROOM 64	  /* room for outer headers before each frame */
-#define LOOP_SLOT     (64 * 1024) /* one frame or datagram, with headroom */
+#define LOOP_BATCH	64 /* frames or datagrams per read burst */
+#define LOOP_BURSTS	4  /* bursts per callback, so neither side starves */
+#define LOOP_TXQ	(LOOP_BATCH * 16)
+#define LOOP_HEADROOM	64			    /* room for outer headers before each frame */
+#define LOOP_SLOT	(64 * 1024 + LOOP_HEADROOM) /* one frame or datagram, with headroom */
+#define LOOP_SEGS	64			    /* segments one super-frame may be cut into */
+#define LOOP_SEG_STRIDE 256			    /* VXLAN header + one segment's headers */
+
+/* Data-path switches, fixed at start. */
+struct loop_opts {
+	bool offload;	/* vnet TAP with TSO/USO, UDP GSO and GRO where the kernel has them */
+	bool busy_poll; /* never sleep in the kernel: spin on the descriptors */
+};
 
 struct ctl;
 
@@ -31,6 +42,7 @@ struct vxtap {
 	ev_io udp_w; /* started only while sends wait for room */
 	ev_timer age_timer;
 	ev_signal sig_int, sig_term, sig_usr1;
+	ev_idle busy; /* keeps the loop polling with a zero timeout */
 
 	uint8_t *tap_slots; /* LOOP_BATCH slots of LOOP_SLOT bytes */
 	uint8_t *udp_slots;
@@ -38,13 +50,24 @@ struct vxtap {
 	struct iovec *rx_iov;
 	struct sockaddr_storage *rx_sa;
 	struct udp_txq txq;
+	uint8_t (*rx_cmsg)[64];
+	uint8_t *seg_arena; /* per TAP slot: LOOP_SEGS headers of LOOP_SEG_STRIDE */
+	struct gso_seg *segs;
+	struct gro gro;
+	struct iovec gro_iov[GRO_MAX_SEGS + 1];
+
+	struct loop_opts opts;
+	bool vnet;    /* TAP reads and writes carry a virtio-net header */
+	bool udp_gso; /* UDP_SEGMENT works */
+	bool udp_gro; /* UDP_GRO is on */
 
 	uint64_t ageing_ms;
 	struct ratelimit rl_move, rl_tap;
 	struct ctl *ctl; /* the control socket and peers file (ctl.h) */
 };
 
-/* Allocate buffers and start the watchers; fds and dp must be set up.
+/* Allocate buffers and start the watchers; fds, dp and opts must be set up,
+ * and vnet must say whether the TAP was opened with a virtio-net header.
  * Returns 0 or -ENOMEM. */
 int loop_init(struct vxtap *vx);
 

@@ -2,14 +2,21 @@
 #ifndef VXTAP_TAP_H
 #define VXTAP_TAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "addr.h"
 #include "eth.h"
 
-/* Create TAP device name (IFF_TAP | IFF_NO_PI), non-blocking. Returns the fd
- * or -errno. The device goes away when the fd is closed. */
-int tap_open(const char *name);
+/* Create TAP device name (IFF_TAP | IFF_NO_PI, plus IFF_VNET_HDR when vnet),
+ * non-blocking. Returns the fd or -errno. The device goes away when the fd is
+ * closed. */
+int tap_open(const char *name, bool vnet);
+
+/* Let the kernel hand over partial checksums and TSO (and, where the running
+ * kernel has it, USO) super-frames. Returns the TUN_F_* flags accepted or
+ * -errno. Only for a vnet TAP. */
+int tap_set_offload(int fd);
 
 /* Link settings by interface name; each returns 0 or -errno. */
 int tap_set_mac(const char *name, const struct mac *mac);

@@ -21,13 +21,17 @@ const char conf_help[] = USAGE_LINE
 	"  -d, --dev NAME             TAP device name (default vxtap0)\n"
 	"      --vni N                VXLAN network identifier, 0-16777215 (default 1)\n"
 	"      --port N               UDP port to listen on and send to (default 8472)\n"
-	"      --local ADDR           underlay address to bind and send from (required)\n"
+	"      --local ADDR           underlay address to bind and send from, IPv4 or\n"
+	"                             IPv6; peers are of its family (required)\n"
 	"      --peer ADDR[:PORT]     remote VTEP; repeatable or a,b,c (port: --port)\n"
-	"      --addr A.B.C.D/LEN     overlay address for the TAP (default none)\n"
+	"      --addr ADDR/LEN        overlay address for the TAP, IPv4 or IPv6;\n"
+	"                             repeatable (default none)\n"
 	"      --mac MAC              TAP MAC address, unicast (default random)\n"
-	"      --mtu N                TAP MTU, 68-65000 (default underlay MTU - 50)\n"
+	"      --mtu N                TAP MTU, 68-65000 (default underlay MTU - 50,\n"
+	"                             or - 70 over IPv6)\n"
 	"      --fdb MAC=ADDR[:PORT]  static FDB entry; repeatable (default none)\n"
-	"      --neigh IP=MAC         static ARP proxy entry; repeatable (default none)\n"
+	"      --neigh IP=MAC         static ARP or ND proxy entry, IPv4 or IPv6;\n"
+	"                             repeatable (default none)\n"
 	"      --ageing SECS          learned entry lifetime, 0 = never (default 300)\n"
 	"      --no-learning          do not learn MACs from received packets\n"
 	"      --max-fdb N            cap on learned FDB entries (default 4096)\n"
@@ -35,6 +39,8 @@ const char conf_help[] = USAGE_LINE
 	"                             (default /run/vxtap/DEV.sock)\n"
 	"      --peers-file FILE      peers and static entries, one a line; re-read\n"
 	"                             on SIGHUP (default none)\n"
+	"      --no-offload           no TAP offloads, UDP GSO or GRO: one frame a call\n"
+	"      --busy-poll            poll without sleeping (lower latency, one core)\n"
 	"  -v, --verbose              log more; repeat for more\n"
 	"  -h, --help                 print this help and exit\n"
 	"  -V, --version              print the version and exit\n"
@@ -53,6 +59,7 @@ const char conf_help[] = USAGE_LINE
 #define AGEING_MAX	1000000UL
 #define MAX_FDB_MAX	16777216UL
 #define SUN_PATH_MAX	107 /* sizeof(sockaddr_un.sun_path) less the NUL */
+#define IPV6_MIN_MTU	1280
 
 /* Longest value quoted in an error before it is cut with "...". */
 #define QUOTE_MAX 60
@@ -73,6 +80,8 @@ enum opt_id {
 	OPT_MAX_FDB,
 	OPT_CONTROL,
 	OPT_PEERS_FILE,
+	OPT_NO_OFFLOAD,
+	OPT_BUSY_POLL,
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_VERSION,
@@ -102,6 +111,8 @@ static const struct opt opts[] = {
 	{"--max-fdb",     0,   true,  OPT_MAX_FDB},
 	{"--control",     0,   true,  OPT_CONTROL},
 	{"--peers-file",  0,   true,  OPT_PEERS_FILE},
+	{"--no-offload",  0,   false, OPT_NO_OFFLOAD},
+	{"--busy-poll",   0,   false, OPT_BUSY_POLL},
 	{"--verbose",     'v', false, OPT_VERBOSE},
 	{"--help",        'h', false, OPT_HELP},
 	{"--version",     'V', false, OPT_VERSION},
@@ -238,6 +249,22 @@ static const char *family_name(const struct ipaddr *a)
 	return a->family == AF_INET ? "IPv4" : "IPv6";
 }
 
+/* What keeps a unicast address off the underlay, or NULL: an IPv6
+ * link-local one needs an interface the socket is not given, and the
+ * IPv6 socket is IPv6-only, so IPv4-mapped addresses reach nothing. */
+static const char *underlay_unfit(const struct ipaddr *a)
+{
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+	if (a->family != AF_INET6)
+		return NULL;
+	if (a->a[0] == 0xfe && (a->a[1] & 0xc0) == 0x80)
+		return "is a link-local address (give a global or unique-local one)";
+	if (memcmp(a->a, mapped, sizeof(mapped)) == 0)
+		return "is an IPv4-mapped address (give it as IPv4)";
+	return NULL;
+}
+
 /* Room for one more element after n of them; NULL (old intact) on failure. */
 static void *grow(void *old, size_t n, size_t size)
 {
@@ -281,6 +308,8 @@ static enum conf_status set_local(struct parse *p, const char *v)
 		return bad(p, "--local", v, "is not an IP address");
 	if (!ip_is_unicast(&ip))
 		return bad(p, "--local", v, "is not a unicast address");
+	if (underlay_unfit(&ip) != NULL)
+		return bad(p, "--local", v, underlay_unfit(&ip));
 	p->c->local = ip;
 	p->have_local = true;
 	return CONF_RUN;
@@ -298,6 +327,8 @@ static enum conf_status add_peer(struct parse *p, const char *tok, size_t len)
 		return bad_len(p, "--peer", tok, len, "is not ADDR[:PORT]");
 	if (!ip_is_unicast(&ep.ip))
 		return bad_len(p, "--peer", tok, len, "is not a unicast address");
+	if (underlay_unfit(&ep.ip) != NULL)
+		return bad_len(p, "--peer", tok, len, underlay_unfit(&ep.ip));
 	for (size_t i = 0; i < c->npeers; i++) {
 		if (ipaddr_equal(&c->peers[i].ip, &ep.ip))
 			return bad_len(p, "--peer", tok, len, "is listed twice");
@@ -339,18 +370,24 @@ static enum conf_status add_peers(struct parse *p, const char *v)
 	}
 }
 
-static enum conf_status set_addr(struct parse *p, const char *v)
+static enum conf_status add_addr(struct parse *p, const char *v)
 {
-	struct ipaddr ip;
-	uint8_t plen;
+	struct conf *c = p->c;
+	struct conf_addr e, *na;
 
-	if (!prefix_parse(v, &ip, &plen) || ip.family != AF_INET)
-		return bad(p, "--addr", v, "is not A.B.C.D/LEN");
-	if (!ip_is_unicast(&ip))
+	if (!prefix_parse(v, &e.ip, &e.plen))
+		return bad(p, "--addr", v, "is not ADDR/LEN");
+	if (!ip_is_unicast(&e.ip))
 		return bad(p, "--addr", v, "is not a unicast address");
-	p->c->have_addr = true;
-	p->c->addr = ip;
-	p->c->addr_plen = plen;
+	for (size_t i = 0; i < c->naddrs; i++) {
+		if (ipaddr_equal(&c->addrs[i].ip, &e.ip))
+			return bad(p, "--addr", v, "repeats an earlier address");
+	}
+	na = grow(c->addrs, c->naddrs, sizeof(*na));
+	if (na == NULL)
+		return nomem(p);
+	c->addrs = na;
+	c->addrs[c->naddrs++] = e;
 	return CONF_RUN;
 }
 
@@ -385,6 +422,8 @@ static enum conf_status add_fdb(struct parse *p, const char *v)
 		return bad(p, "--fdb", v, "has the all-zero MAC");
 	if (!ip_is_unicast(&e.dst.ip))
 		return bad(p, "--fdb", v, "has an address that is not unicast");
+	if (underlay_unfit(&e.dst.ip) != NULL)
+		return bad(p, "--fdb", v, "has a link-local or IPv4-mapped address");
 	for (size_t i = 0; i < c->nfdb; i++) {
 		if (mac_equal(&c->fdb[i].mac, &e.mac))
 			return bad(p, "--fdb", v, "repeats an earlier MAC");
@@ -410,9 +449,9 @@ static enum conf_status add_neigh(struct parse *p, const char *v)
 	char buf[ADDR_STRLEN];
 	struct conf_neigh e, *nn;
 
-	/* The ARP proxy answers for IPv4 only. */
+	/* IPv4 entries answer ARP, IPv6 ones neighbour solicitations. */
 	if (eq == NULL || !take(v, (size_t)(eq - v), buf, sizeof(buf)) ||
-	    !ipaddr_parse(buf, &e.ip) || e.ip.family != AF_INET || !mac_parse(eq + 1, &e.mac))
+	    !ipaddr_parse(buf, &e.ip) || !mac_parse(eq + 1, &e.mac))
 		return bad(p, "--neigh", v, "is not IP=MAC");
 	if (!ip_is_unicast(&e.ip))
 		return bad(p, "--neigh", v, "has an IP that is not unicast");
@@ -473,7 +512,7 @@ static enum conf_status apply(struct parse *p, const struct opt *o, const char *
 	case OPT_PEER:
 		return add_peers(p, v);
 	case OPT_ADDR:
-		return set_addr(p, v);
+		return add_addr(p, v);
 	case OPT_MAC:
 		return set_mac(p, v);
 	case OPT_MTU:
@@ -492,6 +531,12 @@ static enum conf_status apply(struct parse *p, const struct opt *o, const char *
 		return st;
 	case OPT_NO_LEARNING:
 		c->learning = false;
+		return CONF_RUN;
+	case OPT_NO_OFFLOAD:
+		c->offload = false;
+		return CONF_RUN;
+	case OPT_BUSY_POLL:
+		c->busy_poll = true;
 		return CONF_RUN;
 	case OPT_MAX_FDB:
 		st = parse_num(p, o->name, v, 0, MAX_FDB_MAX, &n);
@@ -620,6 +665,15 @@ static enum conf_status finish(struct parse *p)
 		if (ep->port == 0)
 			ep->port = c->port;
 	}
+	/* The kernel turns IPv6 off on a device below the IPv6 minimum MTU. */
+	for (size_t i = 0; c->mtu != 0 && c->mtu < IPV6_MIN_MTU && i < c->naddrs; i++) {
+		if (c->addrs[i].ip.family == AF_INET6) {
+			char mtu[16];
+
+			snprintf(mtu, sizeof(mtu), "%u", c->mtu);
+			return bad(p, "--mtu", mtu, "is below 1280, which an IPv6 --addr needs");
+		}
+	}
 	return CONF_RUN;
 }
 
@@ -660,6 +714,7 @@ enum conf_status conf_parse(struct conf *c, int argc, char *const argv[],
 	c->port = DEFAULT_PORT;
 	c->ageing = DEFAULT_AGEING;
 	c->learning = true;
+	c->offload = true;
 	c->max_fdb = DEFAULT_MAX_FDB;
 	err[0] = '\0';
 
@@ -674,6 +729,9 @@ void conf_free(struct conf *c)
 	free(c->peers);
 	free(c->fdb);
 	free(c->neigh);
+	free(c->addrs);
+	c->addrs = NULL;
+	c->naddrs = 0;
 	free(c->control);
 	free(c->peers_file);
 	c->control = NULL;

@@ -1,17 +1,55 @@
 /* csum: the Internet checksum over byte buffers. */
 #include "csum.h"
 
+#include <string.h>
+
+/* The one's-complement sum does not depend on byte order (RFC 1071 2(B)):
+ * add native-order words eight bytes at a time, fold, and swap once at the
+ * end to the big-endian view callers use. */
+static uint64_t add64(uint64_t acc, uint64_t w)
+{
+	return acc + (w & 0xffffffffu) + (w >> 32);
+}
+
 uint32_t csum_add(uint32_t sum, const void *p, size_t len)
 {
 	const uint8_t *b = p;
-	uint64_t acc = sum;
-	size_t i = 0;
+	uint64_t acc = 0, w0, w1, w2, w3;
+	uint16_t h;
 
-	/* 64-bit accumulator: carries are folded once at the end. */
-	for (; i + 1 < len; i += 2)
-		acc += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (i < len)
-		acc += (uint32_t)b[i] << 8;
+	while (len >= 32) {
+		memcpy(&w0, b, 8);
+		memcpy(&w1, b + 8, 8);
+		memcpy(&w2, b + 16, 8);
+		memcpy(&w3, b + 24, 8);
+		acc = add64(add64(add64(add64(acc, w0), w1), w2), w3);
+		b += 32;
+		len -= 32;
+	}
+	while (len >= 8) {
+		memcpy(&w0, b, 8);
+		acc = add64(acc, w0);
+		b += 8;
+		len -= 8;
+	}
+	while (len >= 2) {
+		memcpy(&h, b, 2);
+		acc += h;
+		b += 2;
+		len -= 2;
+	}
+	if (len != 0) {
+		const uint8_t pad[2] = {b[0], 0};
+
+		memcpy(&h, pad, 2);
+		acc += h;
+	}
+	while (acc >> 16)
+		acc = (acc & 0xffffu) + (acc >> 16);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	acc = ((acc & 0xff) << 8) | (acc >> 8);
+#endif
+	acc += sum;
 	while (acc >> 32)
 		acc = (acc & 0xffffffffu) + (acc >> 32);
 	return (uint32_t)acc;
@@ -22,13 +60,4 @@ uint16_t csum_fold(uint32_t sum)
 	while (sum >> 16)
 		sum = (sum & 0xffffu) + (sum >> 16);
 	return (uint16_t)~sum;
-}
-
-uint32_t csum_ip6_pseudo(const uint8_t src[static 16], const uint8_t dst[static 16], uint32_t len,
-			 uint8_t next_header)
-{
-	uint8_t tail[8] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
-			   (uint8_t)len, 0, 0, 0, next_header};
-
-	return csum_add(csum_add(csum_add(0, src, 16), dst, 16), tail, sizeof(tail));
 }

@@ -108,6 +108,12 @@ static bool nd_proxy(struct dp *dp, const uint8_t *frame, size_t len, struct dp_
 
 void dp_from_tap(struct dp *dp, uint8_t *frame, size_t len, uint64_t now, struct dp_action *act)
 {
+	dp_from_tap_gso(dp, frame, len, len, now, act);
+}
+
+void dp_from_tap_gso(struct dp *dp, uint8_t *frame, size_t len, size_t seg_len, uint64_t now,
+		     struct dp_action *act)
+{
 	struct mac dst;
 	const struct endpoint *ep;
 
@@ -122,7 +128,7 @@ void dp_from_tap(struct dp *dp, uint8_t *frame, size_t len, uint64_t now, struct
 		drop(dp, act, DROP_RUNT);
 		return;
 	}
-	if (len > max_frame(dp)) {
+	if (seg_len > max_frame(dp)) {
 		drop(dp, act, DROP_OVERSIZE);
 		return;
 	}
@@ -130,7 +136,9 @@ void dp_from_tap(struct dp *dp, uint8_t *frame, size_t len, uint64_t now, struct
 		return;
 	if (eth_type(frame) == ETHTYPE_IPV6 && nd_proxy(dp, frame, len, act))
 		return;
-	if (dp->cfg.path_mtu != 0 && icmp_needs_frag(frame, len, dp->cfg.path_mtu)) {
+	/* For a super-frame, what must fit is each segment it will be cut into. */
+	if (dp->cfg.path_mtu != 0 && seg_len > (size_t)dp->cfg.path_mtu + ETH_HDR_LEN &&
+	    icmp_needs_frag(frame, len, dp->cfg.path_mtu)) {
 		act->verdict = DP_REPLY_TAP;
 		act->len = icmp_build_frag_needed(act->reply, frame, len, dp->cfg.path_mtu);
 		act->data = act->reply;

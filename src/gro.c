@@ -6,8 +6,8 @@
 #include "csum.h"
 
 #define TCP_FLAGS_OK 0x18 /* ACK | PSH: anything else goes alone */
-#define TCP_ACK 0x10
-#define TCP_PSH 0x08
+#define TCP_ACK	     0x10
+#define TCP_PSH	     0x08
 
 void gro_init(struct gro *g)
 {
@@ -67,7 +67,8 @@ static bool same_flow(const uint8_t *a, const uint8_t *b, const struct pkt_layou
 	}
 	/* ports; ack; window; options */
 	return memcmp(ta, tb, 4) == 0 && memcmp(ta + 8, tb + 8, 4) == 0 &&
-	       memcmp(ta + 14, tb + 14, 2) == 0 && memcmp(ta + 20, tb + 20, la->hlen - la->l4 - 20) == 0;
+	       memcmp(ta + 14, tb + 14, 2) == 0 &&
+	       memcmp(ta + 20, tb + 20, la->hlen - la->l4 - 20) == 0;
 }
 
 static void start(struct gro *g, const uint8_t *f, const struct pkt_layout *lo)
@@ -103,8 +104,7 @@ enum gro_result gro_add(struct gro *g, const uint8_t *frame, size_t len)
 	}
 	plen = lo.end - lo.hlen;
 	if (g->closed || g->n == GRO_MAX_SEGS || plen > g->mss ||
-	    be32(frame + lo.l4 + 4) != g->next_seq ||
-	    g->total + plen > 65535 - (lo.hlen - lo.l3) ||
+	    be32(frame + lo.l4 + 4) != g->next_seq || g->total + plen > 65535 - (lo.hlen - lo.l3) ||
 	    !same_flow(g->first, frame, &g->lo, &lo))
 		return GRO_FLUSH_FIRST;
 	g->pay[g->n] = frame + lo.hlen;

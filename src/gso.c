@@ -181,8 +181,8 @@ static void fix_segment(uint8_t *h, const struct pkt_layout *lo, const uint8_t *
 		put_be16(ip + 10, csum_fold(csum_add(0, ip, lo->l4 - lo->l3)));
 	}
 	if (lo->proto == 6) {
-		uint32_t seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 |
-			       l4[7];
+		uint32_t seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 |
+			       (uint32_t)l4[6] << 8 | l4[7];
 
 		seq += seq_step;
 		l4[4] = (uint8_t)(seq >> 24);
@@ -190,7 +190,7 @@ static void fix_segment(uint8_t *h, const struct pkt_layout *lo, const uint8_t *
 		l4[6] = (uint8_t)(seq >> 8);
 		l4[7] = (uint8_t)seq;
 		if (i + 1 < n)
-			l4[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
+			l4[13] &= (uint8_t) ~(TCP_FIN | TCP_PSH);
 		if (i > 0)
 			l4[13] &= (uint8_t)~TCP_CWR;
 		put_be16(l4 + 16, 0);
@@ -205,6 +205,15 @@ static void fix_segment(uint8_t *h, const struct pkt_layout *lo, const uint8_t *
 	if (lo->proto == 17 && c == 0)
 		c = 0xffff; /* zero means "no checksum" for UDP */
 	put_be16(l4 + (lo->proto == 6 ? 16 : 6), c);
+}
+
+size_t gso_first_len(const uint8_t *f, size_t len, const struct vnet_hdr *h)
+{
+	struct pkt_layout lo;
+
+	if (!layout(f, len, &lo, true) || !type_matches(h, &lo) || h->gso_size == 0)
+		return 0;
+	return len - lo.hlen < h->gso_size ? len : lo.hlen + h->gso_size;
 }
 
 size_t gso_segment(const uint8_t *f, size_t len, const struct vnet_hdr *h, uint8_t *arena,

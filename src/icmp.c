@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "csum.h"
+#include "nd.h"
 
 #define IP4_HLEN      20
 #define IP_DF	      0x4000
@@ -11,13 +12,11 @@
 #define IP_OFFMASK    0x1fff
 #define IPPROTO_ICMP_ 1
 
-#define IP6_HDR_LEN	     40
 #define IP6_NH_HOPOPTS	     0
 #define IP6_NH_ROUTING	     43
 #define IP6_NH_FRAGMENT	     44
 #define IP6_NH_AH	     51
 #define IP6_NH_DSTOPTS	     60
-#define IP6_NH_ICMPV6	     58
 #define IP6_FRAG_OFFMASK     0xfff8
 #define IP6_EXTHDR_MAX	     8 /* more than this many: not worth answering */
 #define ICMP6_PACKET_TOO_BIG 2
@@ -101,9 +100,9 @@ size_t icmp_build_frag_needed(uint8_t out[static ICMP_REPLY_MAX], const uint8_t 
  * are too many, or the packet is a fragment other than the first. */
 static bool ip6_upper_layer(const uint8_t *ip, size_t plen, uint8_t *proto, size_t *off)
 {
-	const size_t end = IP6_HDR_LEN + plen;
+	const size_t end = IP6_HLEN + plen;
 	uint8_t nh = ip[6];
-	size_t o = IP6_HDR_LEN, hlen;
+	size_t o = IP6_HLEN, hlen;
 
 	for (int i = 0; i < IP6_EXTHDR_MAX; i++) {
 		switch (nh) {
@@ -145,13 +144,13 @@ bool icmp6_needs_ptb(const uint8_t *frame, size_t len, uint32_t mtu)
 	size_t plen, off;
 	uint8_t proto;
 
-	if (len < ETH_HDR_LEN + IP6_HDR_LEN || eth_type(frame) != ETHTYPE_IPV6)
+	if (len < ETH_HDR_LEN + IP6_HLEN || eth_type(frame) != ETHTYPE_IPV6)
 		return false;
 	if ((ip[0] >> 4) != 6 || mtu < ICMP6_MIN_MTU)
 		return false;
 	plen = get_be16(ip + 4);
 	/* Payload length 0 is a jumbogram (RFC 2675) or nothing at all. */
-	if (plen == 0 || IP6_HDR_LEN + plen <= mtu || ETH_HDR_LEN + IP6_HDR_LEN + plen > len)
+	if (plen == 0 || IP6_HLEN + plen <= mtu || ETH_HDR_LEN + IP6_HLEN + plen > len)
 		return false;
 	if (memcmp(ip + 8, zero, 16) == 0 || memcmp(ip + 8, loopback, 16) == 0 || ip[8] == 0xff ||
 	    ip[24] == 0xff)
@@ -159,7 +158,7 @@ bool icmp6_needs_ptb(const uint8_t *frame, size_t len, uint32_t mtu)
 	if (!ip6_upper_layer(ip, plen, &proto, &off))
 		return false;
 	if (proto == IP6_NH_ICMPV6) {
-		if (off >= IP6_HDR_LEN + plen)
+		if (off >= IP6_HLEN + plen)
 			return false;
 		if (ip[off] < ICMP6_INFO_MIN || ip[off] == ICMP6_REDIRECT)
 			return false;
@@ -171,16 +170,16 @@ size_t icmp6_build_ptb(uint8_t out[static ICMP6_REPLY_MAX], const uint8_t *frame
 		       uint32_t mtu)
 {
 	const uint8_t *oip = frame + ETH_HDR_LEN;
-	size_t tot = IP6_HDR_LEN + (size_t)get_be16(oip + 4);
+	size_t tot = IP6_HLEN + (size_t)get_be16(oip + 4);
 	size_t quote = tot < ICMP6_QUOTE_MAX ? tot : ICMP6_QUOTE_MAX;
 	size_t plen = 8 + quote;
 	uint8_t *ip = out + ETH_HDR_LEN;
-	uint8_t *icmp = ip + IP6_HDR_LEN;
+	uint8_t *icmp = ip + IP6_HLEN;
 
 	(void)len;
 	reply_eth(out, frame, ETHTYPE_IPV6);
 
-	memset(ip, 0, IP6_HDR_LEN);
+	memset(ip, 0, IP6_HLEN);
 	ip[0] = 0x60;
 	put_be16(ip + 4, (uint16_t)plen);
 	ip[6] = IP6_NH_ICMPV6;
@@ -195,7 +194,7 @@ size_t icmp6_build_ptb(uint8_t out[static ICMP6_REPLY_MAX], const uint8_t *frame
 	put_be16(icmp + 6, (uint16_t)mtu);
 	memcpy(icmp + 8, oip, quote);
 	put_be16(icmp + 2,
-		 csum_fold(csum_add(csum_ip6_pseudo(ip + 8, ip + 24, (uint32_t)plen, IP6_NH_ICMPV6),
+		 csum_fold(csum_add(nd_ip6_pseudo_sum(ip + 8, ip + 24, (uint32_t)plen, IP6_NH_ICMPV6),
 				    icmp, plen)));
-	return ETH_HDR_LEN + IP6_HDR_LEN + plen;
+	return ETH_HDR_LEN + IP6_HLEN + plen;
 }

@@ -2,11 +2,13 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <netinet/udp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -21,11 +23,21 @@ uint64_t loop_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Write one frame to the TAP; with a vnet TAP, after a header that promises
+ * nothing (the kernel checks the frame as it would a wire frame). */
 static void tap_write(struct vxtap *vx, const uint8_t *data, size_t len, uint64_t now)
 {
+	static const uint8_t plain[VNET_HDR_LEN];
+	struct iovec iov[2] = {{(void *)(uintptr_t)plain, VNET_HDR_LEN},
+			       {(void *)(uintptr_t)data, len}};
 	uint32_t held;
+	ssize_t r;
 
-	if (write(vx->tap_fd, data, len) == (ssize_t)len) {
+	if (vx->vnet)
+		r = writev(vx->tap_fd, iov, 2) - VNET_HDR_LEN;
+	else
+		r = write(vx->tap_fd, data, len);
+	if (r == (ssize_t)len) {
 		vx->dp.st.tap_tx_packets++;
 		vx->dp.st.tap_tx_bytes += len;
 		return;
@@ -33,6 +45,50 @@ static void tap_write(struct vxtap *vx, const uint8_t *data, size_t len, uint64_
 	vx->dp.st.drops[DROP_TAP_WRITE]++;
 	if (ratelimit_ok(&vx->rl_tap, now, &held))
 		log_warn("write to %s (%u more not logged)", vx->dev, held);
+}
+
+/* Write the coalesced batch, if any, as one TAP write. */
+static void gro_write(struct vxtap *vx, uint64_t now)
+{
+	size_t segs, n = gro_flush(&vx->gro, vx->gro_iov, &segs);
+	size_t bytes = 0;
+	uint32_t held;
+
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		bytes += vx->gro_iov[i].iov_len;
+	if (writev(vx->tap_fd, vx->gro_iov, (int)n) == (ssize_t)bytes) {
+		vx->dp.st.tap_tx_packets += segs;
+		vx->dp.st.tap_tx_bytes += bytes - VNET_HDR_LEN;
+		return;
+	}
+	vx->dp.st.drops[DROP_TAP_WRITE] += segs;
+	if (ratelimit_ok(&vx->rl_tap, now, &held))
+		log_warn("write to %s (%u more not logged)", vx->dev, held);
+}
+
+/* A decapsulated frame for the TAP: coalesced with its flow's neighbours
+ * when the TAP takes super-frames, written alone otherwise. */
+static void to_tap(struct vxtap *vx, const uint8_t *data, size_t len, uint64_t now)
+{
+	if (!vx->vnet) {
+		tap_write(vx, data, len, now);
+		return;
+	}
+	switch (gro_add(&vx->gro, data, len)) {
+	case GRO_HELD:
+		return;
+	case GRO_FLUSH_FIRST:
+		gro_write(vx, now);
+		if (gro_add(&vx->gro, data, len) == GRO_HELD)
+			return;
+		break;
+	case GRO_PASS:
+		gro_write(vx, now);
+		break;
+	}
+	tap_write(vx, data, len, now);
 }
 
 static void log_event(struct vxtap *vx, const struct dp_action *act, uint64_t now)
@@ -54,21 +110,125 @@ static void backpressure(struct vxtap *vx)
 	ev_io_start(vx->loop, &vx->udp_w);
 }
 
-/* Queue a flood copy for every peer. Returns false when the socket filled;
- * the copies that found no room are counted as send drops. */
-static bool queue_flood(struct vxtap *vx, const struct dp_action *act)
+/* Queue a message, flushing first when the queue is full. False when the
+ * socket is full: the message is counted as dropped (segs datagrams). */
+static bool queue_msg(struct vxtap *vx, const struct iovec *iov, size_t iovcnt, uint16_t gso_size,
+		      uint32_t segs, const struct endpoint *ep, struct peer *p)
 {
-	size_t np = peers_count(vx->dp.peers);
+	if (!udp_txq_room(&vx->txq, iovcnt) &&
+	    udp_txq_flush(vx->udp_fd, &vx->txq, &vx->dp.st) == -EAGAIN) {
+		vx->dp.st.drops[DROP_UDP_SEND] += segs;
+		return false;
+	}
+	udp_txq_push(&vx->txq, iov, iovcnt, gso_size, segs, ep, p);
+	return true;
+}
 
+/* Queue the same message for act's destination, or for every peer. */
+static bool queue_out(struct vxtap *vx, const struct dp_action *act, const struct iovec *iov,
+		      size_t iovcnt, uint16_t gso_size, uint32_t segs)
+{
+	size_t np;
+
+	if (act->verdict == DP_UNICAST)
+		return queue_msg(vx, iov, iovcnt, gso_size, segs, &act->dst, act->peer);
+	np = peers_count(vx->dp.peers);
 	for (size_t i = 0; i < np; i++) {
 		struct peer *p = peers_at(vx->dp.peers, i);
 
-		if (udp_txq_full(&vx->txq) &&
-		    udp_txq_flush(vx->udp_fd, &vx->txq, &vx->dp.st) == -EAGAIN) {
-			vx->dp.st.drops[DROP_UDP_SEND] += np - i;
+		if (!queue_msg(vx, iov, iovcnt, gso_size, segs, &p->ep, p)) {
+			vx->dp.st.drops[DROP_UDP_SEND] += (uint64_t)(np - i - 1) * segs;
 			return false;
 		}
-		udp_txq_push(&vx->txq, act->data, act->len, &p->ep, p);
+	}
+	return true;
+}
+
+/* Send a super-frame's segments: each gets the VXLAN header (already built at
+ * act->data) and its own headers from the arena; payloads are not copied.
+ * With UDP GSO, runs of equal-sized datagrams go as one message each, as many
+ * as fit one UDP payload; otherwise one message per datagram. */
+static bool send_segments(struct vxtap *vx, const struct dp_action *act, uint8_t *arena, size_t n)
+{
+	struct iovec iov[2 * LOOP_SEGS];
+	const struct gso_seg *segs = vx->segs;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t dgram = VXLAN_HLEN + segs[i].hdr_len + segs[i].payload_len;
+		size_t k = 0, bytes = 0;
+
+		/* A run: same size as its first, the last of it may be shorter,
+		 * the whole within one UDP payload and the segment limit. */
+		do {
+			size_t d = VXLAN_HLEN + segs[i + k].hdr_len + segs[i + k].payload_len;
+
+			if (k > 0 && (d > dgram || bytes + d > UDP_MAX_PAYLOAD))
+				break;
+			memcpy(segs[i + k].hdr - VXLAN_HLEN, act->data, VXLAN_HLEN);
+			iov[2 * k].iov_base = segs[i + k].hdr - VXLAN_HLEN;
+			iov[2 * k].iov_len = VXLAN_HLEN + segs[i + k].hdr_len;
+			iov[2 * k + 1].iov_base = (void *)(uintptr_t)segs[i + k].payload;
+			iov[2 * k + 1].iov_len = segs[i + k].payload_len;
+			bytes += d;
+			k++;
+			if (d < dgram)
+				break;
+		} while (vx->udp_gso && !vx->txq.gso_refused && i + k < n && k < UDP_GSO_MAX_SEGS);
+		if (!queue_out(vx, act, iov, 2 * k, (uint16_t)dgram, (uint32_t)k)) {
+			vx->dp.st.drops[DROP_UDP_SEND] += n - i - k;
+			return false;
+		}
+		i += k;
+	}
+	(void)arena;
+	return true;
+}
+
+/* One frame read from the TAP (after its vnet header, when there is one).
+ * Returns false when the socket filled up. */
+static bool tap_frame(struct vxtap *vx, uint8_t *frame, size_t len, const struct vnet_hdr *vh,
+		      uint8_t *arena, uint64_t now)
+{
+	struct iovec iov;
+	struct dp_action act;
+	size_t seg_len = len, n = 0;
+
+	if (vh != NULL && vh->gso_type != VNET_GSO_NONE) {
+		seg_len = gso_first_len(frame, len, vh);
+		if (seg_len == 0) {
+			vx->dp.st.tap_rx_packets++;
+			vx->dp.st.drops[DROP_BAD_OFFLOAD]++;
+			return true;
+		}
+	} else if (vh != NULL && (vh->flags & VNET_F_NEEDS_CSUM) &&
+		   !gso_finish_csum(frame, len, vh->csum_start, vh->csum_offset)) {
+		vx->dp.st.tap_rx_packets++;
+		vx->dp.st.drops[DROP_BAD_OFFLOAD]++;
+		return true;
+	}
+	dp_from_tap_gso(&vx->dp, frame, len, seg_len, now, &act);
+	switch (act.verdict) {
+	case DP_UNICAST:
+	case DP_FLOOD:
+		if (seg_len == len) {
+			iov.iov_base = (void *)(uintptr_t)act.data;
+			iov.iov_len = act.len;
+			return queue_out(vx, &act, &iov, 1, 0, 1);
+		}
+		n = gso_segment(frame, len, vh, arena, LOOP_SEG_STRIDE, VXLAN_HLEN, vx->segs,
+				LOOP_SEGS);
+		if (n == 0) {
+			vx->dp.st.drops[DROP_BAD_OFFLOAD]++;
+			return true;
+		}
+		return send_segments(vx, &act, arena, n);
+	case DP_REPLY_TAP:
+	case DP_TO_TAP:
+		tap_write(vx, act.data, act.len, now);
+		return true;
+	case DP_DROP:
+		return true;
 	}
 	return true;
 }
@@ -77,7 +237,8 @@ static void tap_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct vxtap *vx = container_of(w, struct vxtap, tap_r);
 	uint64_t now = loop_now_ms();
-	struct dp_action act;
+	size_t pre = vx->vnet ? VNET_HDR_LEN : 0;
+	struct vnet_hdr vh;
 
 	(void)loop;
 	(void)revents;
@@ -86,37 +247,23 @@ static void tap_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 		for (size_t n = 0; n < LOOP_BATCH; n++) {
 			uint8_t *frame = vx->tap_slots + n * LOOP_SLOT + LOOP_HEADROOM;
-			ssize_t r = read(vx->tap_fd, frame, LOOP_SLOT - LOOP_HEADROOM);
+			uint8_t *arena = vx->seg_arena + n * LOOP_SEGS * LOOP_SEG_STRIDE;
+			ssize_t r = read(vx->tap_fd, frame - pre, LOOP_SLOT - LOOP_HEADROOM + pre);
 
-			if (r < 0) {
-				if (errno != EAGAIN && errno != EINTR)
+			if (r < (ssize_t)pre) {
+				if (r < 0 && errno != EAGAIN && errno != EINTR)
 					log_warn("read from %s", vx->dev);
-				drained = true;
-				break;
+				drained = r < 0;
+				if (drained)
+					break;
+				continue;
 			}
-			dp_from_tap(&vx->dp, frame, (size_t)r, now, &act);
-			switch (act.verdict) {
-			case DP_UNICAST:
-				if (udp_txq_full(&vx->txq) &&
-				    udp_txq_flush(vx->udp_fd, &vx->txq, &vx->dp.st) == -EAGAIN) {
-					vx->dp.st.drops[DROP_UDP_SEND]++;
-					backpressure(vx);
-					return;
-				}
-				udp_txq_push(&vx->txq, act.data, act.len, &act.dst, act.peer);
-				break;
-			case DP_FLOOD:
-				if (!queue_flood(vx, &act)) {
-					backpressure(vx);
-					return;
-				}
-				break;
-			case DP_REPLY_TAP:
-			case DP_TO_TAP:
-				tap_write(vx, act.data, act.len, now);
-				break;
-			case DP_DROP:
-				break;
+			if (vx->vnet)
+				vnet_hdr_decode(frame - pre, &vh);
+			if (!tap_frame(vx, frame, (size_t)r - pre, vx->vnet ? &vh : NULL, arena,
+				       now)) {
+				backpressure(vx);
+				return;
 			}
 		}
 		/* Slots are reused by the next burst: send what points into them. */
@@ -140,38 +287,75 @@ static void udp_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	ev_io_start(loop, &vx->tap_r);
 }
 
+/* The segment size of a coalesced UDP_GRO read, or 0 for a plain datagram. */
+static size_t gro_size(const struct msghdr *h)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(h); cm != NULL;
+	     cm = CMSG_NXTHDR((struct msghdr *)(uintptr_t)h, cm)) {
+		int v;
+
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(v))) {
+			memcpy(&v, CMSG_DATA(cm), sizeof(v));
+			return v > 0 ? (size_t)v : 0;
+		}
+	}
+	return 0;
+}
+
+static void udp_datagram(struct vxtap *vx, const struct ipaddr *src, const uint8_t *dgram,
+			 size_t len, uint64_t now)
+{
+	struct dp_action act;
+
+	dp_from_udp(&vx->dp, src, dgram, len, now, &act);
+	if (act.verdict == DP_TO_TAP)
+		to_tap(vx, act.data, act.len, now);
+	if (act.event != DP_EV_NONE)
+		log_event(vx, &act, now);
+}
+
 static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct vxtap *vx = container_of(w, struct vxtap, udp_r);
 	uint64_t now = loop_now_ms();
-	struct dp_action act;
 	struct ipaddr src;
 
 	(void)loop;
 	(void)revents;
 	for (int burst = 0; burst < LOOP_BURSTS; burst++) {
-		for (size_t i = 0; i < LOOP_BATCH; i++)
+		for (size_t i = 0; i < LOOP_BATCH; i++) {
 			vx->rx_msgs[i].msg_hdr.msg_namelen = sizeof(vx->rx_sa[i]);
+			vx->rx_msgs[i].msg_hdr.msg_controllen =
+				vx->udp_gro ? sizeof(vx->rx_cmsg[i]) : 0;
+		}
 		int n = recvmmsg(vx->udp_fd, vx->rx_msgs, LOOP_BATCH, MSG_DONTWAIT, NULL);
 
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				log_warn("receive on the UDP socket");
-			return;
+			break;
 		}
 		for (int i = 0; i < n; i++) {
-			const uint8_t *dgram = vx->rx_iov[i].iov_base;
+			const uint8_t *buf = vx->rx_iov[i].iov_base;
+			size_t total = vx->rx_msgs[i].msg_len;
+			size_t seg = vx->udp_gro ? gro_size(&vx->rx_msgs[i].msg_hdr) : 0;
 
 			if (!udp_ipaddr(&vx->rx_sa[i], &src))
 				memset(&src, 0, sizeof(src));
-			dp_from_udp(&vx->dp, &src, dgram, vx->rx_msgs[i].msg_len, now, &act);
-			if (act.verdict == DP_TO_TAP)
-				tap_write(vx, act.data, act.len, now);
-			if (act.event != DP_EV_NONE)
-				log_event(vx, &act, now);
+			if (seg == 0 || seg >= total) {
+				udp_datagram(vx, &src, buf, total, now);
+				continue;
+			}
+			/* A GRO read holds several datagrams of seg bytes. */
+			for (size_t off = 0; off < total; off += seg)
+				udp_datagram(vx, &src, buf + off,
+					     total - off < seg ? total - off : seg, now);
 		}
+		/* The batch points into the receive buffers the next burst reuses. */
+		gro_write(vx, now);
 		if (n < LOOP_BATCH)
-			return;
+			break;
 	}
 }
 
@@ -271,6 +455,15 @@ void loop_dump(struct vxtap *vx)
 	log_info("dump end");
 }
 
+static void busy_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	/* Nothing to do: an active idle watcher makes libev poll without
+	 * sleeping, which is the point. */
+	(void)loop;
+	(void)w;
+	(void)revents;
+}
+
 int loop_init(struct vxtap *vx)
 {
 	vx->loop = ev_default_loop(EVFLAG_AUTO);
@@ -279,10 +472,19 @@ int loop_init(struct vxtap *vx)
 	vx->rx_msgs = calloc(LOOP_BATCH, sizeof(*vx->rx_msgs));
 	vx->rx_iov = calloc(LOOP_BATCH, sizeof(*vx->rx_iov));
 	vx->rx_sa = calloc(LOOP_BATCH, sizeof(*vx->rx_sa));
+	vx->rx_cmsg = calloc(LOOP_BATCH, sizeof(*vx->rx_cmsg));
+	vx->seg_arena = malloc((size_t)LOOP_BATCH * LOOP_SEGS * LOOP_SEG_STRIDE);
+	vx->segs = calloc(LOOP_SEGS, sizeof(*vx->segs));
 	if (vx->loop == NULL || vx->tap_slots == NULL || vx->udp_slots == NULL ||
-	    vx->rx_msgs == NULL || vx->rx_iov == NULL || vx->rx_sa == NULL ||
-	    udp_txq_init(&vx->txq, LOOP_TXQ) != 0)
+	    vx->rx_msgs == NULL || vx->rx_iov == NULL || vx->rx_sa == NULL || vx->rx_cmsg == NULL ||
+	    vx->seg_arena == NULL || vx->segs == NULL ||
+	    udp_txq_init(&vx->txq, LOOP_TXQ, LOOP_TXQ * 4) != 0)
 		return -ENOMEM;
+	gro_init(&vx->gro);
+	if (vx->opts.offload) {
+		vx->udp_gso = udp_probe_gso(vx->udp_fd);
+		vx->udp_gro = udp_enable_gro(vx->udp_fd);
+	}
 	for (size_t i = 0; i < LOOP_BATCH; i++) {
 		struct msghdr *h = &vx->rx_msgs[i].msg_hdr;
 
@@ -292,6 +494,7 @@ int loop_init(struct vxtap *vx)
 		h->msg_namelen = sizeof(vx->rx_sa[i]);
 		h->msg_iov = &vx->rx_iov[i];
 		h->msg_iovlen = 1;
+		h->msg_control = vx->rx_cmsg[i];
 	}
 	vx->rl_move = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	vx->rl_tap = (struct ratelimit)RATELIMIT_INIT(10000, 5);
@@ -308,6 +511,10 @@ int loop_init(struct vxtap *vx)
 	ev_signal_start(vx->loop, &vx->sig_int);
 	ev_signal_start(vx->loop, &vx->sig_term);
 	ev_signal_start(vx->loop, &vx->sig_usr1);
+	if (vx->opts.busy_poll) {
+		ev_idle_init(&vx->busy, busy_cb);
+		ev_idle_start(vx->loop, &vx->busy);
+	}
 	arm_age_timer(vx, loop_now_ms(), UINT64_MAX);
 	return 0;
 }
@@ -324,6 +531,9 @@ void loop_free(struct vxtap *vx)
 	free(vx->rx_msgs);
 	free(vx->rx_iov);
 	free(vx->rx_sa);
+	free(vx->rx_cmsg);
+	free(vx->seg_arena);
+	free(vx->segs);
 	udp_txq_free(&vx->txq);
 	if (vx->loop != NULL)
 		ev_loop_destroy(vx->loop);

@@ -71,16 +71,53 @@ static void setup_tables(struct vxtap *vx, const struct conf *c)
 			fatalx("out of memory");
 }
 
-static void setup_tap(struct vxtap *vx, const struct conf *c)
+/* Every --addr on the TAP. SIOCSIFADDR replaces a device's IPv4 address,
+ * so the second and later IPv4 ones go on alias labels ("DEV:1"), as
+ * ifconfig does; IPv6 addresses add up (and go through DAD). */
+static void setup_addrs(const struct conf *c)
 {
-	char a[ADDR_STRLEN];
+	char a[ADDR_STRLEN], label[CONF_IFNAMSIZ + 16];
+	unsigned int n4 = 0;
 	int err;
 
-	vx->tap_fd = tap_open(c->dev);
+	for (size_t i = 0; i < c->naddrs; i++) {
+		const struct conf_addr *ca = &c->addrs[i];
+		const char *name = c->dev;
+
+		if (ca->ip.family == AF_INET && n4++ > 0) {
+			int k = snprintf(label, sizeof(label), "%s:%u", c->dev, n4 - 1);
+
+			if (k < 0 || k >= CONF_IFNAMSIZ)
+				fatalx("%s: cannot add %s/%u: the alias label %s is longer than %d "
+				       "bytes",
+				       c->dev, ipaddr_fmt(&ca->ip, a), ca->plen, label,
+				       CONF_IFNAMSIZ - 1);
+			name = label;
+		}
+		if ((err = tap_add_addr(name, &ca->ip, ca->plen)) != 0) {
+			errno = -err;
+			fatal("%s: cannot add address %s/%u", c->dev, ipaddr_fmt(&ca->ip, a),
+			      ca->plen);
+		}
+	}
+}
+
+static void setup_tap(struct vxtap *vx, const struct conf *c)
+{
+	int err;
+
+	vx->tap_fd = tap_open(c->dev, vx->opts.offload);
 	if (vx->tap_fd < 0) {
 		errno = -vx->tap_fd;
 		fatal("cannot create TAP device %s%s", c->dev,
-		      errno == EPERM ? " (needs CAP_NET_ADMIN)" : "");
+		      errno == EPERM   ? " (needs CAP_NET_ADMIN)"
+		      : errno == EBUSY ? " (in use)"
+				       : "");
+	}
+	vx->vnet = vx->opts.offload;
+	if (vx->vnet && (err = tap_set_offload(vx->tap_fd)) < 0) {
+		errno = -err;
+		log_warn("%s: the TAP takes no offloads; frames go one by one", c->dev);
 	}
 	if ((err = tap_set_mac(c->dev, &vx->dp.cfg.mac)) != 0) {
 		errno = -err;
@@ -94,11 +131,7 @@ static void setup_tap(struct vxtap *vx, const struct conf *c)
 		errno = -err;
 		fatal("%s: cannot bring the device up", c->dev);
 	}
-	if (c->have_addr && (err = tap_add_addr(c->dev, &c->addr, c->addr_plen)) != 0) {
-		errno = -err;
-		fatal("%s: cannot add address %s/%u", c->dev, ipaddr_fmt(&c->addr, a),
-		      c->addr_plen);
-	}
+	setup_addrs(c);
 }
 
 /* The control socket first: a second vxtap for the device stops here. */
@@ -151,6 +184,8 @@ int main(int argc, char *argv[])
 	memcpy(vx.dev, c.dev, sizeof(vx.dev));
 	vx.dp.cfg.vni = c.vni;
 	vx.dp.cfg.learning = c.learning;
+	vx.opts.offload = c.offload;
+	vx.opts.busy_poll = c.busy_poll;
 	pick_mtu(&c, &vx.dp.cfg);
 	if (c.have_mac)
 		vx.dp.cfg.mac = c.mac;
@@ -170,9 +205,12 @@ int main(int argc, char *argv[])
 		fatalx("out of memory");
 	ctl_start(vx.ctl);
 
-	log_info("ready dev %s mac %s mtu %u path_mtu %u vni %u local %s port %u peers %zu", vx.dev,
-		 mac_fmt(&vx.dp.cfg.mac, m), vx.dp.cfg.mtu, vx.dp.cfg.path_mtu, vx.dp.cfg.vni,
-		 ipaddr_fmt(&c.local, a), c.port, peers_count(vx.dp.peers));
+	log_info("ready dev %s mac %s mtu %u path_mtu %u vni %u local %s port %u peers %zu "
+		 "offload %s%s%s%s",
+		 vx.dev, mac_fmt(&vx.dp.cfg.mac, m), vx.dp.cfg.mtu, vx.dp.cfg.path_mtu,
+		 vx.dp.cfg.vni, ipaddr_fmt(&c.local, a), c.port, peers_count(vx.dp.peers),
+		 vx.vnet ? "tap" : "none", vx.udp_gso ? ",udp-gso" : "",
+		 vx.udp_gro ? ",udp-gro" : "", vx.opts.busy_poll ? " busy-poll" : "");
 	loop_run(&vx);
 	ctl_free(vx.ctl);
 

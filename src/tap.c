@@ -13,7 +13,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int tap_open(const char *name)
+/* The build headers (linux-libc-dev 6.1) predate USO on TAP devices. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+
+int tap_open(const char *name, bool vnet)
 {
 	struct ifreq ifr;
 	int fd, err;
@@ -22,7 +30,7 @@ int tap_open(const char *name)
 	if (fd < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
 	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		err = -errno;
@@ -30,6 +38,24 @@ int tap_open(const char *name)
 		return err;
 	}
 	return fd;
+}
+
+int tap_set_offload(int fd)
+{
+	static const unsigned int tries[] = {
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN | TUN_F_USO4 | TUN_F_USO6,
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN,
+		TUN_F_CSUM,
+	};
+	int err = -EINVAL;
+
+	/* Kernels before 6.2 refuse the USO bits: ask for less until one fits. */
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		if (ioctl(fd, TUNSETOFFLOAD, tries[i]) == 0)
+			return (int)tries[i];
+		err = -errno;
+	}
+	return err;
 }
 
 /* Run one SIOCSIF* request on a throwaway socket of the given family. */

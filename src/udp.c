@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -89,18 +90,37 @@ bool udp_ipaddr(const struct sockaddr_storage *ss, struct ipaddr *ip)
 	return false;
 }
 
-int udp_txq_init(struct udp_txq *q, size_t cap)
+bool udp_enable_gro(int fd)
+{
+	int on = 1;
+
+	return setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on)) == 0;
+}
+
+bool udp_probe_gso(int fd)
+{
+	int size = 0;
+
+	/* Setting a size of 0 is a no-op that only kernels with UDP GSO accept. */
+	return setsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, sizeof(size)) == 0;
+}
+
+int udp_txq_init(struct udp_txq *q, size_t cap, size_t iov_cap)
 {
 	memset(q, 0, sizeof(*q));
 	q->msgs = calloc(cap, sizeof(*q->msgs));
-	q->iov = calloc(cap, sizeof(*q->iov));
+	q->iov = calloc(iov_cap, sizeof(*q->iov));
 	q->sa = calloc(cap, sizeof(*q->sa));
+	q->cmsg = calloc(cap, sizeof(*q->cmsg));
 	q->peer = calloc(cap, sizeof(*q->peer));
-	if (q->msgs == NULL || q->iov == NULL || q->sa == NULL || q->peer == NULL) {
+	q->segs = calloc(cap, sizeof(*q->segs));
+	if (q->msgs == NULL || q->iov == NULL || q->sa == NULL || q->cmsg == NULL ||
+	    q->peer == NULL || q->segs == NULL) {
 		udp_txq_free(q);
 		return -ENOMEM;
 	}
 	q->cap = cap;
+	q->iov_cap = iov_cap;
 	return 0;
 }
 
@@ -109,34 +129,57 @@ void udp_txq_free(struct udp_txq *q)
 	free(q->msgs);
 	free(q->iov);
 	free(q->sa);
+	free(q->cmsg);
 	free(q->peer);
+	free(q->segs);
 	memset(q, 0, sizeof(*q));
 }
 
-void udp_txq_push(struct udp_txq *q, const uint8_t *data, size_t len, const struct endpoint *ep,
-		  struct peer *p)
+void udp_txq_push(struct udp_txq *q, const struct iovec *iov, size_t iovcnt, uint16_t gso_size,
+		  uint32_t segs, const struct endpoint *ep, struct peer *p)
 {
 	size_t i = q->n++;
 	struct msghdr *h = &q->msgs[i].msg_hdr;
 
-	q->iov[i].iov_base = (void *)(uintptr_t)data;
-	q->iov[i].iov_len = len;
+	memcpy(&q->iov[q->iov_n], iov, iovcnt * sizeof(*iov));
 	memset(h, 0, sizeof(*h));
 	h->msg_name = &q->sa[i];
 	h->msg_namelen = udp_sockaddr(ep, &q->sa[i]);
-	h->msg_iov = &q->iov[i];
-	h->msg_iovlen = 1;
+	h->msg_iov = &q->iov[q->iov_n];
+	h->msg_iovlen = iovcnt;
+	q->iov_n += iovcnt;
+	if (gso_size != 0 && segs > 1) {
+		struct cmsghdr *cm = (struct cmsghdr *)(void *)q->cmsg[i];
+
+		h->msg_control = q->cmsg[i];
+		h->msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+		cm->cmsg_level = SOL_UDP;
+		cm->cmsg_type = UDP_SEGMENT;
+		cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+		memcpy(CMSG_DATA(cm), &gso_size, sizeof(gso_size));
+	}
 	q->peer[i] = p;
+	q->segs[i] = segs;
 }
 
+static size_t msg_bytes(const struct msghdr *h)
+{
+	size_t len = 0;
+
+	for (size_t k = 0; k < h->msg_iovlen; k++)
+		len += h->msg_iov[k].iov_len;
+	return len;
+}
+
+/* Message i went out: count its datagrams and the bytes they carried. */
 static void account(struct udp_txq *q, size_t i, struct dp_stats *st)
 {
-	size_t len = q->iov[i].iov_len;
+	size_t len = msg_bytes(&q->msgs[i].msg_hdr);
 
-	st->udp_tx_packets++;
+	st->udp_tx_packets += q->segs[i];
 	st->udp_tx_bytes += len;
 	if (q->peer[i] != NULL) {
-		q->peer[i]->st.tx_packets++;
+		q->peer[i]->st.tx_packets += q->segs[i];
 		q->peer[i]->st.tx_bytes += len;
 	}
 }
@@ -151,9 +194,13 @@ int udp_txq_flush(int fd, struct udp_txq *q, struct dp_stats *st)
 				return -EAGAIN;
 			if (errno == EINTR)
 				continue;
-			/* This datagram is refused (no route, bad address, too
-			 * big): drop it and go on with the rest. */
-			st->drops[DROP_UDP_SEND]++;
+			/* This message is refused (no route, bad address, too
+			 * big, or segmentation the device cannot do): drop it
+			 * and go on with the rest. */
+			if (q->msgs[q->head].msg_hdr.msg_controllen != 0 &&
+			    (errno == EIO || errno == EINVAL || errno == EOPNOTSUPP))
+				q->gso_refused = true;
+			st->drops[DROP_UDP_SEND] += q->segs[q->head];
 			q->head++;
 			continue;
 		}
@@ -161,6 +208,6 @@ int udp_txq_flush(int fd, struct udp_txq *q, struct dp_stats *st)
 			account(q, q->head + (size_t)k, st);
 		q->head += (size_t)r;
 	}
-	q->head = q->n = 0;
+	q->head = q->n = q->iov_n = 0;
 	return 0;
 }

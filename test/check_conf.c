@@ -79,10 +79,10 @@ static void dump(const struct conf *c, char out[static DUMPLEN])
 		put(out, DUMPLEN, "%s", i ? "," : "");
 		put_ep(out, DUMPLEN, &c->peers[i]);
 	}
-	if (c->have_addr)
-		put(out, DUMPLEN, " addr=%s/%u", ip_str(&c->addr, b), c->addr_plen);
-	else
-		put(out, DUMPLEN, " addr=-");
+	put(out, DUMPLEN, " addr=%s", c->naddrs ? "" : "-");
+	for (size_t i = 0; i < c->naddrs; i++)
+		put(out, DUMPLEN, "%s%s/%u", i ? "," : "", ip_str(&c->addrs[i].ip, b),
+		    c->addrs[i].plen);
 	put(out, DUMPLEN, " mac=");
 	if (c->have_mac)
 		put_mac(out, DUMPLEN, &c->mac);
@@ -102,11 +102,14 @@ static void dump(const struct conf *c, char out[static DUMPLEN])
 	}
 	put(out, DUMPLEN, " ageing=%u learning=%d max_fdb=%u verbose=%d", c->ageing,
 	    (int)c->learning, c->max_fdb, c->verbose);
+	put(out, DUMPLEN, " control=%s peers_file=%s", c->control ? c->control : "-",
+	    c->peers_file ? c->peers_file : "-");
 }
 
 /* Every key in dump order, with its default. */
 static const char defaults[] = "dev=vxtap0 vni=1 port=8472 local=- peers= addr=- mac=- mtu=0 "
-			       "fdb=- neigh=- ageing=300 learning=1 max_fdb=4096 verbose=0";
+			       "fdb=- neigh=- ageing=300 learning=1 max_fdb=4096 verbose=0 "
+			       "control=- peers_file=-";
 
 /* The value of key in a "key=value ..." string, or NULL. */
 static const char *find_val(const char *s, const char *key, size_t *len)
@@ -246,7 +249,35 @@ static const struct ok_vec ok_vecs[] = {
 	{ARGS("--mac", "02-AB-cd-00-00-01"),
 	 "local=10.0.0.1 peers=10.0.0.2:8472 mac=02:ab:cd:00:00:01"},
 	{ARGS("--addr", "10.244.0.1/32"), "local=10.0.0.1 peers=10.0.0.2:8472 addr=10.244.0.1/32"},
+	/* IPv6: a dual-stack overlay on an IPv6 underlay, IPv6 proxy entries. */
+	{{"vxtap", "--local", "fd00:56::41", "--peer", "fd00:56::42,[fd00:56::43]:4789", "--addr",
+	  "10.244.0.1/16", "--addr", "fd00:244::1/64", "--neigh", "fd00:244::2=0a:00:00:00:00:02",
+	  "--neigh", "10.244.0.2=0a:00:00:00:00:02", "--fdb", "0a:00:00:00:00:02=[fd00:56::42]",
+	  NULL},
+	 "local=fd00:56::41 peers=[fd00:56::42]:8472,[fd00:56::43]:4789 "
+	 "addr=10.244.0.1/16,fd00:244::1/64 fdb=0a:00:00:00:00:02=[fd00:56::42]:8472 "
+	 "neigh=fd00:244::2=0a:00:00:00:00:02,10.244.0.2=0a:00:00:00:00:02"},
+	{ARGS("--addr", "fd00:244::1/64", "--addr", "10.244.0.1/16", "--addr", "10.245.0.1/16"),
+	 "local=10.0.0.1 peers=10.0.0.2:8472 addr=fd00:244::1/64,10.244.0.1/16,10.245.0.1/16"},
+	{ARGS("--addr", "fd00:244::1/128", "--mtu", "1280"),
+	 "local=10.0.0.1 peers=10.0.0.2:8472 addr=fd00:244::1/128 mtu=1280"},
+	{ARGS("--neigh", "fe80::2=0a:00:00:00:00:02"),
+	 "local=10.0.0.1 peers=10.0.0.2:8472 neigh=fe80::2=0a:00:00:00:00:02"},
+	{{"vxtap", "--local", "2001:db8::1", "--peer", "2001:db8::2", NULL},
+	 "local=2001:db8::1 peers=[2001:db8::2]:8472"},
 	{ARGS("--"), "local=10.0.0.1 peers=10.0.0.2:8472"},
+	/* The control socket and the peers file; the file may stand in for --peer. */
+	{ARGS("--control", "/tmp/x/vx.sock", "--peers-file=/etc/vxtap/peers"),
+	 "local=10.0.0.1 peers=10.0.0.2:8472 control=/tmp/x/vx.sock peers_file=/etc/vxtap/peers"},
+	{{"vxtap", "--local", "10.0.0.1", "--peers-file", "peers.txt", NULL},
+	 "local=10.0.0.1 peers_file=peers.txt"},
+	{ARGS("--control", "a.sock", "--control", "b.sock"),
+	 "local=10.0.0.1 peers=10.0.0.2:8472 control=b.sock"},
+	/* 107 bytes: the most a socket path holds. */
+	{ARGS("--control", "/run/vxtap/01234567890123456789012345678901234567890123456789012345678"
+			   "90123456789012345678901234567890.sock"),
+	 "local=10.0.0.1 peers=10.0.0.2:8472 control=/run/vxtap/012345678901234567890123456789012345678"
+	 "9012345678901234567890123456789012345678901234567890.sock"},
 };
 
 START_TEST(test_ok)
@@ -315,6 +346,12 @@ static const struct bad_vec bad_vecs[] = {
 	{ARGS("--local", "255.255.255.255"), E,
 	 "--local: \"255.255.255.255\" is not a unicast address"},
 	{ARGS("--local", "::"), E, "--local: \"::\" is not a unicast address"},
+	{ARGS("--local", "ff02::1"), E, "--local: \"ff02::1\" is not a unicast address"},
+	{ARGS("--local", "fe80::1"), E,
+	 "--local: \"fe80::1\" is a link-local address (give a global or unique-local one)"},
+	{ARGS("--local", "::ffff:10.0.0.1"), E,
+	 "--local: \"::ffff:10.0.0.1\" is an IPv4-mapped address (give it as IPv4)"},
+	{ARGS("--local", "[fd00::1]"), E, "--local: \"[fd00::1]\" is not an IP address"},
 	/* --peer */
 	{ARGS("--peer", "1.2.3.4:0"), E, "--peer: \"1.2.3.4:0\" is not ADDR[:PORT]"},
 	{ARGS("--peer", "1.2.3.4:65536"), E, "--peer: \"1.2.3.4:65536\" is not ADDR[:PORT]"},
@@ -338,13 +375,38 @@ static const struct bad_vec bad_vecs[] = {
 	 "--peer: \"10.0.0.2\" is IPv4 but --local is IPv6"},
 	{ARGS("--peer", "239.1.1.1"), E, "--peer: \"239.1.1.1\" is not a unicast address"},
 	{ARGS("--peer", "0.0.0.0"), E, "--peer: \"0.0.0.0\" is not a unicast address"},
+	{{"vxtap", "--local", "fd00::1", "--peer", "fd00::2,[fe80::3]:8472", NULL},
+	 E,
+	 "--peer: \"[fe80::3]:8472\" is a link-local address (give a global or unique-local one)"},
+	{{"vxtap", "--local", "fd00::1", "--peer", "ff02::2", NULL},
+	 E,
+	 "--peer: \"ff02::2\" is not a unicast address"},
+	{{"vxtap", "--local", "fd00::1", "--peer", "fd00::1", NULL},
+	 E,
+	 "--peer: \"fd00::1\" is the --local address"},
+	{{"vxtap", "--local", "fd00::1", "--peer", "[fd00::2]:0", NULL},
+	 E,
+	 "--peer: \"[fd00::2]:0\" is not ADDR[:PORT]"},
+	{{"vxtap", "--local", "fd00::1", "--peer", "[fd00::2", NULL},
+	 E,
+	 "--peer: \"[fd00::2\" is not ADDR[:PORT]"},
 	/* --addr */
-	{ARGS("--addr", "10.244.0.1"), E, "--addr: \"10.244.0.1\" is not A.B.C.D/LEN"},
-	{ARGS("--addr", "10.244.0.1/33"), E, "--addr: \"10.244.0.1/33\" is not A.B.C.D/LEN"},
-	{ARGS("--addr", "10.244.0.1/"), E, "--addr: \"10.244.0.1/\" is not A.B.C.D/LEN"},
-	{ARGS("--addr", "10.244.0/16"), E, "--addr: \"10.244.0/16\" is not A.B.C.D/LEN"},
-	{ARGS("--addr", "fd00::1/64"), E, "--addr: \"fd00::1/64\" is not A.B.C.D/LEN"},
-	{ARGS("--addr", ""), E, "--addr: \"\" is not A.B.C.D/LEN"},
+	{ARGS("--addr", "10.244.0.1"), E, "--addr: \"10.244.0.1\" is not ADDR/LEN"},
+	{ARGS("--addr", "10.244.0.1/33"), E, "--addr: \"10.244.0.1/33\" is not ADDR/LEN"},
+	{ARGS("--addr", "10.244.0.1/"), E, "--addr: \"10.244.0.1/\" is not ADDR/LEN"},
+	{ARGS("--addr", "10.244.0/16"), E, "--addr: \"10.244.0/16\" is not ADDR/LEN"},
+	{ARGS("--addr", "fd00::1/129"), E, "--addr: \"fd00::1/129\" is not ADDR/LEN"},
+	{ARGS("--addr", "fd00::1"), E, "--addr: \"fd00::1\" is not ADDR/LEN"},
+	{ARGS("--addr", "[fd00::1]/64"), E, "--addr: \"[fd00::1]/64\" is not ADDR/LEN"},
+	{ARGS("--addr", ""), E, "--addr: \"\" is not ADDR/LEN"},
+	{ARGS("--addr", "ff02::1/64"), E, "--addr: \"ff02::1/64\" is not a unicast address"},
+	{ARGS("--addr", "::/0"), E, "--addr: \"::/0\" is not a unicast address"},
+	{ARGS("--addr", "10.244.0.1/16", "--addr", "10.244.0.1/24"), E,
+	 "--addr: \"10.244.0.1/24\" repeats an earlier address"},
+	{ARGS("--addr", "fd00::1/64", "--addr", "fd00:0::1/48"), E,
+	 "--addr: \"fd00:0::1/48\" repeats an earlier address"},
+	{ARGS("--mtu", "1279", "--addr", "10.244.0.1/16", "--addr", "fd00::1/64"), E,
+	 "--mtu: \"1279\" is below 1280, which an IPv6 --addr needs"},
 	{ARGS("--addr", "0.0.0.0/0"), E, "--addr: \"0.0.0.0/0\" is not a unicast address"},
 	/* --mac */
 	{ARGS("--mac", "01:00:5e:00:00:01"), E,
@@ -385,6 +447,14 @@ static const struct bad_vec bad_vecs[] = {
 	 "--fdb: \"02:00:00:00:00:01=10.0.0.1\" points at the --local address"},
 	{ARGS("--fdb", "02:00:00:00:00:01=[fd00::2]:8472"), E,
 	 "--fdb: \"02:00:00:00:00:01=[fd00::2]:8472\" has an IPv6 address but --local is IPv4"},
+	{{"vxtap", "--local", "fd00::1", "--peer", "fd00::2", "--fdb", "02:00:00:00:00:01=fe80::2",
+	  NULL},
+	 E,
+	 "--fdb: \"02:00:00:00:00:01=fe80::2\" has a link-local or IPv4-mapped address"},
+	{{"vxtap", "--local", "fd00::1", "--peer", "fd00::2", "--fdb", "02:00:00:00:00:01=10.0.0.2",
+	  NULL},
+	 E,
+	 "--fdb: \"02:00:00:00:00:01=10.0.0.2\" has an IPv4 address but --local is IPv6"},
 	/* --neigh */
 	{ARGS("--neigh", "10.244.0.2"), E, "--neigh: \"10.244.0.2\" is not IP=MAC"},
 	{ARGS("--neigh", ""), E, "--neigh: \"\" is not IP=MAC"},
@@ -392,8 +462,14 @@ static const struct bad_vec bad_vecs[] = {
 	{ARGS("--neigh", "=02:00:00:00:00:01"), E, "--neigh: \"=02:00:00:00:00:01\" is not IP=MAC"},
 	{ARGS("--neigh", "10.244.0=02:00:00:00:00:01"), E,
 	 "--neigh: \"10.244.0=02:00:00:00:00:01\" is not IP=MAC"},
-	{ARGS("--neigh", "fd00::2=02:00:00:00:00:01"), E,
-	 "--neigh: \"fd00::2=02:00:00:00:00:01\" is not IP=MAC"},
+	{ARGS("--neigh", "fd00::2=02:00:00:00:00"), E,
+	 "--neigh: \"fd00::2=02:00:00:00:00\" is not IP=MAC"},
+	{ARGS("--neigh", "[fd00::2]=02:00:00:00:00:01"), E,
+	 "--neigh: \"[fd00::2]=02:00:00:00:00:01\" is not IP=MAC"},
+	{ARGS("--neigh", "ff02::1=02:00:00:00:00:01"), E,
+	 "--neigh: \"ff02::1=02:00:00:00:00:01\" has an IP that is not unicast"},
+	{ARGS("--neigh", "fd00::2=02:00:00:00:00:01", "--neigh", "fd00:0::2=02:00:00:00:00:02"), E,
+	 "--neigh: \"fd00:0::2=02:00:00:00:00:02\" repeats an earlier IP"},
 	{ARGS("--neigh", "10.244.0.2=01:00:5e:00:00:01"), E,
 	 "--neigh: \"10.244.0.2=01:00:5e:00:00:01\" has a multicast MAC"},
 	{ARGS("--neigh", "10.244.0.2=00:00:00:00:00:00"), E,
@@ -411,7 +487,20 @@ static const struct bad_vec bad_vecs[] = {
 	/* The command line as a whole. */
 	{{"vxtap", NULL}, U, "missing --local"},
 	{{"vxtap", "--peer", "10.0.0.2", NULL}, U, "missing --local"},
-	{{"vxtap", "--local", "10.0.0.1", NULL}, U, "no peers: give at least one --peer"},
+	{{"vxtap", "--local", "10.0.0.1", NULL}, U,
+	 "no peers: give at least one --peer, or --peers-file"},
+	/* --control, --peers-file */
+	{ARGS("--control", ""), E, "--control: \"\" is not a path"},
+	{ARGS("--control="), E, "--control: \"\" is not a path"},
+	{ARGS("--peers-file", ""), E, "--peers-file: \"\" is not a path"},
+	{ARGS("--control", "/run/vxtap/01234567890123456789012345678901234567890123456789012345678"
+			   "901234567890123456789012345678901.sock"),
+	 E,
+	 "--control: \"/run/vxtap/0123456789012345678901234567890123456789012345678...\" is "
+	 "longer than 107 bytes"},
+	{ARGS("--control"), U, "option '--control' requires an argument"},
+	{{"vxtap", "--local", "10.0.0.1", "--peers-file", NULL}, U,
+	 "option '--peers-file' requires an argument"},
 	{ARGS("--foo"), U, "unrecognized option '--foo'"},
 	{ARGS("--foo=bar"), U, "unrecognized option '--foo'"},
 	{ARGS("--loc", "10.0.0.1"), U, "unrecognized option '--loc'"},
@@ -525,7 +614,7 @@ START_TEST(test_help_text)
 {
 	static const char names[] = "--dev --vni --port --local --peer --addr --mac --mtu --fdb "
 				    "--neigh --ageing --no-learning --max-fdb --verbose --help "
-				    "--version SIGINT SIGTERM SIGUSR1";
+				    "--version --control --peers-file SIGINT SIGTERM SIGUSR1 SIGHUP";
 	size_t ulen = strlen(conf_usage_line);
 
 	ck_assert_ptr_null(strchr(conf_usage_line, '\n'));

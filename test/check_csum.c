@@ -60,6 +60,38 @@ START_TEST(long_buffer_carries)
 }
 END_TEST
 
+/* The plain RFC 1071 loop, word by word, as the reference. */
+static uint32_t ref_sum(uint32_t sum, const uint8_t *b, size_t len)
+{
+	uint64_t acc = sum;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		acc += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (len & 1)
+		acc += (uint32_t)b[len - 1] << 8;
+	while (acc >> 32)
+		acc = (acc & 0xffffffffu) + (acc >> 32);
+	return (uint32_t)acc;
+}
+
+START_TEST(matches_reference_at_every_length_and_offset)
+{
+	static uint8_t b[2100];
+	uint32_t x = 2463534242u;
+
+	for (size_t i = 0; i < sizeof(b); i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		b[i] = (uint8_t)x;
+	}
+	for (size_t off = 0; off < 9; off++)
+		for (size_t len = 0; len < 2048; len += (len < 80 ? 1 : 37))
+			ck_assert_uint_eq(csum_fold(csum_add(0x1234, b + off, len)),
+					  csum_fold(ref_sum(0x1234, b + off, len)));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("csum");
@@ -72,6 +104,7 @@ int main(void)
 	tcase_add_test(tc, odd_length_pads);
 	tcase_add_test(tc, verifies_to_zero);
 	tcase_add_test(tc, long_buffer_carries);
+	tcase_add_test(tc, matches_reference_at_every_length_and_offset);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

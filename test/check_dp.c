@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csum.h"
 #include "dp.h"
 
 #define AGEING_MS 300000u
@@ -90,6 +91,49 @@ static size_t vxlan_dgram(uint8_t *out, uint32_t vni, const uint8_t *inner, size
 	memcpy(out + VXLAN_HLEN, inner, flen);
 	return VXLAN_HLEN + flen;
 }
+
+/* An NS (type 135) or NA (136) frame with a correct checksum; lla_type 0
+ * leaves the link-layer address option out. Returns its length. */
+static size_t nd_frame(uint8_t *out, uint8_t type, const struct mac *dst, const struct mac *src,
+		       const char *ip_src, const char *ip_dst, const char *target, uint8_t flags,
+		       uint8_t lla_type, const struct mac *lla)
+{
+	uint8_t *ip = out + ETH_HDR_LEN, *icmp = ip + IP6_HLEN;
+	size_t plen = ND_MSG_LEN + (lla_type ? ND_OPT_LLA_LEN : 0);
+
+	eth_frame(out, dst, src, ETHTYPE_IPV6, ETH_HDR_LEN + IP6_HLEN + plen);
+	memset(ip, 0, IP6_HLEN + plen);
+	ip[0] = 0x60;
+	put_be16(ip + 4, (uint16_t)plen);
+	ip[6] = IP6_NH_ICMPV6;
+	ip[7] = ND_HOPLIMIT;
+	ck_assert_int_eq(inet_pton(AF_INET6, ip_src, ip + 8), 1);
+	ck_assert_int_eq(inet_pton(AF_INET6, ip_dst, ip + 24), 1);
+	icmp[0] = type;
+	icmp[4] = flags;
+	ck_assert_int_eq(inet_pton(AF_INET6, target, icmp + 8), 1);
+	if (lla_type) {
+		icmp[24] = lla_type;
+		icmp[25] = 1;
+		memcpy(icmp + 26, lla->b, MAC_LEN);
+	}
+	put_be16(icmp + 2,
+		 csum_fold(csum_add(nd_ip6_pseudo_sum(ip + 8, ip + 24, (uint32_t)plen, IP6_NH_ICMPV6),
+				    icmp, plen)));
+	return ETH_HDR_LEN + IP6_HLEN + plen;
+}
+
+static struct ipaddr ip6(const char *s)
+{
+	struct ipaddr a;
+
+	memset(&a, 0, sizeof(a));
+	a.family = AF_INET6;
+	ck_assert_int_eq(inet_pton(AF_INET6, s, a.a), 1);
+	return a;
+}
+
+static const struct mac ns_group = {{0x33, 0x33, 0xff, 0, 0, 0x02}};
 
 /* --- TAP side ----------------------------------------------------------- */
 
@@ -281,6 +325,137 @@ START_TEST(tap_too_big_for_underlay_gets_icmp)
 }
 END_TEST
 
+START_TEST(tap_ns_for_known_target_answered)
+{
+	struct ipaddr tgt = ip6("fd00:244::2"), src = ip6("fd00:244::1");
+	struct nd_msg na;
+	struct dp_action act;
+	size_t len;
+
+	ck_assert_int_eq(neigh_add_static(dp.neigh, &tgt, &mac_b), 0);
+	len = nd_frame(frame, ND_TYPE_NS, &ns_group, &own, "fd00:244::1", "ff02::1:ff00:2",
+		       "fd00:244::2", 0, ND_OPT_SLLA, &own);
+	dp_from_tap(&dp, frame, len, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_REPLY_TAP);
+	ck_assert_ptr_eq(act.data, act.reply);
+	ck_assert_uint_eq(act.len, ND_NA_FRAME_LEN);
+	ck_assert_mem_eq(act.data, own.b, 6);
+	ck_assert_int_eq(nd_parse(act.data, act.len, &na), ND_OK);
+	ck_assert_uint_eq(na.type, ND_TYPE_NA);
+	ck_assert_uint_eq(na.na_flags, ND_NA_FLAG_SOLIC | ND_NA_FLAG_OVERR);
+	ck_assert(ipaddr_equal(&na.target, &tgt));
+	ck_assert(ipaddr_equal(&na.src, &tgt));
+	ck_assert(ipaddr_equal(&na.dst, &src));
+	ck_assert(mac_equal(&na.eth_src, &mac_b));
+	ck_assert(na.has_lla);
+	ck_assert(mac_equal(&na.lla, &mac_b));
+	ck_assert_uint_eq(dp.st.nd_replies, 1);
+	ck_assert_uint_eq(dp.st.floods, 0);
+
+	/* a unicast reachability probe is answered too: nothing crosses */
+	len = nd_frame(frame, ND_TYPE_NS, &mac_b, &own, "fe80::1", "fd00:244::2", "fd00:244::2",
+		       0, 0, NULL);
+	dp_from_tap(&dp, frame, len, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_REPLY_TAP);
+	ck_assert_mem_eq(act.data, own.b, 6);
+	ck_assert_uint_eq(dp.st.nd_replies, 2);
+}
+END_TEST
+
+START_TEST(tap_ns_unknown_target_floods)
+{
+	struct dp_action act;
+	size_t len;
+
+	len = nd_frame(frame, ND_TYPE_NS, &ns_group, &own, "fd00:244::1", "ff02::1:ff00:2",
+		       "fd00:244::2", 0, ND_OPT_SLLA, &own);
+	dp_from_tap(&dp, frame, len, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_FLOOD);
+	ck_assert_uint_eq(dp.st.nd_replies, 0);
+}
+END_TEST
+
+START_TEST(tap_dad_floods_even_when_known)
+{
+	static const struct mac group1 = {{0x33, 0x33, 0xff, 0, 0, 0x01}};
+	struct ipaddr tgt = ip6("fd00:244::1");
+	struct dp_action act;
+	size_t len;
+
+	ck_assert_int_eq(neigh_add_static(dp.neigh, &tgt, &mac_b), 0);
+	len = nd_frame(frame, ND_TYPE_NS, &group1, &own, "::", "ff02::1:ff00:1", "fd00:244::1", 0,
+		       0, NULL);
+	dp_from_tap(&dp, frame, len, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_FLOOD);
+	ck_assert_uint_eq(dp.st.nd_replies, 0);
+}
+END_TEST
+
+START_TEST(tap_na_and_bad_ns)
+{
+	struct ipaddr tgt = ip6("fd00:244::2");
+	struct dp_action act;
+	size_t len;
+
+	/* an NA from the host goes where its MAC says */
+	ck_assert_int_eq(fdb_add_static(dp.fdb, &mac_a, &peer3), 0);
+	len = nd_frame(frame, ND_TYPE_NA, &mac_a, &own, "fd00:244::1", "fd00:244::2", "fd00:244::1",
+		       ND_NA_FLAG_SOLIC, ND_OPT_TLLA, &own);
+	dp_from_tap(&dp, frame, len, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_UNICAST);
+	ck_assert(endpoint_equal(&act.dst, &peer3));
+
+	/* an NS that crossed a router is dropped, known target or not */
+	ck_assert_int_eq(neigh_add_static(dp.neigh, &tgt, &mac_b), 0);
+	len = nd_frame(frame, ND_TYPE_NS, &ns_group, &own, "fd00:244::1", "ff02::1:ff00:2",
+		       "fd00:244::2", 0, ND_OPT_SLLA, &own);
+	frame[ETH_HDR_LEN + 7] = 254;
+	dp_from_tap(&dp, frame, len, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_DROP);
+	ck_assert_int_eq(act.drop, DROP_BAD_ND);
+	ck_assert_uint_eq(dp.st.drops[DROP_BAD_ND], 1);
+	ck_assert_uint_eq(dp.st.nd_replies, 0);
+}
+END_TEST
+
+START_TEST(tap_ipv6_too_big_gets_ptb)
+{
+	struct dp_action act;
+	uint8_t *ip = frame + ETH_HDR_LEN;
+
+	dp.cfg.path_mtu = 1380;
+	eth_frame(frame, &mac_a, &own, ETHTYPE_IPV6, ETH_HDR_LEN + 1450);
+	memset(ip, 0, 40);
+	ip[0] = 0x60;
+	put_be16(ip + 4, 1450 - 40);
+	ip[6] = 6; /* TCP */
+	ip[7] = 64;
+	ck_assert_int_eq(inet_pton(AF_INET6, "fd00:244::1", ip + 8), 1);
+	ck_assert_int_eq(inet_pton(AF_INET6, "fd00:244::2", ip + 24), 1);
+	dp_from_tap(&dp, frame, ETH_HDR_LEN + 1450, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_REPLY_TAP);
+	ck_assert_ptr_eq(act.data, act.reply);
+	ck_assert_uint_eq(act.len, ICMP6_REPLY_MAX);
+	ck_assert_mem_eq(act.data, own.b, 6);
+	ck_assert_uint_eq(get_be16(act.data + 12), ETHTYPE_IPV6);
+	ck_assert_uint_eq(act.data[ETH_HDR_LEN + 40], 2);
+	ck_assert_uint_eq(get_be16(act.data + ETH_HDR_LEN + 46), 1380);
+	ck_assert_uint_eq(dp.st.icmp6_too_big, 1);
+	ck_assert_uint_eq(dp.st.icmp_frag_needed, 0);
+	ck_assert_uint_eq(dp.st.floods, 0);
+	/* one that fits goes on */
+	put_be16(ip + 4, 1380 - 40);
+	dp_from_tap(&dp, frame, ETH_HDR_LEN + 1380, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_FLOOD);
+	/* and with no path MTU known nothing is checked */
+	put_be16(ip + 4, 1450 - 40);
+	dp.cfg.path_mtu = 0;
+	dp_from_tap(&dp, frame, ETH_HDR_LEN + 1450, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_FLOOD);
+	ck_assert_uint_eq(dp.st.icmp6_too_big, 1);
+}
+END_TEST
+
 /* --- UDP side ----------------------------------------------------------- */
 
 enum mangle {
@@ -297,6 +472,7 @@ enum mangle {
 	M_SRC_BCAST,
 	M_SRC_OWN,
 	M_BAD_ARP,
+	M_BAD_ND,
 	M_STRANGER
 };
 
@@ -316,6 +492,7 @@ static const struct {
 	{M_SRC_BCAST, DROP_SRC_MULTICAST},
 	{M_SRC_OWN, DROP_SRC_OWN},
 	{M_BAD_ARP, DROP_BAD_ARP},
+	{M_BAD_ND, DROP_BAD_ND},
 	{M_STRANGER, DROP_UNKNOWN_PEER},
 };
 
@@ -352,6 +529,11 @@ START_TEST(udp_drop_vectors)
 		arp_frame(inner, ARP_OP_REQUEST, &mac_a, "10.244.0.2", "10.244.0.1");
 		inner[14 + 1] = 7; /* htype */
 		flen = ARP_FRAME_LEN;
+		break;
+	case M_BAD_ND:
+		flen = nd_frame(inner, ND_TYPE_NA, &own, &mac_a, "fd00:244::2", "fd00:244::1",
+				"fd00:244::2", ND_NA_FLAG_SOLIC, ND_OPT_TLLA, &mac_a);
+		inner[ETH_HDR_LEN + IP6_HLEN + 2] ^= 1; /* checksum */
 		break;
 	case M_STRANGER:
 		src = &stranger.ip;
@@ -480,6 +662,82 @@ START_TEST(udp_arp_snooped_into_neigh)
 }
 END_TEST
 
+START_TEST(udp_nd_snooped_into_neigh)
+{
+	uint8_t dg[256], inner[128];
+	struct dp_action act;
+	struct ipaddr ip;
+	size_t len, flen;
+	const struct mac *m;
+
+	/* an NA teaches its target and TLLA */
+	flen = nd_frame(inner, ND_TYPE_NA, &own, &mac_a, "fd00:244::2", "fd00:244::1",
+			"fd00:244::2", ND_NA_FLAG_SOLIC | ND_NA_FLAG_OVERR, ND_OPT_TLLA, &mac_a);
+	len = vxlan_dgram(dg, 1, inner, flen);
+	dp_from_udp(&dp, &peer2.ip, dg, len, 1000, &act);
+	ck_assert_int_eq(act.verdict, DP_TO_TAP);
+	ck_assert_uint_eq(act.len, flen);
+	ip = ip6("fd00:244::2");
+	m = neigh_lookup(dp.neigh, &ip);
+	ck_assert_ptr_nonnull(m);
+	ck_assert(mac_equal(m, &mac_a));
+
+	/* an NS teaches its source and SLLA */
+	flen = nd_frame(inner, ND_TYPE_NS, &ns_group, &mac_b, "fd00:244::3", "ff02::1:ff00:1",
+			"fd00:244::1", 0, ND_OPT_SLLA, &mac_b);
+	len = vxlan_dgram(dg, 1, inner, flen);
+	dp_from_udp(&dp, &peer3.ip, dg, len, 1000, &act);
+	ck_assert_int_eq(act.verdict, DP_TO_TAP);
+	ip = ip6("fd00:244::3");
+	m = neigh_lookup(dp.neigh, &ip);
+	ck_assert_ptr_nonnull(m);
+	ck_assert(mac_equal(m, &mac_b));
+	ck_assert_uint_eq(dp.st.neigh_learned, 2);
+
+	/* DAD and an NA without TLLA are delivered but teach nothing */
+	flen = nd_frame(inner, ND_TYPE_NS, &ns_group, &mac_b, "::", "ff02::1:ff00:9",
+			"fd00:244::9", 0, 0, NULL);
+	len = vxlan_dgram(dg, 1, inner, flen);
+	dp_from_udp(&dp, &peer3.ip, dg, len, 1000, &act);
+	ck_assert_int_eq(act.verdict, DP_TO_TAP);
+	flen = nd_frame(inner, ND_TYPE_NA, &own, &mac_a, "fd00:244::8", "fd00:244::1",
+			"fd00:244::8", ND_NA_FLAG_SOLIC, 0, NULL);
+	len = vxlan_dgram(dg, 1, inner, flen);
+	dp_from_udp(&dp, &peer2.ip, dg, len, 1000, &act);
+	ck_assert_int_eq(act.verdict, DP_TO_TAP);
+	ck_assert_uint_eq(neigh_count(dp.neigh, false), 2);
+
+	/* and what was learned answers the TAP's next question */
+	len = nd_frame(frame, ND_TYPE_NS, &ns_group, &own, "fd00:244::1", "ff02::1:ff00:2",
+		       "fd00:244::2", 0, ND_OPT_SLLA, &own);
+	dp_from_tap(&dp, frame, len, 1001, &act);
+	ck_assert_int_eq(act.verdict, DP_REPLY_TAP);
+	ck_assert_uint_eq(dp.st.nd_replies, 1);
+}
+END_TEST
+
+START_TEST(udp_nd_no_learning)
+{
+	uint8_t dg[256], inner[128];
+	struct dp_action act;
+	size_t len, flen;
+
+	dp.cfg.learning = false;
+	flen = nd_frame(inner, ND_TYPE_NA, &own, &mac_a, "fd00:244::2", "fd00:244::1",
+			"fd00:244::2", ND_NA_FLAG_SOLIC, ND_OPT_TLLA, &mac_a);
+	len = vxlan_dgram(dg, 1, inner, flen);
+	dp_from_udp(&dp, &peer2.ip, dg, len, 1000, &act);
+	ck_assert_int_eq(act.verdict, DP_TO_TAP);
+	ck_assert_uint_eq(neigh_count(dp.neigh, false), 0);
+	/* still validated: a malformed one is dropped */
+	inner[ETH_HDR_LEN + 7] = 1; /* hop limit */
+	len = vxlan_dgram(dg, 1, inner, flen);
+	dp_from_udp(&dp, &peer2.ip, dg, len, 1000, &act);
+	ck_assert_int_eq(act.verdict, DP_DROP);
+	ck_assert_int_eq(act.drop, DROP_BAD_ND);
+}
+END_TEST
+
 START_TEST(udp_entries_age_out)
 {
 	uint8_t dg[256], inner[ARP_FRAME_LEN];
@@ -543,6 +801,7 @@ START_TEST(drop_names_are_lower_case)
 	ck_assert_str_eq(dp_drop_name(DROP_BAD_VNI), "bad_vni");
 	ck_assert_str_eq(dp_drop_name(DROP_VXLAN_SHORT), "vxlan_short");
 	ck_assert_str_eq(dp_drop_name(DROP_UDP_SEND), "udp_send");
+	ck_assert_str_eq(dp_drop_name(DROP_BAD_ND), "bad_nd");
 	ck_assert_str_eq(dp_drop_name((enum dp_drop)DROP__COUNT), "unknown");
 }
 END_TEST
@@ -566,6 +825,11 @@ static Suite *dp_suite(void)
 	tcase_add_test(tap, tap_arp_reply_is_forwarded);
 	tcase_add_test(tap, tap_bad_arp_dropped);
 	tcase_add_test(tap, tap_too_big_for_underlay_gets_icmp);
+	tcase_add_test(tap, tap_ns_for_known_target_answered);
+	tcase_add_test(tap, tap_ns_unknown_target_floods);
+	tcase_add_test(tap, tap_dad_floods_even_when_known);
+	tcase_add_test(tap, tap_na_and_bad_ns);
+	tcase_add_test(tap, tap_ipv6_too_big_gets_ptb);
 	suite_add_tcase(s, tap);
 
 	tcase_add_checked_fixture(udp, setup, teardown);
@@ -575,6 +839,8 @@ static Suite *dp_suite(void)
 	tcase_add_test(udp, udp_learned_mac_moves_static_does_not);
 	tcase_add_test(udp, udp_no_learning);
 	tcase_add_test(udp, udp_arp_snooped_into_neigh);
+	tcase_add_test(udp, udp_nd_snooped_into_neigh);
+	tcase_add_test(udp, udp_nd_no_learning);
 	tcase_add_test(udp, udp_entries_age_out);
 	tcase_add_test(udp, udp_every_datagram_accounted);
 	suite_add_tcase(s, udp);

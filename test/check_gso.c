@@ -9,9 +9,9 @@
 #include "gro.h"
 #include "gso.h"
 
-#define MAXF 70000
+#define MAXF   70000
 #define STRIDE 256
-#define PRE 8
+#define PRE    8
 
 static uint8_t super[MAXF];
 static uint8_t arena[64 * STRIDE];
@@ -61,7 +61,8 @@ static size_t build(enum kind k, size_t payload, uint8_t tcp_flags)
 	if (udp) {
 		put_be16(super + l4 + 4, (uint16_t)(len - l4));
 	} else {
-		memcpy(super + l4 + 4, (const uint8_t[]){0xff, 0xff, 0xf0, 0x00}, 4); /* seq wraps */
+		memcpy(super + l4 + 4, (const uint8_t[]){0xff, 0xff, 0xf0, 0x00},
+		       4); /* seq wraps */
 		memcpy(super + l4 + 8, (const uint8_t[]){0, 0, 0x12, 0x34}, 4);
 		super[l4 + 12] = (uint8_t)((thl / 4) << 4);
 		super[l4 + 13] = tcp_flags;
@@ -106,7 +107,7 @@ static void check_segments(const struct gso_seg *segs, size_t n, enum kind k, si
 		if (lo.proto == 6) {
 			ck_assert_uint_eq(be32(w + lo.l4 + 4), 0xfffff000u + (uint32_t)got);
 			ck_assert_uint_eq(w[lo.l4 + 13] & 0x08, i + 1 == n ? 0x08 : 0); /* PSH */
-			ck_assert_uint_eq(w[lo.l4 + 13] & 0x80, i == 0 ? 0x80 : 0);     /* CWR */
+			ck_assert_uint_eq(w[lo.l4 + 13] & 0x80, i == 0 ? 0x80 : 0);	/* CWR */
 		} else {
 			ck_assert_uint_eq(get_be16(w + lo.l4 + 4), lo.end - lo.l4);
 		}
@@ -121,8 +122,8 @@ static const struct {
 	uint8_t gso;
 	size_t payload, mss, want;
 } seg_vectors[] = {
-	{TCP4, VNET_GSO_TCPV4, 3500, 1000, 4},       /* short last segment */
-	{TCP4, VNET_GSO_TCPV4, 3000, 1000, 3},       /* exact */
+	{TCP4, VNET_GSO_TCPV4, 3500, 1000, 4},	      /* short last segment */
+	{TCP4, VNET_GSO_TCPV4, 3000, 1000, 3},	      /* exact */
 	{TCP4_OPTS, VNET_GSO_TCPV4, 64000, 1388, 47}, /* 64 KiB with options */
 	{TCP6, VNET_GSO_TCPV6, 5000, 1368, 4},
 	{TCP4_VLAN, VNET_GSO_TCPV4, 2500, 1400, 2},
@@ -130,15 +131,17 @@ static const struct {
 	{UDP6, VNET_GSO_UDP_L4, 2800, 1400, 2},
 	{TCP4, VNET_GSO_TCPV6, 3000, 1000, 0}, /* type does not match the packet */
 	{UDP4, VNET_GSO_TCPV4, 3000, 1000, 0},
-	{TCP4, VNET_GSO_TCPV4, 3000, 0, 0},   /* no segment size */
+	{TCP4, VNET_GSO_TCPV4, 3000, 0, 0},    /* no segment size */
 	{TCP4, VNET_GSO_TCPV4, 65000, 100, 0}, /* more segments than allowed */
 };
 
 START_TEST(segment_vectors)
 {
 	struct gso_seg segs[64];
-	struct vnet_hdr h = {.flags = VNET_F_NEEDS_CSUM, .gso_type = seg_vectors[_i].gso,
-			     .gso_size = (uint16_t)seg_vectors[_i].mss, .hdr_len = 9999};
+	struct vnet_hdr h = {.flags = VNET_F_NEEDS_CSUM,
+			     .gso_type = seg_vectors[_i].gso,
+			     .gso_size = (uint16_t)seg_vectors[_i].mss,
+			     .hdr_len = 9999};
 	size_t len = build(seg_vectors[_i].k, seg_vectors[_i].payload, 0x10 | 0x08 | 0x80);
 	size_t n = gso_segment(super, len, &h, arena, STRIDE, PRE, segs, 64);
 
@@ -193,7 +196,7 @@ START_TEST(layout_rejects)
 	ck_assert(pkt_layout(super, len, &lo));
 	ck_assert_uint_eq(lo.hlen, 54);
 	ck_assert(!pkt_layout(super, len - 1, &lo)); /* IP length beyond the frame */
-	put_be16(super + 20, 0x2000);               /* MF: a fragment */
+	put_be16(super + 20, 0x2000);		     /* MF: a fragment */
 	ck_assert(!pkt_layout(super, len, &lo));
 	build(TCP4, 100, 0x10);
 	super[23] = 1; /* ICMP */
@@ -226,7 +229,10 @@ static const struct {
 	enum kind k;
 	size_t payload, mss;
 } gro_vectors[] = {
-	{TCP4, 3500, 1000}, {TCP4_OPTS, 20000, 1388}, {TCP6, 5000, 1368}, {TCP4_VLAN, 2800, 1400},
+	{TCP4, 3500, 1000},
+	{TCP4_OPTS, 20000, 1388},
+	{TCP6, 5000, 1368},
+	{TCP4_VLAN, 2800, 1400},
 };
 
 START_TEST(gro_roundtrip)
@@ -235,7 +241,8 @@ START_TEST(gro_roundtrip)
 	struct iovec iov[GRO_MAX_SEGS + 1];
 	struct vnet_hdr vh;
 	struct pkt_layout lo;
-	size_t n = segment_all(gro_vectors[_i].k, gro_vectors[_i].payload, gro_vectors[_i].mss, 0x18);
+	size_t n =
+		segment_all(gro_vectors[_i].k, gro_vectors[_i].payload, gro_vectors[_i].mss, 0x18);
 	size_t cnt, segs, off = 0;
 	uint8_t merged[MAXF];
 
@@ -329,9 +336,8 @@ START_TEST(gro_flow_changes_and_short_segment)
 	ck_assert(pkt_layout(other, wire_len[1], &lo));
 	put_be16(other + lo.l4, 40001);
 	put_be16(other + lo.l4 + 16, 0);
-	put_be16(other + lo.l4 + 16,
-		 csum_fold(csum_add(pkt_pseudo_sum(other, &lo, lo.end - lo.l4), other + lo.l4,
-				    lo.end - lo.l4)));
+	put_be16(other + lo.l4 + 16, csum_fold(csum_add(pkt_pseudo_sum(other, &lo, lo.end - lo.l4),
+							other + lo.l4, lo.end - lo.l4)));
 	ck_assert_int_eq(gro_add(&g, other, wire_len[1]), GRO_FLUSH_FIRST);
 	ck_assert_int_eq(gro_add(&g, wire[1], wire_len[1]), GRO_HELD);
 	ck_assert_int_eq(gro_add(&g, wire[2], wire_len[2]), GRO_HELD); /* short: closes */
@@ -355,7 +361,8 @@ int main(void)
 	tcase_add_test(seg, finish_csum_completes_partial);
 	tcase_add_test(seg, vnet_hdr_roundtrip);
 	tcase_add_test(seg, layout_rejects);
-	tcase_add_loop_test(gro, gro_roundtrip, 0, (int)(sizeof(gro_vectors) / sizeof(gro_vectors[0])));
+	tcase_add_loop_test(gro, gro_roundtrip, 0,
+			    (int)(sizeof(gro_vectors) / sizeof(gro_vectors[0])));
 	tcase_add_test(gro, gro_bad_checksum_never_merged);
 	tcase_add_test(gro, gro_non_tcp_and_flags_pass);
 	tcase_add_test(gro, gro_flow_changes_and_short_segment);

@@ -495,3 +495,35 @@ stop_vxtap_slow() {
 	unset "VXT_VXPID[$n]"
 	return "$rc"
 }
+
+# capture_packets FILE FILTER: how many packets in FILE match FILTER. (Unlike
+# capture_count, which counts output lines, one per packet only where tcpdump
+# prints one: it prints two for VXLAN, the outer and the inner frame.)
+capture_packets() {
+	tcpdump -nn -tt -r "$1" "$2" 2>/dev/null | grep -c '^[0-9][0-9]*\.[0-9]' || true
+}
+
+# capture_start_big NODE FILE: capture_start with a 64 MiB kernel buffer, for
+# captures of bulk transfers that must not lose frames. Sets VXT_CAP_PID.
+capture_start_big() {
+	local n=$1 file=$2 err=$2.err i
+	: >"$err"
+	ip netns exec "$(ns "$n")" tcpdump -i eth1 -n -B 65536 -U --immediate-mode -Z root -w "$file" \
+		2>"$err" </dev/null &
+	VXT_CAP_PID=$!
+	track "$VXT_CAP_PID"
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'listening on' "$err" && return 0
+		alive "$VXT_CAP_PID" || fail "tcpdump on $n died: $(cat "$err")"
+		sleep 0.05
+	done
+	fail "tcpdump on $n not listening after 5 s: $(cat "$err")"
+}
+
+# capture_dropped FILE: after capture_stop, the frames tcpdump says the kernel
+# dropped (0 when it says nothing).
+capture_dropped() {
+	local d
+	d=$(sed -nE 's/^([0-9]+) packets dropped by kernel.*/\1/p' "$1.err" | tail -n 1)
+	printf '%s\n' "${d:-0}"
+}

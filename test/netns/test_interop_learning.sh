@@ -52,7 +52,7 @@ capture_stop "$VXT_CAP_PID" "$cap"
 
 # ARP crossed the wire in both directions, flooded by both kinds of node.
 arpf() { # arpf SRC DST OPCODE: inner ARP frames between these underlay hosts
-	capture_count "$cap" "src host 192.168.56.4$1 and dst host 192.168.56.4$2 and udp dst port $VXT_PORT and udp[28:2] = 0x0806 and udp[36:2] = $3"
+	capture_packets "$cap" "src host 192.168.56.4$1 and dst host 192.168.56.4$2 and udp dst port $VXT_PORT and udp[28:2] = 0x0806 and udp[36:2] = $3"
 }
 req12=$(arpf 1 2 1) req13=$(arpf 1 3 1) rep21=$(arpf 2 1 2)
 req21=$(arpf 2 1 1) rep12=$(arpf 1 2 2)

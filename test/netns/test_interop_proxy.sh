@@ -49,8 +49,8 @@ tcp_copy n1 n2 10.244.0.2 5001 4 60
 tcp_copy n3 n1 10.244.0.1 5002 4 60
 capture_stop "$VXT_CAP_PID" "$cap"
 
-arp=$(capture_count "$cap" "udp port $VXT_PORT and udp[28:2] = 0x0806")
-ipv4=$(capture_count "$cap" "udp port $VXT_PORT and udp[28:2] = 0x0800")
+arp=$(capture_packets "$cap" "udp port $VXT_PORT and udp[28:2] = 0x0806")
+ipv4=$(capture_packets "$cap" "udp port $VXT_PORT and udp[28:2] = 0x0800")
 info "on n1's eth1: $ipv4 VXLAN datagrams with inner IPv4, $arp with inner ARP"
 ((arp == 0)) || fail "$arp ARP frames crossed n1's underlay; both proxies should have answered locally"
 ((ipv4 >= 24)) || fail "only $ipv4 inner IPv4 frames on n1's underlay, expected at least 24 (pings alone)"

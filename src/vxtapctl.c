@@ -1,0 +1,352 @@
+/* vxtapctl: sends control requests to a running vxtap over its unix socket and prints the replies. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctlpath.h"
+#include "ctlproto.h"
+
+#define USAGE_LINE                                                                    \
+	"usage: vxtapctl [--dev NAME | --socket PATH] COMMAND [ARGS]...\n"          \
+	"       vxtapctl [--dev NAME | --socket PATH] --batch FILE|-"
+
+/* Keep in step with man/vxtapctl.8. */
+static const char help_text[] =
+	USAGE_LINE "\n"
+		   "Change and inspect a running vxtap through its control socket.\n"
+		   "\n"
+		   "  -d, --dev NAME      the device's socket (default vxtap0)\n"
+		   "  -s, --socket PATH   this socket instead\n"
+		   "  -b, --batch FILE    one request a line from FILE (- for stdin)\n"
+		   "  -h, --help          print this help and exit\n"
+		   "  -V, --version       print the version and exit\n"
+		   "\n"
+		   "Commands:\n"
+		   "  peer add|del ADDR[:PORT]      peer show [--json]\n"
+		   "  fdb add MAC dst ADDR[:PORT]   fdb del MAC   fdb show [--json]   fdb flush\n"
+		   "  neigh add IP lladdr MAC       neigh del IP  neigh show [--json] neigh flush\n"
+		   "  stats [--json | --prometheus]\n"
+		   "\n"
+		   "Exit status: 0 ok, 1 refused by vxtap or no connection, 2 usage error.\n";
+
+struct request_list {
+	struct ctlproto_buf text; /* the requests to send, newline-terminated */
+	size_t *lines;		  /* the input line of each request (batch mode) */
+	size_t n;
+};
+
+__attribute__((format(printf, 1, 2))) static _Noreturn void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vxtapctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s\n", USAGE_LINE);
+	exit(2);
+}
+
+static void oom(void)
+{
+	fputs("vxtapctl: out of memory\n", stderr);
+	exit(1);
+}
+
+/* The same rules as vxtap --dev: the name goes into a path. */
+static bool dev_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '/' || s[i] == ':' || s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r'))
+			return false;
+	return true;
+}
+
+/* One request from the command words; usage errors are found here, value
+ * errors are left for vxtap to report. */
+static void command_request(int argc, char *argv[], struct request_list *rl)
+{
+	static const struct ctlproto_net client_net; /* no local address, no port */
+	struct ctlproto_req req;
+	char err[CTLPROTO_ERRLEN];
+
+	for (int i = 0; i < argc; i++) {
+		if (argv[i][0] == '\0')
+			usage_error("empty argument");
+		for (const char *p = argv[i]; *p != '\0'; p++)
+			if ((unsigned char)*p <= ' ' || *p == 0x7f)
+				usage_error("argument \"%s\" contains white space or a control byte",
+					    argv[i]);
+		if (!ctlproto_buf_printf(&rl->text, "%s%s", i ? " " : "", argv[i]))
+			oom();
+	}
+	switch (ctlproto_parse(&client_net, rl->text.data, rl->text.len, &req, err)) {
+	case CTLPROTO_OK:
+	case CTLPROTO_EVALUE:
+		break;
+	case CTLPROTO_EMPTY:
+		usage_error("no command");
+	case CTLPROTO_EUSAGE:
+		usage_error("%s", err);
+	}
+	if (!ctlproto_buf_put(&rl->text, "\n", 1))
+		oom();
+	rl->n = 1;
+}
+
+static void read_all(int fd, struct ctlproto_buf *b, const char *name)
+{
+	char chunk[65536];
+
+	for (;;) {
+		ssize_t r = read(fd, chunk, sizeof(chunk));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			fprintf(stderr, "vxtapctl: cannot read %s: %s\n", name, strerror(errno));
+			exit(1);
+		}
+		if (r == 0)
+			return;
+		if (!ctlproto_buf_put(b, chunk, (size_t)r))
+			oom();
+	}
+}
+
+/* Requests from a file: blank and comment lines are not sent, so that each
+ * sent line gets one reply and errors can name their line. */
+static void batch_requests(const char *file, struct request_list *rl)
+{
+	struct ctlproto_buf in = {0};
+	size_t lineno = 0, cap = 0;
+	int fd = strcmp(file, "-") == 0 ? 0 : open(file, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "vxtapctl: cannot open %s: %s\n", file, strerror(errno));
+		exit(1);
+	}
+	read_all(fd, &in, file);
+	if (fd != 0)
+		close(fd);
+	for (size_t off = 0; off < in.len;) {
+		const char *s = in.data + off;
+		const char *nl = memchr(s, '\n', in.len - off);
+		size_t n = nl ? (size_t)(nl - s) : in.len - off;
+		size_t skip = strspn(s, " \t\r");
+
+		lineno++;
+		off += n + (nl != NULL);
+		if (skip >= n || s[skip] == '#')
+			continue;
+		if (rl->n == cap) {
+			size_t *l = realloc(rl->lines, (cap = cap ? cap * 2 : 256) * sizeof(*l));
+
+			if (l == NULL)
+				oom();
+			rl->lines = l;
+		}
+		rl->lines[rl->n++] = lineno;
+		if (!ctlproto_buf_put(&rl->text, s, n) || !ctlproto_buf_put(&rl->text, "\n", 1))
+			oom();
+	}
+	ctlproto_buf_free(&in);
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "vxtapctl: socket path %s is too long\n", path);
+		exit(1);
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		fprintf(stderr, "vxtapctl: cannot connect to %s: %s%s\n", path, strerror(errno),
+			errno == ENOENT || errno == ECONNREFUSED ? " (is vxtap running?)" : "");
+		exit(1);
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
+		perror("vxtapctl: fcntl");
+		exit(1);
+	}
+	return fd;
+}
+
+struct replies {
+	const struct request_list *rl;
+	bool batch;
+	size_t done;   /* status lines seen */
+	size_t errors; /* of them "error:" */
+};
+
+/* One line of the reply stream: a body line goes to stdout, a status line
+ * closes the reply to the next request. */
+static void reply_line(struct replies *rp, const char *s, size_t n)
+{
+	if (n == 2 && memcmp(s, "ok", 2) == 0) {
+		rp->done++;
+		return;
+	}
+	if (n >= 6 && memcmp(s, "error:", 6) == 0) {
+		const char *msg = s + 6 + (n > 6 && s[6] == ' ');
+		int len = (int)(n - (size_t)(msg - s));
+
+		if (rp->batch && rp->done < rp->rl->n)
+			fprintf(stderr, "vxtapctl: line %zu: %.*s\n", rp->rl->lines[rp->done], len,
+				msg);
+		else
+			fprintf(stderr, "vxtapctl: %.*s\n", len, msg);
+		rp->done++;
+		rp->errors++;
+		return;
+	}
+	fwrite(s, 1, n, stdout);
+	fputc('\n', stdout);
+}
+
+/* Write the requests while reading the replies, so that neither side waits
+ * on a full buffer; returns once vxtap has closed the connection. */
+static void exchange(int fd, const struct request_list *rl, struct replies *rp)
+{
+	struct ctlproto_buf in = {0};
+	size_t sent = 0;
+	bool shut = false;
+	char chunk[65536];
+
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t r;
+
+		if (!shut && sent == rl->text.len) {
+			shutdown(fd, SHUT_WR);
+			shut = true;
+		}
+		if (!shut)
+			p.events |= POLLOUT;
+		if (poll(&p, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("vxtapctl: poll");
+			exit(1);
+		}
+		if (!shut && (p.revents & POLLOUT)) {
+			r = send(fd, rl->text.data + sent, rl->text.len - sent, MSG_NOSIGNAL);
+			if (r > 0)
+				sent += (size_t)r;
+			else if (r < 0 && errno != EAGAIN && errno != EINTR)
+				shut = true; /* vxtap hung up; its last reply says why */
+		}
+		if ((p.revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+			continue;
+		r = recv(fd, chunk, sizeof(chunk), 0);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r <= 0)
+			break; /* closed (or reset after its last reply) */
+		if (!ctlproto_buf_put(&in, chunk, (size_t)r))
+			oom();
+		size_t off = 0;
+		for (char *nl; (nl = memchr(in.data + off, '\n', in.len - off)) != NULL;) {
+			reply_line(rp, in.data + off, (size_t)(nl - (in.data + off)));
+			off = (size_t)(nl - in.data) + 1;
+		}
+		ctlproto_buf_consume(&in, off);
+	}
+	ctlproto_buf_free(&in);
+}
+
+int main(int argc, char *argv[])
+{
+	const char *dev = "vxtap0", *sock = NULL, *batch = NULL;
+	char path[CTLPATH_MAX];
+	struct request_list rl = {0};
+	struct replies rp = {.rl = &rl};
+	bool in_subdir;
+	int i, fd;
+
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		const char *a = argv[i];
+		bool has_next = i + 1 < argc;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(help_text, stdout);
+			return 0;
+		} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			printf("vxtapctl %s\n", VXTAP_VERSION);
+			return 0;
+		} else if (strcmp(a, "-d") == 0 || strcmp(a, "--dev") == 0) {
+			if (!has_next)
+				usage_error("option '%s' requires an argument", a);
+			dev = argv[++i];
+			if (!dev_ok(dev))
+				usage_error("--dev: \"%s\" is not a valid interface name", dev);
+		} else if (strcmp(a, "-s") == 0 || strcmp(a, "--socket") == 0) {
+			if (!has_next)
+				usage_error("option '%s' requires an argument", a);
+			sock = argv[++i];
+			if (sock[0] == '\0')
+				usage_error("--socket: \"\" is not a path");
+		} else if (strcmp(a, "-b") == 0 || strcmp(a, "--batch") == 0) {
+			if (!has_next)
+				usage_error("option '%s' requires an argument", a);
+			batch = argv[++i];
+		} else if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		} else {
+			usage_error("unrecognized option '%s'", a);
+		}
+	}
+	if (batch != NULL && i < argc)
+		usage_error("--batch takes no command");
+	if (batch == NULL && i == argc)
+		usage_error("no command");
+	if (sock == NULL) {
+		if (!ctlpath_default(dev, path, &in_subdir)) {
+			fputs("vxtapctl: the default socket path is too long; give --socket\n",
+			      stderr);
+			return 1;
+		}
+		sock = path;
+	}
+
+	if (batch != NULL) {
+		rp.batch = true;
+		batch_requests(batch, &rl);
+	} else {
+		command_request(argc - i, argv + i, &rl);
+	}
+	fd = connect_to(sock);
+	exchange(fd, &rl, &rp);
+	close(fd);
+	if (fflush(stdout) != 0) {
+		perror("vxtapctl: stdout");
+		return 1;
+	}
+	ctlproto_buf_free(&rl.text);
+	free(rl.lines);
+	if (rp.done < rl.n) {
+		fprintf(stderr, "vxtapctl: vxtap closed the connection after %zu of %zu replies\n",
+			rp.done, rl.n);
+		return 1;
+	}
+	return rp.errors > 0 ? 1 : 0;
+}

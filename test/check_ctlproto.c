@@ -1,0 +1,788 @@
+/* check_ctlproto: request parsing, execution against a dp, and the text, JSON and Prometheus replies. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ctlproto.h"
+#include "dp.h"
+
+static const uint8_t seed[TABLE_SEED_LEN] = {0xc7, 0x1a};
+
+/* A daemon's tables in memory: local 192.168.56.41, port 8472, small caps. */
+static struct dp dp;
+static struct ctlproto_env env;
+static struct ctlproto_buf out;
+static const struct peer *gone[8];
+static size_t ngone, nchanged;
+
+static void on_gone(const struct peer *p, void *arg)
+{
+	ck_assert_ptr_eq(arg, &dp);
+	ck_assert_uint_lt(ngone, 8);
+	gone[ngone++] = p;
+}
+
+static void on_changed(const struct ctlproto_req *req, void *arg)
+{
+	(void)req;
+	ck_assert_ptr_eq(arg, &dp);
+	nchanged++;
+}
+
+static void setup(void)
+{
+	memset(&dp, 0, sizeof(dp));
+	dp.cfg.vni = 1;
+	dp.cfg.mtu = 1450;
+	dp.cfg.learning = true;
+	dp.fdb = fdb_new(16, 300000, seed);
+	dp.neigh = neigh_new(16, 300000, seed);
+	dp.peers = peers_new(seed);
+	ck_assert(dp.fdb && dp.neigh && dp.peers);
+	memset(&env, 0, sizeof(env));
+	env.dp = &dp;
+	ck_assert(ipaddr_parse("192.168.56.41", &env.net.local));
+	env.net.port = 8472;
+	env.lim = (struct ctlproto_limits){.peers = 3, .fdb_static = 3, .neigh_static = 2};
+	env.peer_gone = on_gone;
+	env.changed = on_changed;
+	env.arg = &dp;
+	memset(&out, 0, sizeof(out));
+	ngone = nchanged = 0;
+}
+
+static void teardown(void)
+{
+	fdb_free(dp.fdb);
+	neigh_free(dp.neigh);
+	peers_free(dp.peers);
+	ctlproto_buf_free(&out);
+}
+
+/* The reply to one line at now, as a string owned by out. */
+static const char *req(const char *line, uint64_t now)
+{
+	out.len = 0;
+	if (out.data != NULL)
+		out.data[0] = '\0';
+	ctlproto_handle(&env, line, strlen(line), now, &out);
+	ck_assert(!out.failed);
+	return out.len ? out.data : "";
+}
+
+static void req_ok(const char *line)
+{
+	const char *r = req(line, 0);
+
+	ck_assert_msg(strcmp(r, "ok\n") == 0, "\"%s\" answered \"%s\"", line, r);
+}
+
+static struct ipaddr ip(const char *s)
+{
+	struct ipaddr a;
+
+	ck_assert(ipaddr_parse(s, &a));
+	return a;
+}
+
+static struct endpoint ep(const char *s)
+{
+	struct endpoint e;
+
+	ck_assert(endpoint_parse(s, 8472, &e));
+	return e;
+}
+
+static struct mac mac(const char *s)
+{
+	struct mac m;
+
+	ck_assert(mac_parse(s, &m));
+	return m;
+}
+
+/* --- parsing ------------------------------------------------------------------ */
+
+/* A request as "cmd fmt fields", to compare against a vector. */
+static void describe(const struct ctlproto_req *r, char *buf, size_t size)
+{
+	static const char *const names[] = {
+		[CTLPROTO_HELP] = "help",	    [CTLPROTO_PEER_ADD] = "peer_add",
+		[CTLPROTO_PEER_DEL] = "peer_del",   [CTLPROTO_PEER_SHOW] = "peer_show",
+		[CTLPROTO_FDB_ADD] = "fdb_add",	    [CTLPROTO_FDB_DEL] = "fdb_del",
+		[CTLPROTO_FDB_SHOW] = "fdb_show",   [CTLPROTO_FDB_FLUSH] = "fdb_flush",
+		[CTLPROTO_NEIGH_ADD] = "neigh_add", [CTLPROTO_NEIGH_DEL] = "neigh_del",
+		[CTLPROTO_NEIGH_SHOW] = "neigh_show", [CTLPROTO_NEIGH_FLUSH] = "neigh_flush",
+		[CTLPROTO_STATS] = "stats",
+	};
+	static const char *const fmts[] = {"text", "json", "prometheus"};
+	char a[ADDR_STRLEN], b[ADDR_STRLEN], m[MAC_STRLEN];
+
+	snprintf(buf, size, "%s %s ep=%s mac=%s ip=%s", names[r->cmd], fmts[r->fmt],
+		 r->ep.ip.family ? endpoint_fmt(&r->ep, a) : "-",
+		 mac_is_zero(&r->mac) ? "-" : mac_fmt(&r->mac, m),
+		 r->ip.family ? ipaddr_fmt(&r->ip, b) : "-");
+}
+
+struct parse_vec {
+	const char *line;
+	enum ctlproto_parse_result res;
+	const char *want; /* describe() on OK, the message otherwise */
+};
+
+#define OKV(l, w)  {l, CTLPROTO_OK, w}
+#define USE(l, w)  {l, CTLPROTO_EUSAGE, w}
+#define VAL(l, w)  {l, CTLPROTO_EVALUE, w}
+#define NONE(l)	   {l, CTLPROTO_EMPTY, ""}
+
+static const struct parse_vec parse_vecs[] = {
+	OKV("peer add 192.168.56.42", "peer_add text ep=192.168.56.42:8472 mac=- ip=-"),
+	OKV("peer add 192.168.56.42:4789", "peer_add text ep=192.168.56.42:4789 mac=- ip=-"),
+	OKV("  peer\tadd   192.168.56.43  \r", "peer_add text ep=192.168.56.43:8472 mac=- ip=-"),
+	OKV("peer del 192.168.56.42", "peer_del text ep=192.168.56.42:8472 mac=- ip=-"),
+	OKV("peer show", "peer_show text ep=- mac=- ip=-"),
+	OKV("peer show --json", "peer_show json ep=- mac=- ip=-"),
+	OKV("fdb add 0A:00:00:00:00:02 dst 192.168.56.42",
+	    "fdb_add text ep=192.168.56.42:8472 mac=0a:00:00:00:00:02 ip=-"),
+	OKV("fdb add 01:00:5e:00:00:01 dst 192.168.56.42:9",
+	    "fdb_add text ep=192.168.56.42:9 mac=01:00:5e:00:00:01 ip=-"),
+	OKV("fdb del 0a-00-00-00-00-02", "fdb_del text ep=- mac=0a:00:00:00:00:02 ip=-"),
+	OKV("fdb show --json", "fdb_show json ep=- mac=- ip=-"),
+	OKV("fdb flush", "fdb_flush text ep=- mac=- ip=-"),
+	OKV("neigh add 10.244.0.2 lladdr 0a:00:00:00:00:02",
+	    "neigh_add text ep=- mac=0a:00:00:00:00:02 ip=10.244.0.2"),
+	OKV("neigh del 10.244.0.2", "neigh_del text ep=- mac=- ip=10.244.0.2"),
+	OKV("neigh show", "neigh_show text ep=- mac=- ip=-"),
+	OKV("neigh flush", "neigh_flush text ep=- mac=- ip=-"),
+	OKV("stats", "stats text ep=- mac=- ip=-"),
+	OKV("stats --json", "stats json ep=- mac=- ip=-"),
+	OKV("stats --prometheus", "stats prometheus ep=- mac=- ip=-"),
+	OKV("help", "help text ep=- mac=- ip=-"),
+	NONE(""),
+	NONE("   \t "),
+	NONE("# a comment"),
+	NONE("\r"),
+	USE("bogus", "unknown command \"bogus\""),
+	USE("peer", "usage: peer add|del|show|flush ..."),
+	USE("peer frob", "unknown command \"peer frob\""),
+	USE("peer add", "usage: peer add ADDR[:PORT]"),
+	USE("peer add 1.2.3.4 5.6.7.8", "usage: peer add ADDR[:PORT]"),
+	USE("peer show extra", "usage: peer show [--json]"),
+	USE("peer show --xml", "unknown option \"--xml\"; usage: peer show [--json]"),
+	USE("peer show --json --json", "usage: peer show [--json]"),
+	USE("fdb show --prometheus", "usage: fdb show [--json]"),
+	USE("fdb flush --json", "usage: fdb flush"),
+	USE("stats --json --prometheus", "usage: stats [--json | --prometheus]"),
+	USE("fdb add 0a:00:00:00:00:02 to 192.168.56.42", "usage: fdb add MAC dst ADDR[:PORT]"),
+	USE("fdb add 0a:00:00:00:00:02 dst", "usage: fdb add MAC dst ADDR[:PORT]"),
+	USE("neigh add 10.244.0.2 mac 0a:00:00:00:00:02", "usage: neigh add IP lladdr MAC"),
+	USE("a b c d e f g h i", "too many words"),
+	USE("stats\x01", "control byte 0x01 in the request"),
+	USE("peer show\x7f", "control byte 0x7f in the request"),
+	USE("\xff\xfe", "unknown command \"\xff\xfe\""),
+	USE("STATS", "unknown command \"STATS\""),
+	VAL("peer add 1.2.3", "\"1.2.3\" is not ADDR[:PORT]"),
+	VAL("peer add 192.168.56.42:0", "\"192.168.56.42:0\" is not ADDR[:PORT]"),
+	VAL("peer add 192.168.56.41", "\"192.168.56.41\" is the local address"),
+	VAL("peer add fd00::2", "\"fd00::2\" is IPv6 but the local address is IPv4"),
+	VAL("peer add 239.1.1.1", "\"239.1.1.1\" is not a unicast address"),
+	VAL("peer add 255.255.255.255", "\"255.255.255.255\" is not a unicast address"),
+	VAL("peer del \"x\\", "\"\\\"x\\\\\" is not ADDR[:PORT]"),
+	VAL("fdb add zz:00:00:00:00:02 dst 192.168.56.42",
+	    "\"zz:00:00:00:00:02\" is not a MAC address"),
+	VAL("fdb add 00:00:00:00:00:00 dst 192.168.56.42",
+	    "\"00:00:00:00:00:00\" is the all-zero MAC"),
+	VAL("fdb add 0a:00:00:00:00:02 dst 0.0.0.0", "\"0.0.0.0\" is not a unicast address"),
+	VAL("fdb del 0a:00:00:00:00", "\"0a:00:00:00:00\" is not a MAC address"),
+	VAL("neigh add fd00::2 lladdr 0a:00:00:00:00:02", "\"fd00::2\" is not an IPv4 address"),
+	VAL("neigh add 10.244.0.2 lladdr ff:ff:ff:ff:ff:ff",
+	    "\"ff:ff:ff:ff:ff:ff\" is a multicast MAC"),
+	VAL("neigh add 224.0.0.1 lladdr 0a:00:00:00:00:02", "\"224.0.0.1\" is not a unicast address"),
+	VAL("neigh del 10.244.0", "\"10.244.0\" is not an IPv4 address"),
+};
+
+START_TEST(test_parse)
+{
+	const struct parse_vec *v = &parse_vecs[_i];
+	struct ctlproto_req r;
+	char err[CTLPROTO_ERRLEN], got[256];
+	enum ctlproto_parse_result res;
+
+	memset(err, 'x', sizeof(err));
+	res = ctlproto_parse(&env.net, v->line, strlen(v->line), &r, err);
+	if (res == CTLPROTO_OK)
+		describe(&r, got, sizeof(got));
+	else if (res == CTLPROTO_EMPTY)
+		got[0] = '\0';
+	else
+		snprintf(got, sizeof(got), "%s", err);
+	ck_assert_msg(res == v->res, "\"%s\": result %d, want %d (%s)", v->line, res, v->res, got);
+	ck_assert_str_eq(got, v->want);
+}
+END_TEST
+
+/* The client side has no local address and no port: the checks against them
+ * are skipped and ports stay 0 for the daemon to fill. */
+START_TEST(test_parse_client)
+{
+	static const struct ctlproto_net none;
+	struct ctlproto_req r;
+	char err[CTLPROTO_ERRLEN];
+
+	ck_assert_int_eq(ctlproto_parse(&none, "peer add 192.168.56.41", 22, &r, err), CTLPROTO_OK);
+	ck_assert_uint_eq(r.ep.port, 0);
+	ck_assert_int_eq(ctlproto_parse(&none, "peer add fd00::1", 16, &r, err), CTLPROTO_OK);
+}
+END_TEST
+
+/* A line is bounded; a NUL inside it is a control byte, not an end. */
+START_TEST(test_parse_limits)
+{
+	char line[CTLPROTO_LINE_MAX + 8], err[CTLPROTO_ERRLEN];
+	struct ctlproto_req r;
+
+	memset(line, ' ', sizeof(line));
+	memcpy(line, "stats", 5);
+	ck_assert_int_eq(ctlproto_parse(&env.net, line, CTLPROTO_LINE_MAX - 1, &r, err),
+			 CTLPROTO_OK);
+	ck_assert_int_eq(ctlproto_parse(&env.net, line, CTLPROTO_LINE_MAX, &r, err),
+			 CTLPROTO_EUSAGE);
+	ck_assert_str_eq(err, "line too long");
+	ck_assert_int_eq(ctlproto_parse(&env.net, "stats\0--json", 12, &r, err), CTLPROTO_EUSAGE);
+	ck_assert_str_eq(err, "control byte 0x00 in the request");
+}
+END_TEST
+
+/* --- execution ------------------------------------------------------------------ */
+
+struct exec_vec {
+	const char *before[6]; /* each must answer "ok" */
+	const char *line;
+	const char *want; /* the whole reply */
+};
+
+static const struct exec_vec exec_vecs[] = {
+	{{NULL}, "peer show", "ok\n"},
+	{{NULL}, "peer show --json", "[]\nok\n"},
+	{{NULL}, "fdb show --json", "[]\nok\n"},
+	{{NULL}, "neigh show", "ok\n"},
+	{{"peer add 192.168.56.43:4789", "peer add 192.168.56.42"},
+	 "peer show",
+	 "192.168.56.42:8472 rx 0 pkts 0 bytes tx 0 pkts 0 bytes last_rx never\n"
+	 "192.168.56.43:4789 rx 0 pkts 0 bytes tx 0 pkts 0 bytes last_rx never\n"
+	 "ok\n"},
+	{{"peer add 192.168.56.42"},
+	 "peer show --json",
+	 "[{\"addr\":\"192.168.56.42\",\"port\":8472,\"rx_packets\":0,\"rx_bytes\":0,"
+	 "\"tx_packets\":0,\"tx_bytes\":0,\"last_rx_age_ms\":null}]\nok\n"},
+	{{"peer add 192.168.56.42"}, "peer add 192.168.56.42:9", "error: peer 192.168.56.42 already exists\n"},
+	{{"peer add 192.168.56.42", "peer add 192.168.56.43", "peer add 192.168.56.44"},
+	 "peer add 192.168.56.45",
+	 "error: peer table full (3 entries)\n"},
+	{{"peer add 192.168.56.42", "peer del 192.168.56.42"}, "peer show", "ok\n"},
+	{{NULL}, "peer del 192.168.56.42", "error: no peer 192.168.56.42\n"},
+	{{"fdb add 0a:00:00:00:00:03 dst 192.168.56.43", "fdb add 0a:00:00:00:00:02 dst 192.168.56.42:4789"},
+	 "fdb show",
+	 "0a:00:00:00:00:02 dst 192.168.56.42 port 4789 static\n"
+	 "0a:00:00:00:00:03 dst 192.168.56.43 port 8472 static\n"
+	 "ok\n"},
+	{{"fdb add 0a:00:00:00:00:02 dst 192.168.56.42"},
+	 "fdb show --json",
+	 "[{\"mac\":\"0a:00:00:00:00:02\",\"dst\":\"192.168.56.42\",\"port\":8472,"
+	 "\"state\":\"static\",\"age_ms\":null}]\nok\n"},
+	/* Adding over an entry replaces it, and needs no room. */
+	{{"fdb add 0a:00:00:00:00:01 dst 192.168.56.42", "fdb add 0a:00:00:00:00:02 dst 192.168.56.42",
+	  "fdb add 0a:00:00:00:00:03 dst 192.168.56.42", "fdb add 0a:00:00:00:00:03 dst 192.168.56.44"},
+	 "fdb add 0a:00:00:00:00:04 dst 192.168.56.42",
+	 "error: static fdb table full (3 entries)\n"},
+	{{"fdb add 0a:00:00:00:00:02 dst 192.168.56.42", "fdb add 0a:00:00:00:00:02 dst 192.168.56.44"},
+	 "fdb show",
+	 "0a:00:00:00:00:02 dst 192.168.56.44 port 8472 static\nok\n"},
+	{{NULL}, "fdb del 0a:00:00:00:00:03", "error: no fdb entry for 0a:00:00:00:00:03\n"},
+	{{"fdb add 0a:00:00:00:00:02 dst 192.168.56.42", "fdb del 0a:00:00:00:00:02"}, "fdb show", "ok\n"},
+	{{"neigh add 10.244.0.3 lladdr 0a:00:00:00:00:03", "neigh add 10.244.0.2 lladdr 0a:00:00:00:00:02"},
+	 "neigh show",
+	 "10.244.0.2 lladdr 0a:00:00:00:00:02 static\n"
+	 "10.244.0.3 lladdr 0a:00:00:00:00:03 static\n"
+	 "ok\n"},
+	{{"neigh add 10.244.0.2 lladdr 0a:00:00:00:00:02"},
+	 "neigh show --json",
+	 "[{\"ip\":\"10.244.0.2\",\"lladdr\":\"0a:00:00:00:00:02\",\"state\":\"static\","
+	 "\"age_ms\":null}]\nok\n"},
+	{{"neigh add 10.244.0.2 lladdr 0a:00:00:00:00:02", "neigh add 10.244.0.3 lladdr 0a:00:00:00:00:03"},
+	 "neigh add 10.244.0.4 lladdr 0a:00:00:00:00:04",
+	 "error: static neigh table full (2 entries)\n"},
+	{{"neigh add 10.244.0.2 lladdr 0a:00:00:00:00:02", "neigh del 10.244.0.2"}, "neigh show", "ok\n"},
+	{{NULL}, "neigh del 10.244.0.2", "error: no neigh entry for 10.244.0.2\n"},
+	{{NULL}, "frobnicate", "error: unknown command \"frobnicate\"\n"},
+	{{NULL}, "fdb add x dst y", "error: \"x\" is not a MAC address\n"},
+	{{NULL}, "# nothing", ""},
+	{{NULL}, "", ""},
+	{{NULL},
+	 "help",
+	 "peer add ADDR[:PORT]\npeer del ADDR[:PORT]\npeer show [--json]\n"
+	 "fdb add MAC dst ADDR[:PORT]\nfdb del MAC\nfdb show [--json]\nfdb flush\n"
+	 "neigh add IP lladdr MAC\nneigh del IP\nneigh show [--json]\nneigh flush\n"
+	 "stats [--json | --prometheus]\nhelp\nok\n"},
+};
+
+START_TEST(test_exec)
+{
+	const struct exec_vec *v = &exec_vecs[_i];
+
+	for (size_t i = 0; i < 6 && v->before[i] != NULL; i++)
+		req_ok(v->before[i]);
+	ck_assert_str_eq(req(v->line, 0), v->want);
+}
+END_TEST
+
+/* Learned entries and traffic show with their ages; flush takes only them. */
+START_TEST(test_learned_and_ages)
+{
+	struct mac m2 = mac("0a:00:00:00:00:02"), m9 = mac("0a:00:00:00:00:09");
+	struct endpoint e2 = ep("192.168.56.42");
+	struct ipaddr i2 = ip("10.244.0.2");
+	struct peer *p;
+
+	req_ok("peer add 192.168.56.42");
+	req_ok("fdb add 0a:00:00:00:00:09 dst 192.168.56.42");
+	req_ok("neigh add 10.244.0.9 lladdr 0a:00:00:00:00:09");
+	ck_assert_int_eq(fdb_learn(dp.fdb, &m2, &e2, 1000, NULL), TABLE_LEARN_NEW);
+	ck_assert_int_eq(neigh_learn(dp.neigh, &i2, &m2, 2000), TABLE_LEARN_NEW);
+	p = peers_find(dp.peers, &e2.ip);
+	p->st = (struct peer_stats){.rx_packets = 12, .rx_bytes = 1400, .tx_packets = 10,
+				    .tx_bytes = 1200, .last_rx = 13750};
+
+	ck_assert_str_eq(req("fdb show", 13999),
+			 "0a:00:00:00:00:02 dst 192.168.56.42 port 8472 learned age 12s\n"
+			 "0a:00:00:00:00:09 dst 192.168.56.42 port 8472 static\nok\n");
+	ck_assert_str_eq(req("fdb show --json", 13999),
+			 "[{\"mac\":\"0a:00:00:00:00:02\",\"dst\":\"192.168.56.42\",\"port\":8472,"
+			 "\"state\":\"learned\",\"age_ms\":12999},"
+			 "{\"mac\":\"0a:00:00:00:00:09\",\"dst\":\"192.168.56.42\",\"port\":8472,"
+			 "\"state\":\"static\",\"age_ms\":null}]\nok\n");
+	ck_assert_str_eq(req("neigh show", 14000),
+			 "10.244.0.2 lladdr 0a:00:00:00:00:02 learned age 12s\n"
+			 "10.244.0.9 lladdr 0a:00:00:00:00:09 static\nok\n");
+	ck_assert_str_eq(req("neigh show --json", 14000),
+			 "[{\"ip\":\"10.244.0.2\",\"lladdr\":\"0a:00:00:00:00:02\","
+			 "\"state\":\"learned\",\"age_ms\":12000},"
+			 "{\"ip\":\"10.244.0.9\",\"lladdr\":\"0a:00:00:00:00:09\","
+			 "\"state\":\"static\",\"age_ms\":null}]\nok\n");
+	ck_assert_str_eq(req("peer show", 14250),
+			 "192.168.56.42:8472 rx 12 pkts 1400 bytes tx 10 pkts 1200 bytes "
+			 "last_rx 0.5s ago\nok\n");
+	ck_assert_str_eq(req("peer show --json", 14250),
+			 "[{\"addr\":\"192.168.56.42\",\"port\":8472,\"rx_packets\":12,"
+			 "\"rx_bytes\":1400,\"tx_packets\":10,\"tx_bytes\":1200,"
+			 "\"last_rx_age_ms\":500}]\nok\n");
+
+	req_ok("fdb flush");
+	req_ok("neigh flush");
+	ck_assert_ptr_null(fdb_lookup(dp.fdb, &m2));
+	ck_assert_ptr_nonnull(fdb_lookup(dp.fdb, &m9));
+	ck_assert_ptr_null(neigh_lookup(dp.neigh, &i2));
+	ck_assert_uint_eq(neigh_count(dp.neigh, true), 1);
+}
+END_TEST
+
+/* A peer that goes takes what it taught, not what was set; the shell hears of
+ * it before the memory goes. Peers that stay keep their counters. */
+START_TEST(test_peer_del_drops_learned)
+{
+	struct endpoint e2 = ep("192.168.56.42"), e3 = ep("192.168.56.43");
+	struct mac m1 = mac("0a:00:00:00:00:01"), m2 = mac("0a:00:00:00:00:02"),
+		   m3 = mac("0a:00:00:00:00:03");
+	struct peer *p2, *p3;
+
+	req_ok("peer add 192.168.56.42");
+	req_ok("peer add 192.168.56.43");
+	p2 = peers_find(dp.peers, &e2.ip);
+	p3 = peers_find(dp.peers, &e3.ip);
+	p3->st.rx_packets = 7;
+	ck_assert_int_eq(fdb_learn(dp.fdb, &m1, &e2, 1, NULL), TABLE_LEARN_NEW);
+	ck_assert_int_eq(fdb_learn(dp.fdb, &m3, &e3, 1, NULL), TABLE_LEARN_NEW);
+	req_ok("fdb add 0a:00:00:00:00:02 dst 192.168.56.42");
+	nchanged = 0;
+
+	req_ok("peer del 192.168.56.42");
+	ck_assert_uint_eq(ngone, 1);
+	ck_assert_ptr_eq(gone[0], p2);
+	ck_assert_uint_eq(nchanged, 1);
+	ck_assert_ptr_null(fdb_lookup(dp.fdb, &m1));
+	ck_assert_ptr_nonnull(fdb_lookup(dp.fdb, &m2));
+	ck_assert_ptr_nonnull(fdb_lookup(dp.fdb, &m3));
+	ck_assert_ptr_eq(peers_find(dp.peers, &e3.ip), p3);
+	ck_assert_uint_eq(p3->st.rx_packets, 7);
+	ck_assert_uint_eq(peers_count(dp.peers), 1);
+
+	/* The next frame for the removed peer's learned MAC floods, to the
+	 * remaining peer only. */
+	{
+		uint8_t buf[64 + VXLAN_HLEN];
+		uint8_t *frame = buf + VXLAN_HLEN;
+		struct dp_action act;
+
+		memset(buf, 0, sizeof(buf));
+		memcpy(frame, m1.b, MAC_LEN);
+		memcpy(frame + MAC_LEN, "\x0a\x00\x00\x00\x00\x07", MAC_LEN);
+		frame[12] = 0x08;
+		dp_from_tap(&dp, frame, 60, 5, &act);
+		ck_assert_int_eq(act.verdict, DP_FLOOD);
+	}
+}
+END_TEST
+
+/* Only changes are reported; shows, stats and errors are not. */
+START_TEST(test_changed_hook)
+{
+	req_ok("peer add 192.168.56.42");
+	req("peer show", 0);
+	req("stats --json", 0);
+	req("fdb show", 0);
+	req("neigh show", 0);
+	req("help", 0);
+	req("peer add 192.168.56.42", 0);
+	req("fdb del 0a:00:00:00:00:01", 0);
+	ck_assert_uint_eq(nchanged, 1);
+	req_ok("fdb flush");
+	ck_assert_uint_eq(nchanged, 2);
+}
+END_TEST
+
+/* --- stats ------------------------------------------------------------------ */
+
+/* A small JSON checker: true when s[*i..] starts with one JSON value. */
+static bool json_value(const char *s, size_t *i, int depth);
+
+static void json_ws(const char *s, size_t *i)
+{
+	while (s[*i] == ' ' || s[*i] == '\t' || s[*i] == '\n' || s[*i] == '\r')
+		(*i)++;
+}
+
+static bool json_string(const char *s, size_t *i)
+{
+	if (s[*i] != '"')
+		return false;
+	for ((*i)++; s[*i] != '"'; (*i)++) {
+		if ((unsigned char)s[*i] < 0x20)
+			return false;
+		if (s[*i] == '\\') {
+			(*i)++;
+			if (strchr("\"\\/bfnrtu", s[*i]) == NULL || s[*i] == '\0')
+				return false;
+		}
+	}
+	(*i)++;
+	return true;
+}
+
+static bool json_list(const char *s, size_t *i, int depth, char close, bool keyed)
+{
+	(*i)++;
+	json_ws(s, i);
+	if (s[*i] == close) {
+		(*i)++;
+		return true;
+	}
+	for (;;) {
+		json_ws(s, i);
+		if (keyed) {
+			if (!json_string(s, i))
+				return false;
+			json_ws(s, i);
+			if (s[(*i)++] != ':')
+				return false;
+		}
+		if (!json_value(s, i, depth + 1))
+			return false;
+		json_ws(s, i);
+		if (s[*i] == close) {
+			(*i)++;
+			return true;
+		}
+		if (s[(*i)++] != ',')
+			return false;
+	}
+}
+
+static bool json_value(const char *s, size_t *i, int depth)
+{
+	json_ws(s, i);
+	if (depth > 32)
+		return false;
+	switch (s[*i]) {
+	case '{':
+		return json_list(s, i, depth, '}', true);
+	case '[':
+		return json_list(s, i, depth, ']', false);
+	case '"':
+		return json_string(s, i);
+	case 'n':
+		*i += 4;
+		return strncmp(s + *i - 4, "null", 4) == 0;
+	case 't':
+		*i += 4;
+		return strncmp(s + *i - 4, "true", 4) == 0;
+	case 'f':
+		*i += 5;
+		return strncmp(s + *i - 5, "false", 5) == 0;
+	default:
+		if (s[*i] != '-' && (s[*i] < '0' || s[*i] > '9'))
+			return false;
+		(*i)++;
+		while ((s[*i] >= '0' && s[*i] <= '9') || strchr(".eE+-", s[*i]) != NULL)
+			(*i)++;
+		return true;
+	}
+}
+
+/* The body of a reply (everything before the "ok" line), as one JSON value. */
+static bool is_json_reply(const char *r)
+{
+	size_t i = 0, len = strlen(r);
+
+	if (len < 4 || strcmp(r + len - 3, "ok\n") != 0)
+		return false;
+	if (!json_value(r, &i, 0))
+		return false;
+	json_ws(r, &i);
+	return i == len - 3;
+}
+
+START_TEST(test_json_checker)
+{
+	/* The checker itself must be able to say no. */
+	ck_assert(is_json_reply("{\"a\":[1,2,{\"b\":null}]}\nok\n"));
+	ck_assert(!is_json_reply("{\"a\":[1,2,}\nok\n"));
+	ck_assert(!is_json_reply("{\"a\" 1}\nok\n"));
+	ck_assert(!is_json_reply("[1]\n[2]\nok\n"));
+	ck_assert(!is_json_reply("[1]\n"));
+}
+END_TEST
+
+static void traffic(void)
+{
+	struct ipaddr i2 = ip("192.168.56.42");
+	struct peer *p;
+
+	req_ok("peer add 192.168.56.43");
+	req_ok("peer add 192.168.56.42");
+	p = peers_find(dp.peers, &i2);
+	ck_assert_ptr_nonnull(p);
+	p->st.rx_packets = 3;
+	p->st.last_rx = 100;
+	dp.st.tap_rx_packets = 5;
+	dp.st.udp_tx_bytes = 123456789012ull;
+	dp.st.drops[DROP_BAD_VNI] = 2;
+	dp.st.drops[DROP_RUNT] = 1;
+	req_ok("fdb add 0a:00:00:00:00:02 dst 192.168.56.42");
+}
+
+START_TEST(test_stats_json)
+{
+	const char *r;
+	char want[128];
+
+	traffic();
+	r = req("stats --json", 1100);
+	ck_assert_msg(is_json_reply(r), "not JSON: %s", r);
+	ck_assert_int_eq(strncmp(r, "{\"totals\":{\"tap_rx_packets\":5,", 30), 0);
+	/* Every counter and drop reason, by its X-macro name. */
+#define WANT_COUNTER(name, desc)                                         \
+	snprintf(want, sizeof(want), "\"%s\":", #name);                    \
+	ck_assert_msg(strstr(r, want) != NULL, "%s missing from %s", want, r);
+	DP_COUNTERS(WANT_COUNTER)
+#undef WANT_COUNTER
+	for (int d = DROP_NONE + 1; d < DROP__COUNT; d++) {
+		snprintf(want, sizeof(want), "\"%s\":", dp_drop_name((enum dp_drop)d));
+		ck_assert_msg(strstr(r, want) != NULL, "%s missing", want);
+	}
+	ck_assert_ptr_nonnull(strstr(r, "\"udp_tx_bytes\":123456789012,"));
+	ck_assert_ptr_nonnull(strstr(r, "\"drops\":{\"total\":3,"));
+	ck_assert_ptr_nonnull(strstr(r, "\"bad_vni\":2"));
+	ck_assert_ptr_nonnull(strstr(r, "\"tables\":{\"peers\":2,\"fdb_static\":1,\"fdb_learned\":0,"
+				       "\"neigh_static\":0,\"neigh_learned\":0}"));
+	ck_assert_ptr_nonnull(strstr(r, "\"peers\":[{\"addr\":\"192.168.56.42\""));
+	ck_assert_ptr_nonnull(strstr(r, "\"rx_packets\":3,\"rx_bytes\":0,\"tx_packets\":0,"
+				       "\"tx_bytes\":0,\"last_rx_age_ms\":1000}"));
+	ck_assert_ptr_nonnull(strstr(r, "\"last_rx_age_ms\":null}]}"));
+
+	/* Every show is JSON too, empty or not. */
+	ck_assert(is_json_reply(req("peer show --json", 1100)));
+	ck_assert(is_json_reply(req("fdb show --json", 1100)));
+	ck_assert(is_json_reply(req("neigh show --json", 1100)));
+}
+END_TEST
+
+/* Each sample line is NAME[{LABELS}] VALUE and follows its # TYPE line. */
+START_TEST(test_stats_prometheus)
+{
+	const char *r;
+	char want[160], family[96] = "";
+	size_t samples = 0;
+
+	traffic();
+	r = req("stats --prometheus", 1100);
+	for (const char *l = r; *l != '\0';) {
+		const char *nl = strchr(l, '\n');
+		size_t n = (size_t)(nl - l);
+
+		ck_assert_ptr_nonnull(nl);
+		if (strncmp(l, "# TYPE ", 7) == 0) {
+			ck_assert_int_eq(sscanf(l + 7, "%95s", family), 1);
+		} else if (strncmp(l, "# HELP ", 7) != 0 && strcmp(l, "ok\n") != 0) {
+			size_t fl = strlen(family);
+
+			ck_assert_msg(fl > 0 && strncmp(l, family, fl) == 0 &&
+					      (l[fl] == ' ' || l[fl] == '{'),
+				      "sample outside its family: %.*s", (int)n, l);
+			ck_assert_msg(l[n - 1] >= '0' && l[n - 1] <= '9', "bad value: %.*s", (int)n,
+				      l);
+			samples++;
+		}
+		l = nl + 1;
+	}
+#define WANT_COUNTER(name, desc)                                                  \
+	snprintf(want, sizeof(want), "# TYPE vxtap_%s_total counter\nvxtap_%s_total ", #name, \
+		 #name);                                                              \
+	ck_assert_msg(strstr(r, want) != NULL, "%s missing", want);
+	DP_COUNTERS(WANT_COUNTER)
+#undef WANT_COUNTER
+	for (int d = DROP_NONE + 1; d < DROP__COUNT; d++) {
+		snprintf(want, sizeof(want), "vxtap_drops_total{reason=\"%s\"} ",
+			 dp_drop_name((enum dp_drop)d));
+		ck_assert_msg(strstr(r, want) != NULL, "%s missing", want);
+	}
+	ck_assert_ptr_nonnull(strstr(r, "vxtap_udp_tx_bytes_total 123456789012\n"));
+	ck_assert_ptr_nonnull(strstr(r, "vxtap_drops_total{reason=\"bad_vni\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(r, "# TYPE vxtap_fdb_static gauge\nvxtap_fdb_static 1\n"));
+	ck_assert_ptr_nonnull(strstr(r, "vxtap_peer_rx_packets_total{peer=\"192.168.56.42:8472\"} 3\n"));
+	ck_assert_ptr_nonnull(
+		strstr(r, "vxtap_peer_last_rx_age_seconds{peer=\"192.168.56.42:8472\"} 1.000\n"));
+	ck_assert_ptr_null(strstr(r, "vxtap_peer_last_rx_age_seconds{peer=\"192.168.56.43:8472\"}"));
+	ck_assert_uint_gt(samples, 30);
+	ck_assert_int_eq(strcmp(r + strlen(r) - 3, "ok\n"), 0);
+}
+END_TEST
+
+START_TEST(test_stats_text)
+{
+	const char *r;
+	char want[128];
+
+	traffic();
+	r = req("stats", 1100);
+	ck_assert_ptr_nonnull(strstr(r, "tap_rx_packets                      5  frames read from the TAP\n"));
+	ck_assert_ptr_nonnull(strstr(r, "\ndrops                               3  "));
+	ck_assert_ptr_nonnull(strstr(r, "\ndrop_bad_vni                        2  VNI does not match\n"));
+	ck_assert_ptr_nonnull(strstr(r, "\npeers                               2  "));
+	ck_assert_ptr_nonnull(strstr(r, "\npeer 192.168.56.42:8472 rx 3 pkts 0 bytes tx 0 pkts 0 bytes "
+				       "last_rx 1.0s ago\n"));
+#define WANT_COUNTER(name, desc)                               \
+	snprintf(want, sizeof(want), "%s ", #name);              \
+	ck_assert_msg(strstr(r, want) != NULL, "%s missing", want);
+	DP_COUNTERS(WANT_COUNTER)
+#undef WANT_COUNTER
+	/* No body line may look like a status line. */
+	for (const char *l = r; *l != '\0'; l = strchr(l, '\n') + 1)
+		if (strcmp(l, "ok\n") != 0)
+			ck_assert(strncmp(l, "ok", 2) != 0 && strncmp(l, "error:", 6) != 0);
+}
+END_TEST
+
+/* --- the buffer ------------------------------------------------------------- */
+
+START_TEST(test_buf)
+{
+	struct ctlproto_buf b = {0};
+	char big[5000];
+
+	memset(big, 'x', sizeof(big));
+	ck_assert(ctlproto_buf_printf(&b, "%d-%s", 42, "a"));
+	ck_assert_str_eq(b.data, "42-a");
+	ck_assert(ctlproto_buf_printf(&b, "%.*s", (int)sizeof(big), big));
+	ck_assert_uint_eq(b.len, 4 + sizeof(big));
+	ck_assert_int_eq(b.data[b.len], '\0');
+	ck_assert(ctlproto_buf_put(&b, "yz", 2));
+	ctlproto_buf_consume(&b, 3);
+	ck_assert_uint_eq(b.len, 1 + sizeof(big) + 2);
+	ck_assert_int_eq(b.data[0], 'a');
+	ck_assert_int_eq(b.data[b.len - 1], 'z');
+	ctlproto_buf_consume(&b, b.len + 10);
+	ck_assert_uint_eq(b.len, 0);
+	ctlproto_buf_free(&b);
+	ck_assert_ptr_null(b.data);
+	ctlproto_buf_free(&b);
+}
+END_TEST
+
+/* Replies to many requests on one connection simply follow each other. */
+START_TEST(test_many_requests)
+{
+	char line[64];
+
+	env.lim.fdb_static = 100000;
+	out.len = 0;
+	for (int i = 0; i < 20000; i++) {
+		snprintf(line, sizeof(line), "fdb add 0a:00:00:%02x:%02x:%02x dst 192.168.56.42",
+			 i >> 16, (i >> 8) & 0xff, i & 0xff);
+		ck_assert(ctlproto_handle(&env, line, strlen(line), 0, &out));
+	}
+	ck_assert_uint_eq(out.len, 3 * 20000);
+	ck_assert_uint_eq(fdb_count(dp.fdb, true), 20000);
+	out.len = 0;
+	ck_assert(ctlproto_handle(&env, "fdb show", 8, 0, &out));
+	ck_assert_uint_eq(out.len, 20000 * strlen("0a:00:00:00:00:00 dst 192.168.56.42 port 8472 static\n") + 3);
+}
+END_TEST
+
+static Suite *ctlproto_suite(void)
+{
+	Suite *s = suite_create("ctlproto");
+	TCase *tc;
+
+	tc = tcase_create("parse");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_parse, 0, (int)(sizeof(parse_vecs) / sizeof(parse_vecs[0])));
+	tcase_add_test(tc, test_parse_client);
+	tcase_add_test(tc, test_parse_limits);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("exec");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_exec, 0, (int)(sizeof(exec_vecs) / sizeof(exec_vecs[0])));
+	tcase_add_test(tc, test_learned_and_ages);
+	tcase_add_test(tc, test_peer_del_drops_learned);
+	tcase_add_test(tc, test_changed_hook);
+	tcase_add_test(tc, test_many_requests);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("stats");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_json_checker);
+	tcase_add_test(tc, test_stats_json);
+	tcase_add_test(tc, test_stats_prometheus);
+	tcase_add_test(tc, test_stats_text);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("buf");
+	tcase_add_test(tc, test_buf);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(ctlproto_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
