@@ -46,7 +46,7 @@ SHELL_OBJS := $(SHELLMODS:%=$(BUILD)/src/%.o)
 MAIN_OBJ   := $(BUILD)/src/main.o
 TEST_BINS  := $(UNITS:%=$(BUILD)/test/check_%)
 
-.PHONY: all unit check netcheck demo asan install uninstall clean lint deps bench fuzz bench-ctl
+.PHONY: all unit check netcheck demo asan install uninstall clean lint deps bench fuzz bench-ctl bench-cost
 
 all: $(BUILD)/vxtap $(BUILD)/vxtapctl
 
@@ -121,6 +121,19 @@ fuzz:
 
 build-fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h build-fuzz/libvxcore.a
 	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer -Itest/fuzz -o $@ $< build-fuzz/libvxcore.a $(SODIUM_LIBS)
+
+# Throughput, packet rate, latency and CPU against the kernel driver, fastd and
+# tinc in namespaces (root; about 10 minutes). BENCH_ARGS="--rounds 1 --time 3 ...".
+bench:
+	$(Q)scripts/deps --bench
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) scripts/bench --no-build $(BENCH_ARGS)
+
+# Callgrind instructions per forwarded packet, each direction, 1400 and 64 bytes (root).
+bench-cost:
+	$(Q)scripts/deps --bench
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) scripts/bench-cost --no-build $(BENCH_ARGS)
 
 # Control-socket scale figures (root): load time, RSS, cost per frame.
 bench-ctl: all

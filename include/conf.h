@@ -75,6 +75,8 @@ void conf_free(struct conf *c);
 const char *conf_quote(const char *s, size_t len, char out[static CONF_QUOTELEN]);
 /* Not unspecified, multicast or the IPv4 limited broadcast. */
 bool conf_ip_unicast(const struct ipaddr *a);
+/* Why a unicast address cannot be a VTEP ("is a link-local address ..."), or NULL. */
+const char *conf_underlay_unfit(const struct ipaddr *a);
 
 /* The full --help text, and the one-line synopsis used after errors. */
 extern const char conf_help[];

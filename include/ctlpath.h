@@ -9,13 +9,13 @@
 #define CTLPATH_MAX 108 /* sizeof(sockaddr_un.sun_path) */
 
 /*
- * The default socket of device dev: CTLPATH_DIR/DEV.sock in the network
- * namespace of PID 1, and CTLPATH_DIR/NS/DEV.sock in any other one, where NS
- * is the namespace's name under /run/netns (as "ip netns add" made it) or
- * "netns-INODE" for a namespace without one. Device names are per namespace,
+ * The default socket of device dev: CTLPATH_DIR/NS/DEV.sock in a network
+ * namespace named NS under /run/netns (as "ip netns add" makes them),
+ * CTLPATH_DIR/netns-INODE/DEV.sock in an unnamed one that is not PID 1's,
+ * and CTLPATH_DIR/DEV.sock otherwise. Device names are per namespace,
  * sockets are not: this keeps flannel.1 of two namespaces apart, and
  * vxtapctl run in the same namespace finds the same path. *in_subdir tells
- * whether the NS directory is part of it. False if it does not fit.
+ * whether a namespace directory is part of it. False if it does not fit.
  */
 bool ctlpath_default(const char *dev, char out[static CTLPATH_MAX], bool *in_subdir);
 

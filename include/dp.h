@@ -92,6 +92,17 @@ struct dp {
 	struct neigh *neigh;
 	struct peers *peers;
 	struct dp_stats st;
+	/* Datagrams come in runs from one peer carrying one flow: remember the
+	 * last sender and the last MAC learned, so a run costs one hash probe. */
+	struct {
+		struct ipaddr src;
+		struct peer *peer;
+		uint64_t gen;
+		struct mac mac;
+		struct endpoint mac_dst;
+		uint64_t mac_time;
+		uint64_t fdb_gen;
+	} cache;
 };
 
 enum dp_verdict {

@@ -44,6 +44,8 @@ size_t fdb_del_dst(struct fdb *f, const struct ipaddr *ip, bool include_static);
 size_t fdb_age(struct fdb *f, uint64_t now, uint64_t *next);
 void fdb_foreach(const struct fdb *f, void (*fn)(const struct fdb_view *v, void *arg), void *arg);
 size_t fdb_count(const struct fdb *f, bool is_static);
+/* As table_generation(). */
+uint64_t fdb_generation(const struct fdb *f);
 void fdb_set_limits(struct fdb *f, size_t max_learned, uint64_t ageing_ms);
 
 #endif

@@ -34,6 +34,10 @@ int peers_add(struct peers *ps, const struct endpoint *ep, struct peer **out);
 int peers_del(struct peers *ps, const struct ipaddr *ip);
 
 struct peer *peers_find(const struct peers *ps, const struct ipaddr *ip);
+
+/* A number that changes whenever a peer is removed: a cached struct peer *
+ * is valid while it stays the same. */
+uint64_t peers_generation(const struct peers *ps);
 size_t peers_count(const struct peers *ps);
 
 /* The i-th peer, 0 <= i < peers_count(); order changes when peers go. */

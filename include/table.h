@@ -79,6 +79,10 @@ void table_foreach(const struct table *t, void (*fn)(const struct table_entry *e
 
 size_t table_count(const struct table *t, enum table_kind kind);
 
+/* A number that changes whenever an entry is removed (deleted, flushed or
+ * aged): what a caller remembers about the table holds while it stays. */
+uint64_t table_generation(const struct table *t);
+
 /* Change limits at run time; entries over a new cap stay until they age. */
 void table_set_limits(struct table *t, size_t max_learned, uint64_t ageing_ms);
 

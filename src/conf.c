@@ -265,6 +265,11 @@ static const char *underlay_unfit(const struct ipaddr *a)
 	return NULL;
 }
 
+const char *conf_underlay_unfit(const struct ipaddr *a)
+{
+	return underlay_unfit(a);
+}
+
 /* Room for one more element after n of them; NULL (old intact) on failure. */
 static void *grow(void *old, size_t n, size_t size)
 {

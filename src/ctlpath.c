@@ -39,15 +39,19 @@ bool ctlpath_default(const char *dev, char out[static CTLPATH_MAX], bool *in_sub
 	int n;
 
 	*in_subdir = false;
-	/* Unreadable (not root): assume the main namespace. */
-	if (stat("/proc/self/ns/net", &self) != 0 || stat("/proc/1/ns/net", &init) != 0 ||
-	    (self.st_ino == init.st_ino && self.st_dev == init.st_dev)) {
-		n = snprintf(out, CTLPATH_MAX, "%s/%s.sock", CTLPATH_DIR, dev);
-		return n > 0 && n < CTLPATH_MAX;
+	if (stat("/proc/self/ns/net", &self) == 0) {
+		if (netns_name(&self, ns, sizeof(ns))) {
+			*in_subdir = true;
+		} else if (stat("/proc/1/ns/net", &init) == 0 &&
+			   (self.st_ino != init.st_ino || self.st_dev != init.st_dev)) {
+			/* Unnamed, and not PID 1's (when that can be read at all). */
+			snprintf(ns, sizeof(ns), "netns-%lu", (unsigned long)self.st_ino);
+			*in_subdir = true;
+		}
 	}
-	if (!netns_name(&self, ns, sizeof(ns)))
-		snprintf(ns, sizeof(ns), "netns-%lu", (unsigned long)self.st_ino);
-	*in_subdir = true;
-	n = snprintf(out, CTLPATH_MAX, "%s/%s/%s.sock", CTLPATH_DIR, ns, dev);
+	if (*in_subdir)
+		n = snprintf(out, CTLPATH_MAX, "%s/%s/%s.sock", CTLPATH_DIR, ns, dev);
+	else
+		n = snprintf(out, CTLPATH_MAX, "%s/%s.sock", CTLPATH_DIR, dev);
 	return n > 0 && n < CTLPATH_MAX;
 }

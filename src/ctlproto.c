@@ -143,6 +143,8 @@ static enum ctlproto_parse_result check_underlay(const struct ctlproto_net *net,
 
 	if (!conf_ip_unicast(ip))
 		return bad(err, v, "is not a unicast address");
+	if (conf_underlay_unfit(ip) != NULL)
+		return bad(err, v, conf_underlay_unfit(ip));
 	if (net->local.family == 0)
 		return CTLPROTO_OK;
 	if (ip->family != net->local.family) {
@@ -174,11 +176,11 @@ static enum ctlproto_parse_result parse_mac(const char *v, bool unicast, struct 
 	return CTLPROTO_OK;
 }
 
-/* The ARP proxy answers for IPv4 only. */
+/* IPv4 entries answer ARP, IPv6 ones neighbour solicitations. */
 static enum ctlproto_parse_result parse_neigh_ip(const char *v, struct ipaddr *ip, char *err)
 {
-	if (!ipaddr_parse(v, ip) || ip->family != AF_INET)
-		return bad(err, v, "is not an IPv4 address");
+	if (!ipaddr_parse(v, ip))
+		return bad(err, v, "is not an IP address");
 	if (!conf_ip_unicast(ip))
 		return bad(err, v, "is not a unicast address");
 	return CTLPROTO_OK;
@@ -666,11 +668,13 @@ struct sizes {
 static void table_sizes(const struct dp *dp, struct sizes s[static 5])
 {
 	s[0] = (struct sizes){"peers", "peers in the flood list", peers_count(dp->peers)};
-	s[1] = (struct sizes){"fdb_static", "static FDB entries", fdb_count(dp->fdb, true)};
-	s[2] = (struct sizes){"fdb_learned", "learned FDB entries", fdb_count(dp->fdb, false)};
-	s[3] = (struct sizes){"neigh_static", "static neighbour entries",
+	s[1] = (struct sizes){"fdb_static_entries", "static FDB entries",
+			      fdb_count(dp->fdb, true)};
+	s[2] = (struct sizes){"fdb_learned_entries", "learned FDB entries",
+			      fdb_count(dp->fdb, false)};
+	s[3] = (struct sizes){"neigh_static_entries", "static neighbour entries",
 			      neigh_count(dp->neigh, true)};
-	s[4] = (struct sizes){"neigh_learned", "learned neighbour entries",
+	s[4] = (struct sizes){"neigh_learned_entries", "learned neighbour entries",
 			      neigh_count(dp->neigh, false)};
 }
 

@@ -214,9 +214,36 @@ static bool nd_snoop(struct dp *dp, const uint8_t *frame, size_t len, uint64_t n
 	return true;
 }
 
+/* peers_find with a one-entry cache, dropped whenever a peer goes away. */
+static struct peer *find_peer(struct dp *dp, const struct ipaddr *src)
+{
+	uint64_t gen = peers_generation(dp->peers);
+
+	if (dp->cache.peer != NULL && dp->cache.gen == gen && ipaddr_equal(&dp->cache.src, src))
+		return dp->cache.peer;
+	dp->cache.peer = peers_find(dp->peers, src);
+	dp->cache.src = *src;
+	dp->cache.gen = gen;
+	return dp->cache.peer;
+}
+
+/* The MAC just learned from the same peer within this many ms, with nothing
+ * removed from the FDB since, is not looked up again: the entry exists and
+ * its age is kept to this precision. */
+#define LEARN_CACHE_MS 1000
+
 static void learn(struct dp *dp, const struct mac *src, const struct peer *p, uint64_t now,
 		  struct dp_action *act)
 {
+	uint64_t gen = fdb_generation(dp->fdb);
+
+	if (dp->cache.mac_time != 0 && now - dp->cache.mac_time < LEARN_CACHE_MS &&
+	    dp->cache.fdb_gen == gen && mac_equal(&dp->cache.mac, src) &&
+	    endpoint_equal(&dp->cache.mac_dst, &p->ep))
+		return;
+	uint64_t full_before = dp->st.fdb_full;
+
+	dp->cache.mac_time = 0;
 	switch (fdb_learn(dp->fdb, src, &p->ep, now, &act->ev_old)) {
 	case TABLE_LEARN_NEW:
 		dp->st.fdb_learned++;
@@ -233,6 +260,13 @@ static void learn(struct dp *dp, const struct mac *src, const struct peer *p, ui
 	case TABLE_LEARN_REFRESHED:
 	case TABLE_LEARN_STATIC:
 		break;
+	}
+	if (dp->st.fdb_full == full_before) {
+		/* The entry exists now: remember it. */
+		dp->cache.mac = *src;
+		dp->cache.mac_dst = p->ep;
+		dp->cache.mac_time = now;
+		dp->cache.fdb_gen = fdb_generation(dp->fdb);
 	}
 }
 
@@ -252,7 +286,7 @@ void dp_from_udp(struct dp *dp, const struct ipaddr *src, const uint8_t *dgram, 
 	dp->st.udp_rx_bytes += len;
 
 	/* Only listed peers are trusted; check before looking at a byte. */
-	p = peers_find(dp->peers, src);
+	p = find_peer(dp, src);
 	if (p == NULL) {
 		drop(dp, act, DROP_UNKNOWN_PEER);
 		return;

@@ -121,6 +121,11 @@ size_t fdb_count(const struct fdb *f, bool is_static)
 	return table_count(f->t, is_static ? TABLE_STATIC : TABLE_LEARNED);
 }
 
+uint64_t fdb_generation(const struct fdb *f)
+{
+	return table_generation(f->t);
+}
+
 void fdb_set_limits(struct fdb *f, size_t max_learned, uint64_t ageing_ms)
 {
 	table_set_limits(f->t, max_learned, ageing_ms);

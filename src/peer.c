@@ -16,6 +16,7 @@ struct peers {
 	struct table *by_ip; /* struct ipaddr -> struct peer_node * */
 	struct peer_node **arr;
 	size_t n, cap;
+	uint64_t gen; /* bumped by every removal */
 };
 
 static struct peer_node *peer_node_of(const struct table_entry *e)
@@ -112,6 +113,7 @@ int peers_del(struct peers *ps, const struct ipaddr *ip)
 	ps->arr[p->idx] = ps->arr[--ps->n];
 	ps->arr[p->idx]->idx = p->idx;
 	free(p);
+	ps->gen++;
 	return 0;
 }
 
@@ -123,6 +125,11 @@ struct peer *peers_find(const struct peers *ps, const struct ipaddr *ip)
 	ipaddr_canon(&k, ip);
 	e = table_lookup(ps->by_ip, &k);
 	return e ? &peer_node_of(e)->pub : NULL;
+}
+
+uint64_t peers_generation(const struct peers *ps)
+{
+	return ps->gen;
 }
 
 size_t peers_count(const struct peers *ps)

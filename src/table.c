@@ -18,6 +18,7 @@ struct table {
 	struct table_entry **buckets;
 	size_t nbuckets; /* a power of two */
 	size_t nlearned, nstatic;
+	uint64_t gen; /* bumped by every removal */
 
 	/* Learned entries only, oldest `updated` at the head, so ageing stops at
 	 * the first entry still alive. Relies on `now` never going backwards. */
@@ -194,6 +195,7 @@ static void table_unlink_at(struct table *t, struct table_entry **pp)
 	}
 	e->hnext = t->free_list;
 	t->free_list = e;
+	t->gen++;
 }
 
 static void table_remove(struct table *t, struct table_entry *e)
@@ -326,6 +328,11 @@ void table_foreach(const struct table *t, void (*fn)(const struct table_entry *e
 	for (size_t i = 0; i < t->nbuckets; i++)
 		for (const struct table_entry *e = t->buckets[i]; e; e = e->hnext)
 			fn(e, arg);
+}
+
+uint64_t table_generation(const struct table *t)
+{
+	return t->gen;
 }
 
 size_t table_count(const struct table *t, enum table_kind kind)

@@ -197,11 +197,14 @@ static const struct parse_vec parse_vecs[] = {
 	    "\"00:00:00:00:00:00\" is the all-zero MAC"),
 	VAL("fdb add 0a:00:00:00:00:02 dst 0.0.0.0", "\"0.0.0.0\" is not a unicast address"),
 	VAL("fdb del 0a:00:00:00:00", "\"0a:00:00:00:00\" is not a MAC address"),
-	VAL("neigh add fd00::2 lladdr 0a:00:00:00:00:02", "\"fd00::2\" is not an IPv4 address"),
+	VAL("neigh add 10.244.0.2.1 lladdr 0a:00:00:00:00:02", "\"10.244.0.2.1\" is not an IP address"),
+	OKV("neigh add fd00:244::2 lladdr 0a:00:00:00:00:02",
+	    "neigh_add text ep=- mac=0a:00:00:00:00:02 ip=fd00:244::2"),
+	VAL("peer add fe80::2", "\"fe80::2\" is a link-local address (give a global or unique-local one)"),
 	VAL("neigh add 10.244.0.2 lladdr ff:ff:ff:ff:ff:ff",
 	    "\"ff:ff:ff:ff:ff:ff\" is a multicast MAC"),
 	VAL("neigh add 224.0.0.1 lladdr 0a:00:00:00:00:02", "\"224.0.0.1\" is not a unicast address"),
-	VAL("neigh del 10.244.0", "\"10.244.0\" is not an IPv4 address"),
+	VAL("neigh del 10.244.0", "\"10.244.0\" is not an IP address"),
 };
 
 START_TEST(test_parse)
@@ -605,8 +608,9 @@ START_TEST(test_stats_json)
 	ck_assert_ptr_nonnull(strstr(r, "\"udp_tx_bytes\":123456789012,"));
 	ck_assert_ptr_nonnull(strstr(r, "\"drops\":{\"total\":3,"));
 	ck_assert_ptr_nonnull(strstr(r, "\"bad_vni\":2"));
-	ck_assert_ptr_nonnull(strstr(r, "\"tables\":{\"peers\":2,\"fdb_static\":1,\"fdb_learned\":0,"
-				       "\"neigh_static\":0,\"neigh_learned\":0}"));
+	ck_assert_ptr_nonnull(strstr(r, "\"tables\":{\"peers\":2,\"fdb_static_entries\":1,"
+				       "\"fdb_learned_entries\":0,\"neigh_static_entries\":0,"
+				       "\"neigh_learned_entries\":0}"));
 	ck_assert_ptr_nonnull(strstr(r, "\"peers\":[{\"addr\":\"192.168.56.42\""));
 	ck_assert_ptr_nonnull(strstr(r, "\"rx_packets\":3,\"rx_bytes\":0,\"tx_packets\":0,"
 				       "\"tx_bytes\":0,\"last_rx_age_ms\":1000}"));
@@ -660,7 +664,7 @@ START_TEST(test_stats_prometheus)
 	}
 	ck_assert_ptr_nonnull(strstr(r, "vxtap_udp_tx_bytes_total 123456789012\n"));
 	ck_assert_ptr_nonnull(strstr(r, "vxtap_drops_total{reason=\"bad_vni\"} 2\n"));
-	ck_assert_ptr_nonnull(strstr(r, "# TYPE vxtap_fdb_static gauge\nvxtap_fdb_static 1\n"));
+	ck_assert_ptr_nonnull(strstr(r, "# TYPE vxtap_fdb_static_entries gauge\nvxtap_fdb_static_entries 1\n"));
 	ck_assert_ptr_nonnull(strstr(r, "vxtap_peer_rx_packets_total{peer=\"192.168.56.42:8472\"} 3\n"));
 	ck_assert_ptr_nonnull(
 		strstr(r, "vxtap_peer_last_rx_age_seconds{peer=\"192.168.56.42:8472\"} 1.000\n"));

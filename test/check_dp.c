@@ -617,6 +617,38 @@ START_TEST(udp_learned_mac_moves_static_does_not)
 }
 END_TEST
 
+START_TEST(udp_caches_follow_table_changes)
+{
+	uint8_t dg[256], inner[100];
+	struct dp_action act;
+	size_t len;
+
+	eth_frame(inner, &own, &mac_a, ETHTYPE_IPV4, sizeof(inner));
+	len = vxlan_dgram(dg, 1, inner, sizeof(inner));
+	dp_from_udp(&dp, &peer2.ip, dg, len, 1000, &act);
+	ck_assert_ptr_nonnull(fdb_lookup(dp.fdb, &mac_a));
+	/* deleted behind the data path's back: the next datagram learns again */
+	ck_assert_int_eq(fdb_del(dp.fdb, &mac_a), 0);
+	dp_from_udp(&dp, &peer2.ip, dg, len, 1001, &act);
+	ck_assert_ptr_nonnull(fdb_lookup(dp.fdb, &mac_a));
+	ck_assert_uint_eq(dp.st.fdb_learned, 2);
+	/* a move within the cache window is still seen */
+	dp_from_udp(&dp, &peer3.ip, dg, len, 1002, &act);
+	ck_assert_int_eq(act.event, DP_EV_MOVED);
+	ck_assert(endpoint_equal(fdb_lookup(dp.fdb, &mac_a), &peer3));
+	/* a removed peer is no longer accepted, however recently it was seen */
+	ck_assert_int_eq(peers_del(dp.peers, &peer3.ip), 0);
+	dp_from_udp(&dp, &peer3.ip, dg, len, 1003, &act);
+	ck_assert_int_eq(act.verdict, DP_DROP);
+	ck_assert_int_eq(act.drop, DROP_UNKNOWN_PEER);
+	/* and a refresh after the window renews the entry's age */
+	dp_from_udp(&dp, &peer2.ip, dg, len, 1004, &act);
+	dp_from_udp(&dp, &peer2.ip, dg, len, 250000, &act);
+	dp_age(&dp, 1004 + AGEING_MS, NULL);
+	ck_assert_ptr_nonnull(fdb_lookup(dp.fdb, &mac_a));
+}
+END_TEST
+
 START_TEST(udp_no_learning)
 {
 	uint8_t dg[256], inner[ARP_FRAME_LEN];
@@ -838,6 +870,7 @@ static Suite *dp_suite(void)
 	tcase_add_test(udp, udp_valid_is_delivered_and_learned);
 	tcase_add_test(udp, udp_learned_mac_moves_static_does_not);
 	tcase_add_test(udp, udp_no_learning);
+	tcase_add_test(udp, udp_caches_follow_table_changes);
 	tcase_add_test(udp, udp_arp_snooped_into_neigh);
 	tcase_add_test(udp, udp_nd_snooped_into_neigh);
 	tcase_add_test(udp, udp_nd_no_learning);

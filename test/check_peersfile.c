@@ -112,7 +112,7 @@ static const struct bad_vec bad_vecs[] = {
 	{"fdb 0a:00:00:00:00:02 dst 192.168.56.42:0\n", 1, "\"192.168.56.42:0\" is not ADDR[:PORT]"},
 	{"neigh 10.244.0.2 0a:00:00:00:00:02\n", 1, GRAMMAR},
 	{"neigh 10.244.0.2 lladdr 01:00:00:00:00:02\n", 1, "\"01:00:00:00:00:02\" is a multicast MAC"},
-	{"neigh fd00::2 lladdr 0a:00:00:00:00:02\n", 1, "\"fd00::2\" is not an IPv4 address"},
+	{"neigh 10.244.0.2/32 lladdr 0a:00:00:00:00:02\n", 1, "\"10.244.0.2/32\" is not an IP address"},
 	{"stats\n", 1, "\"stats\" is not ADDR[:PORT]"},
 	{"a b c d e f g h i\n", 1, GRAMMAR},
 	{"192.168.56.42\n192.168.56.42:4789\n", 2, "peer listed again (first on line 1)"},

@@ -527,3 +527,95 @@ capture_dropped() {
 	d=$(sed -nE 's/^([0-9]+) packets dropped by kernel.*/\1/p' "$1.err" | tail -n 1)
 	printf '%s\n' "${d:-0}"
 }
+
+# --- IPv6 underlay (test_ipv6_*) --------------------------------------------
+#
+# The same switch and nodes on an IPv6-only underlay: node I's eth1 holds
+# fd00:56::4I/64 and no IPv4 address. The overlay carries both families:
+# 10.244.0.I/16 and fd00:244::I/64.
+
+# add_node6 I: node nI on the switch, underlay fd00:56::4I/64 only. nodad
+# makes the address usable at once (no duplicate-address detection to wait
+# for on the underlay).
+add_node6() {
+	local i=$1 n="n$1"
+	add_ns "$n"
+	ip -n "$(ns "$n")" link add eth1 type veth peer name "p$i" netns "$(ns sw)"
+	ip -n "$(ns sw)" link set "p$i" master br0 up
+	ip -n "$(ns "$n")" link set lo up
+	ip -n "$(ns "$n")" link set eth1 up
+	ip -n "$(ns "$n")" -6 addr add "fd00:56::4$i/64" dev eth1 nodad ||
+		fail "$n: cannot add fd00:56::4$i/64 to eth1"
+}
+
+# make_topology6 N: switch plus nodes n1..nN on the IPv6-only underlay.
+make_topology6() {
+	local i
+	make_switch
+	# No MLD querier runs on this segment: flood multicast (neighbour
+	# solicitations) rather than trust snooped group membership.
+	ip -n "$(ns sw)" link set br0 type bridge mcast_snooping 0
+	for ((i = 1; i <= $1; i++)); do
+		add_node6 "$i"
+	done
+	for ((i = 2; i <= $1; i++)); do
+		wait_for 40 0.05 nsx n1 ping -6 -n -q -c 1 -W 1 "fd00:56::4$i" >/dev/null ||
+			fail "underlay: n1 cannot reach fd00:56::4$i"
+	done
+}
+
+# seed_args6 I N: set VXT_ARGS to node I's command line on the IPv6 underlay
+# (of N nodes): peers fd00:56::4J, overlay 10.244.0.I/16 and fd00:244::I/64.
+seed_args6() {
+	local i=$1 nn=$2 j
+	VXT_ARGS=(--dev "$VXT_DEV" --vni "$VXT_VNI" --port "$VXT_PORT" --local "fd00:56::4$i"
+		--addr "10.244.0.$i/16" --addr "fd00:244::$i/64")
+	for ((j = 1; j <= nn; j++)); do
+		((j == i)) || VXT_ARGS+=(--peer "fd00:56::4$j")
+	done
+}
+
+# wait_dad NODE [DEV]: wait (bounded, 10 s) until DEV (flannel.1) has its
+# overlay IPv6 address and none of its IPv6 addresses is still tentative
+# (duplicate-address detection takes about a second).
+wait_dad() {
+	local n=$1 dev=${2:-$VXT_DEV} i all tent
+	for ((i = 0; i < 200; i++)); do
+		all=$(ip -n "$(ns "$n")" -6 addr show dev "$dev" 2>&1) || fail "$n: ip -6 addr show dev $dev: $all"
+		tent=$(ip -n "$(ns "$n")" -6 addr show dev "$dev" tentative)
+		[[ -z $tent && $all == *"inet6 fd00:244::"* ]] && return 0
+		sleep 0.05
+	done
+	fail "$n: IPv6 addresses on $dev not ready after 10 s: $(tr '\n' ' ' <<<"$all")"
+}
+
+# kernel_vxlan6 I VNI PORT [OPTION...]: a kernel node on the IPv6 underlay,
+# flannel's IPv6 set-up (local6): flannel.1 of type vxlan with local
+# fd00:56::4I, MAC node_mac I, MTU 1430 (1500 less the 70 bytes of outer
+# IPv6), up, addresses 10.244.0.I/16 and fd00:244::I/64; eth1 transmit
+# offload off (see kernel_vxlan).
+kernel_vxlan6() {
+	local i=$1 vni=$2 port=$3 n="n$1"
+	shift 3
+	ip -n "$(ns "$n")" link add "$VXT_DEV" type vxlan id "$vni" dstport "$port" \
+		local "fd00:56::4$i" dev eth1 "$@" ||
+		fail "$n: ip link add $VXT_DEV type vxlan id $vni dstport $port local fd00:56::4$i $* failed"
+	ip -n "$(ns "$n")" link set "$VXT_DEV" address "$(node_mac "$i")" mtu 1430 up
+	ip -n "$(ns "$n")" addr add "10.244.0.$i/16" dev "$VXT_DEV"
+	ip -n "$(ns "$n")" -6 addr add "fd00:244::$i/64" dev "$VXT_DEV"
+	nsx "$n" ethtool -K eth1 tx off >/dev/null || fail "$n: ethtool -K eth1 tx off failed"
+}
+
+# kernel_flood6 I J: on kernel node I, the all-zeros flood entry for node J
+# over the IPv6 underlay.
+kernel_flood6() {
+	bridge -n "$(ns "n$1")" fdb append 00:00:00:00:00:00 dev "$VXT_DEV" dst "fd00:56::4$2" ||
+		fail "n$1: bridge fdb append 00:00:00:00:00:00 dst fd00:56::4$2 failed"
+}
+
+# Filters for VXLAN over the IPv6 underlay (no outer extension headers):
+# outer IPv6 40 bytes, UDP 8, VXLAN 8, then the inner Ethernet header (type
+# at ip6[68:2]), an inner IPv6 header from ip6[70] (next header at ip6[76])
+# and its ICMPv6 type at ip6[110].
+VXT_F6_VXLAN="ip6 and udp port $VXT_PORT"
+VXT_F6_ICMP6="$VXT_F6_VXLAN and ip6[68:2] = 0x86dd and ip6[76] = 58"
