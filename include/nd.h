@@ -70,8 +70,8 @@ enum nd_result {
 /* The running sum of the IPv6 pseudo-header (RFC 8200 section 8.1):
  * source, destination, upper-layer length and next header. Add the
  * upper-layer message with csum_add, then csum_fold. */
-uint32_t nd_ip6_pseudo_sum(const uint8_t src[static 16], const uint8_t dst[static 16],
-			   uint32_t len, uint8_t next_header);
+uint32_t nd_ip6_pseudo_sum(const uint8_t src[static 16], const uint8_t dst[static 16], uint32_t len,
+			   uint8_t next_header);
 
 /* Decide whether frame (len bytes, untagged Ethernet) is an NS or NA and,
  * when it is, validate it as RFC 4861 7.1.1 and 7.1.2 require. ND_OK fills

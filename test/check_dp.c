@@ -117,9 +117,9 @@ static size_t nd_frame(uint8_t *out, uint8_t type, const struct mac *dst, const 
 		icmp[25] = 1;
 		memcpy(icmp + 26, lla->b, MAC_LEN);
 	}
-	put_be16(icmp + 2,
-		 csum_fold(csum_add(nd_ip6_pseudo_sum(ip + 8, ip + 24, (uint32_t)plen, IP6_NH_ICMPV6),
-				    icmp, plen)));
+	put_be16(icmp + 2, csum_fold(csum_add(nd_ip6_pseudo_sum(ip + 8, ip + 24, (uint32_t)plen,
+								IP6_NH_ICMPV6),
+					      icmp, plen)));
 	return ETH_HDR_LEN + IP6_HLEN + plen;
 }
 
@@ -353,8 +353,8 @@ START_TEST(tap_ns_for_known_target_answered)
 	ck_assert_uint_eq(dp.st.floods, 0);
 
 	/* a unicast reachability probe is answered too: nothing crosses */
-	len = nd_frame(frame, ND_TYPE_NS, &mac_b, &own, "fe80::1", "fd00:244::2", "fd00:244::2",
-		       0, 0, NULL);
+	len = nd_frame(frame, ND_TYPE_NS, &mac_b, &own, "fe80::1", "fd00:244::2", "fd00:244::2", 0,
+		       0, NULL);
 	dp_from_tap(&dp, frame, len, 0, &act);
 	ck_assert_int_eq(act.verdict, DP_REPLY_TAP);
 	ck_assert_mem_eq(act.data, own.b, 6);
@@ -727,8 +727,8 @@ START_TEST(udp_nd_snooped_into_neigh)
 	ck_assert_uint_eq(dp.st.neigh_learned, 2);
 
 	/* DAD and an NA without TLLA are delivered but teach nothing */
-	flen = nd_frame(inner, ND_TYPE_NS, &ns_group, &mac_b, "::", "ff02::1:ff00:9",
-			"fd00:244::9", 0, 0, NULL);
+	flen = nd_frame(inner, ND_TYPE_NS, &ns_group, &mac_b, "::", "ff02::1:ff00:9", "fd00:244::9",
+			0, 0, NULL);
 	len = vxlan_dgram(dg, 1, inner, flen);
 	dp_from_udp(&dp, &peer3.ip, dg, len, 1000, &act);
 	ck_assert_int_eq(act.verdict, DP_TO_TAP);

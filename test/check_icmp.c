@@ -115,7 +115,6 @@ START_TEST(short_packet_quoted_whole)
 }
 END_TEST
 
-
 /* --- ICMPv6 packet too big ---------------------------------------------- */
 
 static const uint8_t v6_src[16] = {0xfd, 0x00, 0x02, 0x44, [15] = 1}; /* fd00:244::1 */
@@ -167,17 +166,17 @@ static const struct {
 	uint32_t mtu;
 	bool want;
 } v6_eligibility[] = {
-	{1500, 58, 128, V6_NONE, 1430, true},	      /* echo request, too big */
-	{1430, 58, 128, V6_NONE, 1430, false},	      /* fits exactly */
-	{1431, 6, 0, V6_NONE, 1430, true},	      /* TCP, one byte over */
-	{1500, 17, 1, V6_NONE, 1430, true},	      /* UDP whose first byte is 1 is fine */
-	{1300, 58, 128, V6_NONE, 1280, true},	      /* the IPv6 minimum is still answered */
-	{1300, 58, 128, V6_NONE, 1279, false},	      /* below it: the underlay fragments */
-	{1500, 58, 1, V6_NONE, 1430, false},	      /* never answer an ICMPv6 error */
-	{1500, 58, 2, V6_NONE, 1430, false},	      /* packet too big is an error */
-	{1500, 58, 4, V6_NONE, 1430, false},	      /* parameter problem too */
-	{1500, 58, 137, V6_NONE, 1430, false},	      /* nor a redirect */
-	{1500, 58, 135, V6_NONE, 1430, true},	      /* other informational types are fine */
+	{1500, 58, 128, V6_NONE, 1430, true},	       /* echo request, too big */
+	{1430, 58, 128, V6_NONE, 1430, false},	       /* fits exactly */
+	{1431, 6, 0, V6_NONE, 1430, true},	       /* TCP, one byte over */
+	{1500, 17, 1, V6_NONE, 1430, true},	       /* UDP whose first byte is 1 is fine */
+	{1300, 58, 128, V6_NONE, 1280, true},	       /* the IPv6 minimum is still answered */
+	{1300, 58, 128, V6_NONE, 1279, false},	       /* below it: the underlay fragments */
+	{1500, 58, 1, V6_NONE, 1430, false},	       /* never answer an ICMPv6 error */
+	{1500, 58, 2, V6_NONE, 1430, false},	       /* packet too big is an error */
+	{1500, 58, 4, V6_NONE, 1430, false},	       /* parameter problem too */
+	{1500, 58, 137, V6_NONE, 1430, false},	       /* nor a redirect */
+	{1500, 58, 135, V6_NONE, 1430, true},	       /* other informational types are fine */
 	{1500, 58, 128, V6_SRC_UNSPEC, 1430, false},   /* nobody to tell */
 	{1500, 58, 128, V6_SRC_LOOPBACK, 1430, false}, /* nor here */
 	{1500, 58, 128, V6_SRC_MCAST, 1430, false},    /* a bogus source */
@@ -261,7 +260,7 @@ START_TEST(needs_ptb_ignores_other_frames)
 	ck_assert(!icmp6_needs_ptb(f, len, 1430)); /* IPv4 */
 	len = ip6_frame(f, 1500, 58, 128);
 	ck_assert(icmp6_needs_ptb(f, len, 1430));
-	ck_assert(!icmp6_needs_ptb(f, 53, 1430)); /* shorter than the IPv6 header */
+	ck_assert(!icmp6_needs_ptb(f, 53, 1430));  /* shorter than the IPv6 header */
 	ck_assert(!icmp_needs_frag(f, len, 1400)); /* and the IPv4 check leaves IPv6 alone */
 }
 END_TEST
@@ -281,11 +280,11 @@ END_TEST
  */
 static const uint16_t echo_csum = 0x9cab;
 static const uint8_t ptb_head[62] = {
-	0x0a, 0x00, 0x00, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x02, 0x86, 0xdd, 0x60,
-	0x00, 0x00, 0x00, 0x04, 0xd8, 0x3a, 0x40, 0xfd, 0x00, 0x02, 0x44, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xfd, 0x00, 0x02, 0x44, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x30, 0x43, 0x00, 0x00,
-	0x05, 0x96};
+	0x0a, 0x00, 0x00, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x02, 0x86,
+	0xdd, 0x60, 0x00, 0x00, 0x00, 0x04, 0xd8, 0x3a, 0x40, 0xfd, 0x00, 0x02, 0x44,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xfd,
+	0x00, 0x02, 0x44, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x01, 0x02, 0x00, 0x30, 0x43, 0x00, 0x00, 0x05, 0x96};
 
 START_TEST(built_ptb_matches_scapy)
 {
@@ -329,8 +328,8 @@ START_TEST(short_ipv6_packet_quoted_whole)
 	ck_assert_uint_eq(get_be16(ip + 4), 8 + 100);
 	/* the 32-bit MTU field carries more than 16 bits */
 	ck_assert_mem_eq(icmp + 4, ((const uint8_t[]){0, 1, 0x11, 0x70}), 4);
-	ck_assert_uint_eq(csum_fold(csum_add(nd_ip6_pseudo_sum(ip + 8, ip + 24, 108, 58), icmp, 108)),
-			  0);
+	ck_assert_uint_eq(
+		csum_fold(csum_add(nd_ip6_pseudo_sum(ip + 8, ip + 24, 108, 58), icmp, 108)), 0);
 	ck_assert_mem_eq(icmp + 8, f + ETH_HDR_LEN, 100);
 }
 END_TEST

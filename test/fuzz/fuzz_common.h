@@ -54,6 +54,14 @@ static struct dp *fuzz_setup(void)
 	ip.a[1] = 244;
 	ip.a[3] = 2;
 	neigh_add_static(fuzz_dp.neigh, &ip, &known);
+	/* fd00:244::2 too, so that the ND proxy answers */
+	memset(&ip, 0, sizeof(ip));
+	ip.family = AF_INET6;
+	ip.a[0] = 0xfd;
+	ip.a[2] = 0x02;
+	ip.a[3] = 0x44;
+	ip.a[15] = 2;
+	neigh_add_static(fuzz_dp.neigh, &ip, &known);
 	return &fuzz_dp;
 }
 

@@ -218,6 +218,12 @@ start_vxtap() {
 	shift
 	log=$VXT_TMP/$n.log
 	: >"$log"
+	# Namespaces share the file system: give each node its own control
+	# socket unless the test chose one.
+	case " $* " in
+	*" --control "* | *" --control="*) ;;
+	*) set -- "$@" --control "$VXT_TMP/$n.sock" ;;
+	esac
 	ip netns exec "$(ns "$n")" "$VXTAP" "$@" >>"$log" 2>&1 </dev/null &
 	pid=$!
 	track "$pid"
@@ -468,6 +474,10 @@ start_vxtap_valgrind() {
 	log=$VXT_TMP/$n.log
 	vlog=$VXT_TMP/$n.valgrind.log
 	: >"$log"
+	case " $* " in
+	*" --control "* | *" --control="*) ;;
+	*) set -- "$@" --control "$VXT_TMP/$n.sock" ;;
+	esac
 	ip netns exec "$(ns "$n")" valgrind -q --error-exitcode=99 --leak-check=full \
 		--errors-for-leak-kinds=definite --log-file="$vlog" "$VXTAP" "$@" >>"$log" 2>&1 </dev/null &
 	pid=$!
@@ -572,6 +582,22 @@ seed_args6() {
 		--addr "10.244.0.$i/16" --addr "fd00:244::$i/64")
 	for ((j = 1; j <= nn; j++)); do
 		((j == i)) || VXT_ARGS+=(--peer "fd00:56::4$j")
+	done
+}
+
+# ping_pairs_dual N: every node of n1..nN pings every other in the IPv4
+# overlay, then in the IPv6 one (warm-up pings, then 3 that must all pass).
+ping_pairs_dual() {
+	local nn=$1 i j dst
+	for dst in 10.244.0. fd00:244::; do
+		for ((i = 1; i <= nn; i++)); do
+			for ((j = 1; j <= nn; j++)); do
+				((i == j)) && continue
+				ping_warm "n$i" "$dst$j" || fail "n$i -> $dst$j: no reply to 10 warm-up pings"
+				info "n$i -> $dst$j"
+				ping_ok "n$i" "$dst$j" 3 || fail "n$i -> $dst$j: not every ping of 3 answered"
+			done
+		done
 	done
 }
 

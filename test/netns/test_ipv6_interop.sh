@@ -26,17 +26,7 @@ for i in 1 2 3; do
 done
 
 rx0=$(counter n2 udp_rx_packets)
-for fam in 4 6; do
-	for i in 1 2 3; do
-		for j in 1 2 3; do
-			((i == j)) && continue
-			if ((fam == 4)); then dst=10.244.0.$j; else dst=fd00:244::$j; fi
-			ping_warm "n$i" "$dst" || fail "n$i -> $dst: no reply to 10 warm-up pings"
-			info "n$i -> $dst"
-			ping_ok "n$i" "$dst" 3 || fail "n$i -> $dst: not every ping of 3 answered"
-		done
-	done
-done
+ping_pairs_dual 3
 rx1=$(counter n2 udp_rx_packets)
 ((rx1 - rx0 >= 24)) || fail "n2 received only $((rx1 - rx0)) datagrams for 24+ pings through it: did they go through vxtap?"
 

@@ -21,17 +21,7 @@ for i in 1 2 3; do
 done
 grep -q ' local fd00:56::41 ' "$VXT_TMP/n1.log" || fail "n1's ready line does not show local fd00:56::41"
 
-for fam in 4 6; do
-	for i in 1 2 3; do
-		for j in 1 2 3; do
-			((i == j)) && continue
-			if ((fam == 4)); then dst=10.244.0.$j; else dst=fd00:244::$j; fi
-			ping_warm "n$i" "$dst" || fail "n$i -> $dst: no reply to 10 warm-up pings"
-			info "n$i -> $dst"
-			ping_ok "n$i" "$dst" 3 || fail "n$i -> $dst: not every ping of 3 answered"
-		done
-	done
-done
+ping_pairs_dual 3
 
 for i in 1 2 3; do
 	d=$(dump "n$i")
