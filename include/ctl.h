@@ -9,11 +9,11 @@
 struct vxtap;
 struct ctl;
 
-#define CTL_MAX_CLIENTS 64		   /* more are told "error: too many clients" */
+#define CTL_MAX_CLIENTS 64			/* more are told "error: too many clients" */
 #define CTL_INBUF	(4 * CTLPROTO_LINE_MAX) /* unparsed input per client */
-#define CTL_OUT_SOFT	(256 * 1024)	   /* a client's lines wait while more is unsent */
-#define CTL_OUT_MAX	(64 * 1024 * 1024) /* a client whose unsent output passes this goes */
-#define CTL_IDLE_S	60.0		   /* a client with no progress for this long goes */
+#define CTL_OUT_SOFT	(256 * 1024)		/* a client's lines wait while more is unsent */
+#define CTL_OUT_MAX	(64 * 1024 * 1024)	/* a client whose unsent output passes this goes */
+#define CTL_IDLE_S	60.0			/* a client with no progress for this long goes */
 
 struct ctl_conf {
 	const char *path;	/* the socket */

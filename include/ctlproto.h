@@ -105,7 +105,10 @@ struct ctlproto_limits {
 	size_t neigh_static;
 };
 
-#define CTLPROTO_LIMITS_DEFAULT {.peers = 16384, .fdb_static = 262144, .neigh_static = 262144}
+#define CTLPROTO_LIMITS_DEFAULT                                              \
+	{                                                                    \
+		.peers = 16384, .fdb_static = 262144, .neigh_static = 262144 \
+	}
 
 /* What a request runs against. peer_gone, when set, is called with a peer
  * just before it is freed, so the shell can drop pointers it holds;

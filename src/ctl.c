@@ -1,4 +1,5 @@
-/* ctl: the unix control socket (bounded, non-blocking clients) and the peers file reload on SIGHUP. */
+/* ctl: the unix control socket (bounded, non-blocking clients) and the peers file reload on SIGHUP.
+ */
 #include "ctl.h"
 
 #include <errno.h>
@@ -18,7 +19,7 @@
 
 #define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
-#define CTL_BACKLOG	 64
+#define CTL_BACKLOG	 128
 #define CTL_ACCEPT_BURST 64
 #define CTL_FILE_MAX	 (64 * 1024 * 1024) /* largest peers file read */
 #define CTL_COMPACT	 (64 * 1024)	    /* sent output dropped from the buffer past this */
@@ -32,7 +33,7 @@ struct ctl_client {
 	char in[CTL_INBUF];
 	size_t inlen;
 	struct ctlproto_buf out;
-	size_t sent; /* bytes of out already written */
+	size_t sent;  /* bytes of out already written */
 	bool eof;     /* the client will send no more */
 	bool closing; /* close once out is written */
 	struct ctl_client *prev, *next;
@@ -235,6 +236,7 @@ struct ctl *ctl_open(struct vxtap *vx, const struct ctl_conf *cc)
 		fatal("chmod %s", cc->path);
 	if (listen(ctl->fd, CTL_BACKLOG) != 0)
 		fatal("listen on %s", cc->path);
+	log_info("control socket %s", cc->path);
 	return ctl;
 }
 
@@ -312,8 +314,8 @@ static bool load(struct ctl *ctl, bool at_start, struct peersfile *pf)
 		return true;
 	if (at_start)
 		fatalx("%s:%zu: %s", ctl->peers_file, err.line, err.msg);
-	log_warnx("%s:%zu: %s; file rejected, the running configuration is kept",
-		  ctl->peers_file, err.line, err.msg);
+	log_warnx("%s:%zu: %s; file rejected, the running configuration is kept", ctl->peers_file,
+		  err.line, err.msg);
 	return false;
 }
 
@@ -397,7 +399,8 @@ static bool client_lines(struct ctl_client *cl)
 	while (off < cl->inlen && !cl->closing && pending(cl) <= CTL_OUT_SOFT) {
 		size_t avail = cl->inlen - off;
 		const char *line = cl->in + off;
-		const char *nl = memchr(line, '\n', avail < CTLPROTO_LINE_MAX ? avail : CTLPROTO_LINE_MAX);
+		const char *nl =
+			memchr(line, '\n', avail < CTLPROTO_LINE_MAX ? avail : CTLPROTO_LINE_MAX);
 
 		if (nl == NULL) {
 			if (avail < CTLPROTO_LINE_MAX)

@@ -1,4 +1,5 @@
-/* ctlproto: control requests parsed, carried out on the tables, and answered as text, JSON or Prometheus. */
+/* ctlproto: control requests parsed, carried out on the tables, and answered as text, JSON or
+ * Prometheus. */
 #include "ctlproto.h"
 
 #include <errno.h>
@@ -148,8 +149,8 @@ static enum ctlproto_parse_result check_underlay(const struct ctlproto_net *net,
 	if (net->local.family == 0)
 		return CTLPROTO_OK;
 	if (ip->family != net->local.family) {
-		snprintf(what, sizeof(what), "is %s but the local address is %s",
-			 family_name(ip), family_name(&net->local));
+		snprintf(what, sizeof(what), "is %s but the local address is %s", family_name(ip),
+			 family_name(&net->local));
 		return bad(err, v, what);
 	}
 	if (ipaddr_equal(ip, &net->local))
@@ -317,8 +318,7 @@ enum ctlproto_parse_result ctlproto_parse_argv(const struct ctlproto_net *net, i
 	r = take_options(d, argc - nwords, argv + nwords, args, &nargs, &req->fmt, err);
 	if (r != CTLPROTO_OK)
 		return r;
-	if (nargs != want[d->shape] ||
-	    (d->shape == ARGS_FDB_ADD && strcmp(args[1], "dst") != 0) ||
+	if (nargs != want[d->shape] || (d->shape == ARGS_FDB_ADD && strcmp(args[1], "dst") != 0) ||
 	    (d->shape == ARGS_NEIGH_ADD && strcmp(args[1], "lladdr") != 0))
 		return fail(CTLPROTO_EUSAGE, err, "usage: %s", d->usage);
 
@@ -358,8 +358,7 @@ enum ctlproto_parse_result ctlproto_parse(const struct ctlproto_net *net, const 
 		unsigned char ch = (unsigned char)line[i];
 
 		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-			return fail(CTLPROTO_EUSAGE, err, "control byte 0x%02x in the request",
-				    ch);
+			return fail(CTLPROTO_EUSAGE, err, "control byte 0x%02x in the request", ch);
 	}
 	memcpy(copy, line, len);
 	copy[len] = '\0';
@@ -508,74 +507,81 @@ static int cmp_peer(const void *a, const void *b)
 	return cmp_ipaddr(&(*pa)->ep.ip, &(*pb)->ep.ip);
 }
 
+static void put_fdb(struct ctlproto_buf *out, const void *view, bool json, uint64_t now)
+{
+	const struct fdb_view *v = view;
+	char m[MAC_STRLEN], a[ADDR_STRLEN];
+
+	mac_fmt(&v->mac, m);
+	ipaddr_fmt(&v->dst.ip, a);
+	if (json) {
+		ctlproto_buf_printf(out, "{\"mac\":\"%s\",\"dst\":\"%s\",\"port\":%u,", m, a,
+				    v->dst.port);
+		put_json_age(out, v->is_static, v->updated, now);
+	} else {
+		ctlproto_buf_printf(out, "%s dst %s port %u", m, a, v->dst.port);
+		put_age(out, v->is_static, v->updated, now);
+	}
+}
+
+static void put_neigh(struct ctlproto_buf *out, const void *view, bool json, uint64_t now)
+{
+	const struct neigh_view *v = view;
+	char m[MAC_STRLEN], a[ADDR_STRLEN];
+
+	ipaddr_fmt(&v->ip, a);
+	mac_fmt(&v->mac, m);
+	if (json) {
+		ctlproto_buf_printf(out, "{\"ip\":\"%s\",\"lladdr\":\"%s\",", a, m);
+		put_json_age(out, v->is_static, v->updated, now);
+	} else {
+		ctlproto_buf_printf(out, "%s lladdr %s", a, m);
+		put_age(out, v->is_static, v->updated, now);
+	}
+}
+
+/* Sort what was collected and print it: a line per entry, or one JSON array. */
+static bool show_sorted(struct collect *c, int (*cmp)(const void *, const void *),
+			void (*put)(struct ctlproto_buf *, const void *, bool, uint64_t),
+			enum ctlproto_fmt fmt, uint64_t now, struct ctlproto_buf *out)
+{
+	bool json = fmt == CTLPROTO_JSON;
+
+	if (c->failed) {
+		free(c->arr);
+		return false;
+	}
+	if (c->n > 0)
+		qsort(c->arr, c->n, c->size, cmp);
+	if (json)
+		ctlproto_buf_put(out, "[", 1);
+	for (size_t i = 0; i < c->n; i++) {
+		if (json && i > 0)
+			ctlproto_buf_put(out, ",", 1);
+		put(out, (const char *)c->arr + i * c->size, json, now);
+	}
+	if (json)
+		ctlproto_buf_put(out, "]\n", 2);
+	free(c->arr);
+	return true;
+}
+
 static bool fdb_show(const struct ctlproto_env *env, enum ctlproto_fmt fmt, uint64_t now,
 		     struct ctlproto_buf *out)
 {
 	struct collect c = {.size = sizeof(struct fdb_view)};
-	char m[MAC_STRLEN], a[ADDR_STRLEN];
 
 	fdb_foreach(env->dp->fdb, collect_fdb, &c);
-	if (c.failed) {
-		free(c.arr);
-		return false;
-	}
-	if (c.n > 0)
-		qsort(c.arr, c.n, c.size, cmp_fdb);
-	if (fmt == CTLPROTO_JSON)
-		ctlproto_buf_put(out, "[", 1);
-	for (size_t i = 0; i < c.n; i++) {
-		const struct fdb_view *v = (const struct fdb_view *)c.arr + i;
-
-		mac_fmt(&v->mac, m);
-		ipaddr_fmt(&v->dst.ip, a);
-		if (fmt == CTLPROTO_JSON) {
-			ctlproto_buf_printf(out, "%s{\"mac\":\"%s\",\"dst\":\"%s\",\"port\":%u,",
-					    i ? "," : "", m, a, v->dst.port);
-			put_json_age(out, v->is_static, v->updated, now);
-		} else {
-			ctlproto_buf_printf(out, "%s dst %s port %u", m, a, v->dst.port);
-			put_age(out, v->is_static, v->updated, now);
-		}
-	}
-	if (fmt == CTLPROTO_JSON)
-		ctlproto_buf_put(out, "]\n", 2);
-	free(c.arr);
-	return true;
+	return show_sorted(&c, cmp_fdb, put_fdb, fmt, now, out);
 }
 
 static bool neigh_show(const struct ctlproto_env *env, enum ctlproto_fmt fmt, uint64_t now,
 		       struct ctlproto_buf *out)
 {
 	struct collect c = {.size = sizeof(struct neigh_view)};
-	char m[MAC_STRLEN], a[ADDR_STRLEN];
 
 	neigh_foreach(env->dp->neigh, collect_neigh, &c);
-	if (c.failed) {
-		free(c.arr);
-		return false;
-	}
-	if (c.n > 0)
-		qsort(c.arr, c.n, c.size, cmp_neigh);
-	if (fmt == CTLPROTO_JSON)
-		ctlproto_buf_put(out, "[", 1);
-	for (size_t i = 0; i < c.n; i++) {
-		const struct neigh_view *v = (const struct neigh_view *)c.arr + i;
-
-		ipaddr_fmt(&v->ip, a);
-		mac_fmt(&v->mac, m);
-		if (fmt == CTLPROTO_JSON) {
-			ctlproto_buf_printf(out, "%s{\"ip\":\"%s\",\"lladdr\":\"%s\",", i ? "," : "",
-					    a, m);
-			put_json_age(out, v->is_static, v->updated, now);
-		} else {
-			ctlproto_buf_printf(out, "%s lladdr %s", a, m);
-			put_age(out, v->is_static, v->updated, now);
-		}
-	}
-	if (fmt == CTLPROTO_JSON)
-		ctlproto_buf_put(out, "]\n", 2);
-	free(c.arr);
-	return true;
+	return show_sorted(&c, cmp_neigh, put_neigh, fmt, now, out);
 }
 
 /* The peers sorted by address; NULL (and *n 0) when there are none or no memory. */
@@ -668,8 +674,7 @@ struct sizes {
 static void table_sizes(const struct dp *dp, struct sizes s[static 5])
 {
 	s[0] = (struct sizes){"peers", "peers in the flood list", peers_count(dp->peers)};
-	s[1] = (struct sizes){"fdb_static_entries", "static FDB entries",
-			      fdb_count(dp->fdb, true)};
+	s[1] = (struct sizes){"fdb_static_entries", "static FDB entries", fdb_count(dp->fdb, true)};
 	s[2] = (struct sizes){"fdb_learned_entries", "learned FDB entries",
 			      fdb_count(dp->fdb, false)};
 	s[3] = (struct sizes){"neigh_static_entries", "static neighbour entries",
@@ -695,7 +700,8 @@ static void stats_text(const struct ctlproto_env *env, const struct peer **peers
 				    ULL(st->drops[r]), dp_drop_desc((enum dp_drop)r));
 	table_sizes(env->dp, sz);
 	for (size_t i = 0; i < 5; i++)
-		ctlproto_buf_printf(out, "%-22s %14llu  %s\n", sz[i].name, ULL(sz[i].v), sz[i].desc);
+		ctlproto_buf_printf(out, "%-22s %14llu  %s\n", sz[i].name, ULL(sz[i].v),
+				    sz[i].desc);
 	for (size_t i = 0; i < np; i++)
 		put_peer_text(out, "peer ", peers[i], now);
 }
@@ -708,7 +714,7 @@ static void stats_json(const struct ctlproto_env *env, const struct peer **peers
 	const char *sep = "";
 
 	ctlproto_buf_printf(out, "{\"totals\":{");
-#define JSON_COUNTER(name, desc)                                                    \
+#define JSON_COUNTER(name, desc)                                              \
 	ctlproto_buf_printf(out, "%s\"%s\":%llu", sep, #name, ULL(st->name)); \
 	sep = ",";
 	DP_COUNTERS(JSON_COUNTER)
@@ -766,15 +772,15 @@ static void prom_peers(struct ctlproto_buf *out, const struct peer **peers, size
 	}
 }
 
-static void stats_prometheus(const struct ctlproto_env *env, const struct peer **peers,
-			     size_t np, uint64_t now, struct ctlproto_buf *out)
+static void stats_prometheus(const struct ctlproto_env *env, const struct peer **peers, size_t np,
+			     uint64_t now, struct ctlproto_buf *out)
 {
 	const struct dp_stats *st = &env->dp->st;
 	struct sizes sz[5];
 	char a[ADDR_STRLEN];
 
-#define PROM_COUNTER(name, desc)                                                        \
-	prom_head(out, #name "_total", "counter", desc);                                \
+#define PROM_COUNTER(name, desc)                         \
+	prom_head(out, #name "_total", "counter", desc); \
 	ctlproto_buf_printf(out, "vxtap_%s_total %llu\n", #name, ULL(st->name));
 	DP_COUNTERS(PROM_COUNTER)
 #undef PROM_COUNTER
@@ -794,7 +800,8 @@ static void stats_prometheus(const struct ctlproto_env *env, const struct peer *
 		uint64_t last = peers[i]->st.last_rx;
 
 		if (last != 0)
-			ctlproto_buf_printf(out, "vxtap_peer_last_rx_age_seconds{peer=\"%s\"} %.3f\n",
+			ctlproto_buf_printf(out,
+					    "vxtap_peer_last_rx_age_seconds{peer=\"%s\"} %.3f\n",
 					    endpoint_fmt(&peers[i]->ep, a),
 					    (double)(now > last ? now - last : 0) / 1000.0);
 	}
@@ -874,7 +881,7 @@ bool ctlproto_exec(const struct ctlproto_env *env, const struct ctlproto_req *re
 		r = ctlproto_peer_add(env, &req->ep);
 		if (r == -EEXIST)
 			return reply_error(out, mark, "peer %s already exists",
-				     ipaddr_fmt(&req->ep.ip, a));
+					   ipaddr_fmt(&req->ep.ip, a));
 		if (r != 0)
 			return errno_reply(out, mark, r, "peer", env->lim.peers);
 		break;
@@ -907,7 +914,8 @@ bool ctlproto_exec(const struct ctlproto_env *env, const struct ctlproto_req *re
 		break;
 	case CTLPROTO_NEIGH_DEL:
 		if (neigh_del(env->dp->neigh, &req->ip) != 0)
-			return reply_error(out, mark, "no neigh entry for %s", ipaddr_fmt(&req->ip, a));
+			return reply_error(out, mark, "no neigh entry for %s",
+					   ipaddr_fmt(&req->ip, a));
 		break;
 	case CTLPROTO_NEIGH_SHOW:
 		shown = neigh_show(env, req->fmt, now, out);

@@ -146,7 +146,8 @@ void dp_from_tap_gso(struct dp *dp, uint8_t *frame, size_t len, size_t seg_len, 
 		return;
 	}
 	/* IPv6 has no DF: every oversize packet gets "packet too big". */
-	if (dp->cfg.path_mtu != 0 && icmp6_needs_ptb(frame, len, dp->cfg.path_mtu)) {
+	if (dp->cfg.path_mtu != 0 && seg_len > (size_t)dp->cfg.path_mtu + ETH_HDR_LEN &&
+	    icmp6_needs_ptb(frame, len, dp->cfg.path_mtu)) {
 		act->verdict = DP_REPLY_TAP;
 		act->len = icmp6_build_ptb(act->reply, frame, len, dp->cfg.path_mtu);
 		act->data = act->reply;

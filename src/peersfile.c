@@ -1,4 +1,5 @@
-/* peersfile: the peers file parsed into sorted lists, and the difference between two of them applied. */
+/* peersfile: the peers file parsed into sorted lists, and the difference between two of them
+ * applied. */
 #include "peersfile.h"
 
 #include <stdarg.h>
@@ -13,7 +14,7 @@ static const char grammar[] = "expected ADDR[:PORT], fdb MAC dst ADDR[:PORT] or 
 			      "neigh IP lladdr MAC";
 
 __attribute__((format(printf, 3, 4))) static bool fail(struct peersfile_error *err, size_t line,
-							const char *fmt, ...)
+						       const char *fmt, ...)
 {
 	va_list ap;
 
@@ -91,8 +92,7 @@ static bool parse_words(const struct ctlproto_net *net, int argc, char **argv, s
 		req_argv[n++] = argv[0];
 	} else if ((strcmp(argv[0], "peer") == 0 && argc == 2) ||
 		   (strcmp(argv[0], "fdb") == 0 && argc == 4 && strcmp(argv[2], "dst") == 0) ||
-		   (strcmp(argv[0], "neigh") == 0 && argc == 4 &&
-		    strcmp(argv[2], "lladdr") == 0)) {
+		   (strcmp(argv[0], "neigh") == 0 && argc == 4 && strcmp(argv[2], "lladdr") == 0)) {
 		req_argv[n++] = argv[0];
 		req_argv[n++] = add;
 		for (int i = 1; i < argc; i++)
@@ -165,8 +165,8 @@ static bool parse_line(const struct ctlproto_net *net, const char *s, size_t len
 /* Sort the list; a key seen twice is an error on its later line. Returns the
  * line of the first such repeat (0: none) and the line it repeats. */
 static size_t first_repeat(void *arr, size_t n, size_t size, int (*cmp)(const void *, const void *),
-			   size_t (*line_of)(const void *), bool (*same)(const void *, const void *),
-			   size_t *earlier)
+			   size_t (*line_of)(const void *),
+			   bool (*same)(const void *, const void *), size_t *earlier)
 {
 	size_t worst = 0;
 
@@ -174,7 +174,8 @@ static size_t first_repeat(void *arr, size_t n, size_t size, int (*cmp)(const vo
 		return 0;
 	qsort(arr, n, size, cmp);
 	for (size_t i = 1; i < n; i++) {
-		const void *a = (const char *)arr + (i - 1) * size, *b = (const char *)arr + i * size;
+		const void *a = (const char *)arr + (i - 1) * size,
+			   *b = (const char *)arr + i * size;
 
 		if (same(a, b) && (worst == 0 || line_of(b) < worst)) {
 			worst = line_of(b);
@@ -222,10 +223,10 @@ static bool check_repeats(struct peersfile *pf, struct peersfile_error *err)
 	size_t e1 = 0, e2 = 0, e3 = 0;
 	size_t l1 = first_repeat(pf->peers, pf->npeers, sizeof(*pf->peers), cmp_peer, peer_line,
 				 peer_same, &e1);
-	size_t l2 = first_repeat(pf->fdb, pf->nfdb, sizeof(*pf->fdb), cmp_fdb, fdb_line, fdb_same,
-				 &e2);
-	size_t l3 = first_repeat(pf->neigh, pf->nneigh, sizeof(*pf->neigh), cmp_neigh,
-				 neigh_line, neigh_same, &e3);
+	size_t l2 =
+		first_repeat(pf->fdb, pf->nfdb, sizeof(*pf->fdb), cmp_fdb, fdb_line, fdb_same, &e2);
+	size_t l3 = first_repeat(pf->neigh, pf->nneigh, sizeof(*pf->neigh), cmp_neigh, neigh_line,
+				 neigh_same, &e3);
 
 	/* Report the earliest line that repeats anything. */
 	if (l1 != 0 && (l2 == 0 || l1 < l2) && (l3 == 0 || l1 < l3))

@@ -1,4 +1,5 @@
-/* vxtapctl: sends control requests to a running vxtap over its unix socket and prints the replies. */
+/* vxtapctl: sends control requests to a running vxtap over its unix socket and prints the replies.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -14,8 +15,8 @@
 #include "ctlpath.h"
 #include "ctlproto.h"
 
-#define USAGE_LINE                                                                    \
-	"usage: vxtapctl [--dev NAME | --socket PATH] COMMAND [ARGS]...\n"          \
+#define USAGE_LINE                                                         \
+	"usage: vxtapctl [--dev NAME | --socket PATH] COMMAND [ARGS]...\n" \
 	"       vxtapctl [--dev NAME | --socket PATH] --batch FILE|-"
 
 /* Keep in step with man/vxtapctl.8. */
@@ -87,8 +88,9 @@ static void command_request(int argc, char *argv[], struct request_list *rl)
 			usage_error("empty argument");
 		for (const char *p = argv[i]; *p != '\0'; p++)
 			if ((unsigned char)*p <= ' ' || *p == 0x7f)
-				usage_error("argument \"%s\" contains white space or a control byte",
-					    argv[i]);
+				usage_error(
+					"argument \"%s\" contains white space or a control byte",
+					argv[i]);
 		if (!ctlproto_buf_printf(&rl->text, "%s%s", i ? " " : "", argv[i]))
 			oom();
 	}

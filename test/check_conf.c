@@ -276,7 +276,8 @@ static const struct ok_vec ok_vecs[] = {
 	/* 107 bytes: the most a socket path holds. */
 	{ARGS("--control", "/run/vxtap/01234567890123456789012345678901234567890123456789012345678"
 			   "90123456789012345678901234567890.sock"),
-	 "local=10.0.0.1 peers=10.0.0.2:8472 control=/run/vxtap/012345678901234567890123456789012345678"
+	 "local=10.0.0.1 peers=10.0.0.2:8472 "
+	 "control=/run/vxtap/012345678901234567890123456789012345678"
 	 "9012345678901234567890123456789012345678901234567890.sock"},
 };
 
@@ -487,7 +488,8 @@ static const struct bad_vec bad_vecs[] = {
 	/* The command line as a whole. */
 	{{"vxtap", NULL}, U, "missing --local"},
 	{{"vxtap", "--peer", "10.0.0.2", NULL}, U, "missing --local"},
-	{{"vxtap", "--local", "10.0.0.1", NULL}, U,
+	{{"vxtap", "--local", "10.0.0.1", NULL},
+	 U,
 	 "no peers: give at least one --peer, or --peers-file"},
 	/* --control, --peers-file */
 	{ARGS("--control", ""), E, "--control: \"\" is not a path"},
@@ -499,7 +501,8 @@ static const struct bad_vec bad_vecs[] = {
 	 "--control: \"/run/vxtap/0123456789012345678901234567890123456789012345678...\" is "
 	 "longer than 107 bytes"},
 	{ARGS("--control"), U, "option '--control' requires an argument"},
-	{{"vxtap", "--local", "10.0.0.1", "--peers-file", NULL}, U,
+	{{"vxtap", "--local", "10.0.0.1", "--peers-file", NULL},
+	 U,
 	 "option '--peers-file' requires an argument"},
 	{ARGS("--foo"), U, "unrecognized option '--foo'"},
 	{ARGS("--foo=bar"), U, "unrecognized option '--foo'"},
@@ -612,9 +615,10 @@ END_TEST
 
 START_TEST(test_help_text)
 {
-	static const char names[] = "--dev --vni --port --local --peer --addr --mac --mtu --fdb "
-				    "--neigh --ageing --no-learning --max-fdb --verbose --help "
-				    "--version --control --peers-file SIGINT SIGTERM SIGUSR1 SIGHUP";
+	static const char names[] =
+		"--dev --vni --port --local --peer --addr --mac --mtu --fdb "
+		"--neigh --ageing --no-learning --max-fdb --verbose --help "
+		"--version --control --peers-file SIGINT SIGTERM SIGUSR1 SIGHUP";
 	size_t ulen = strlen(conf_usage_line);
 
 	ck_assert_ptr_null(strchr(conf_usage_line, '\n'));

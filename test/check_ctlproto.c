@@ -1,4 +1,5 @@
-/* check_ctlproto: request parsing, execution against a dp, and the text, JSON and Prometheus replies. */
+/* check_ctlproto: request parsing, execution against a dp, and the text, JSON and Prometheus
+ * replies. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -110,12 +111,18 @@ static struct mac mac(const char *s)
 static void describe(const struct ctlproto_req *r, char *buf, size_t size)
 {
 	static const char *const names[] = {
-		[CTLPROTO_HELP] = "help",	    [CTLPROTO_PEER_ADD] = "peer_add",
-		[CTLPROTO_PEER_DEL] = "peer_del",   [CTLPROTO_PEER_SHOW] = "peer_show",
-		[CTLPROTO_FDB_ADD] = "fdb_add",	    [CTLPROTO_FDB_DEL] = "fdb_del",
-		[CTLPROTO_FDB_SHOW] = "fdb_show",   [CTLPROTO_FDB_FLUSH] = "fdb_flush",
-		[CTLPROTO_NEIGH_ADD] = "neigh_add", [CTLPROTO_NEIGH_DEL] = "neigh_del",
-		[CTLPROTO_NEIGH_SHOW] = "neigh_show", [CTLPROTO_NEIGH_FLUSH] = "neigh_flush",
+		[CTLPROTO_HELP] = "help",
+		[CTLPROTO_PEER_ADD] = "peer_add",
+		[CTLPROTO_PEER_DEL] = "peer_del",
+		[CTLPROTO_PEER_SHOW] = "peer_show",
+		[CTLPROTO_FDB_ADD] = "fdb_add",
+		[CTLPROTO_FDB_DEL] = "fdb_del",
+		[CTLPROTO_FDB_SHOW] = "fdb_show",
+		[CTLPROTO_FDB_FLUSH] = "fdb_flush",
+		[CTLPROTO_NEIGH_ADD] = "neigh_add",
+		[CTLPROTO_NEIGH_DEL] = "neigh_del",
+		[CTLPROTO_NEIGH_SHOW] = "neigh_show",
+		[CTLPROTO_NEIGH_FLUSH] = "neigh_flush",
 		[CTLPROTO_STATS] = "stats",
 	};
 	static const char *const fmts[] = {"text", "json", "prometheus"};
@@ -133,10 +140,22 @@ struct parse_vec {
 	const char *want; /* describe() on OK, the message otherwise */
 };
 
-#define OKV(l, w)  {l, CTLPROTO_OK, w}
-#define USE(l, w)  {l, CTLPROTO_EUSAGE, w}
-#define VAL(l, w)  {l, CTLPROTO_EVALUE, w}
-#define NONE(l)	   {l, CTLPROTO_EMPTY, ""}
+#define OKV(l, w)                 \
+	{                         \
+		l, CTLPROTO_OK, w \
+	}
+#define USE(l, w)                     \
+	{                             \
+		l, CTLPROTO_EUSAGE, w \
+	}
+#define VAL(l, w)                     \
+	{                             \
+		l, CTLPROTO_EVALUE, w \
+	}
+#define NONE(l)                       \
+	{                             \
+		l, CTLPROTO_EMPTY, "" \
+	}
 
 static const struct parse_vec parse_vecs[] = {
 	OKV("peer add 192.168.56.42", "peer_add text ep=192.168.56.42:8472 mac=- ip=-"),
@@ -197,13 +216,16 @@ static const struct parse_vec parse_vecs[] = {
 	    "\"00:00:00:00:00:00\" is the all-zero MAC"),
 	VAL("fdb add 0a:00:00:00:00:02 dst 0.0.0.0", "\"0.0.0.0\" is not a unicast address"),
 	VAL("fdb del 0a:00:00:00:00", "\"0a:00:00:00:00\" is not a MAC address"),
-	VAL("neigh add 10.244.0.2.1 lladdr 0a:00:00:00:00:02", "\"10.244.0.2.1\" is not an IP address"),
+	VAL("neigh add 10.244.0.2.1 lladdr 0a:00:00:00:00:02",
+	    "\"10.244.0.2.1\" is not an IP address"),
 	OKV("neigh add fd00:244::2 lladdr 0a:00:00:00:00:02",
 	    "neigh_add text ep=- mac=0a:00:00:00:00:02 ip=fd00:244::2"),
-	VAL("peer add fe80::2", "\"fe80::2\" is a link-local address (give a global or unique-local one)"),
+	VAL("peer add fe80::2",
+	    "\"fe80::2\" is a link-local address (give a global or unique-local one)"),
 	VAL("neigh add 10.244.0.2 lladdr ff:ff:ff:ff:ff:ff",
 	    "\"ff:ff:ff:ff:ff:ff\" is a multicast MAC"),
-	VAL("neigh add 224.0.0.1 lladdr 0a:00:00:00:00:02", "\"224.0.0.1\" is not a unicast address"),
+	VAL("neigh add 224.0.0.1 lladdr 0a:00:00:00:00:02",
+	    "\"224.0.0.1\" is not a unicast address"),
 	VAL("neigh del 10.244.0", "\"10.244.0\" is not an IP address"),
 };
 
@@ -281,13 +303,16 @@ static const struct exec_vec exec_vecs[] = {
 	 "peer show --json",
 	 "[{\"addr\":\"192.168.56.42\",\"port\":8472,\"rx_packets\":0,\"rx_bytes\":0,"
 	 "\"tx_packets\":0,\"tx_bytes\":0,\"last_rx_age_ms\":null}]\nok\n"},
-	{{"peer add 192.168.56.42"}, "peer add 192.168.56.42:9", "error: peer 192.168.56.42 already exists\n"},
+	{{"peer add 192.168.56.42"},
+	 "peer add 192.168.56.42:9",
+	 "error: peer 192.168.56.42 already exists\n"},
 	{{"peer add 192.168.56.42", "peer add 192.168.56.43", "peer add 192.168.56.44"},
 	 "peer add 192.168.56.45",
 	 "error: peer table full (3 entries)\n"},
 	{{"peer add 192.168.56.42", "peer del 192.168.56.42"}, "peer show", "ok\n"},
 	{{NULL}, "peer del 192.168.56.42", "error: no peer 192.168.56.42\n"},
-	{{"fdb add 0a:00:00:00:00:03 dst 192.168.56.43", "fdb add 0a:00:00:00:00:02 dst 192.168.56.42:4789"},
+	{{"fdb add 0a:00:00:00:00:03 dst 192.168.56.43",
+	  "fdb add 0a:00:00:00:00:02 dst 192.168.56.42:4789"},
 	 "fdb show",
 	 "0a:00:00:00:00:02 dst 192.168.56.42 port 4789 static\n"
 	 "0a:00:00:00:00:03 dst 192.168.56.43 port 8472 static\n"
@@ -297,16 +322,22 @@ static const struct exec_vec exec_vecs[] = {
 	 "[{\"mac\":\"0a:00:00:00:00:02\",\"dst\":\"192.168.56.42\",\"port\":8472,"
 	 "\"state\":\"static\",\"age_ms\":null}]\nok\n"},
 	/* Adding over an entry replaces it, and needs no room. */
-	{{"fdb add 0a:00:00:00:00:01 dst 192.168.56.42", "fdb add 0a:00:00:00:00:02 dst 192.168.56.42",
-	  "fdb add 0a:00:00:00:00:03 dst 192.168.56.42", "fdb add 0a:00:00:00:00:03 dst 192.168.56.44"},
+	{{"fdb add 0a:00:00:00:00:01 dst 192.168.56.42",
+	  "fdb add 0a:00:00:00:00:02 dst 192.168.56.42",
+	  "fdb add 0a:00:00:00:00:03 dst 192.168.56.42",
+	  "fdb add 0a:00:00:00:00:03 dst 192.168.56.44"},
 	 "fdb add 0a:00:00:00:00:04 dst 192.168.56.42",
 	 "error: static fdb table full (3 entries)\n"},
-	{{"fdb add 0a:00:00:00:00:02 dst 192.168.56.42", "fdb add 0a:00:00:00:00:02 dst 192.168.56.44"},
+	{{"fdb add 0a:00:00:00:00:02 dst 192.168.56.42",
+	  "fdb add 0a:00:00:00:00:02 dst 192.168.56.44"},
 	 "fdb show",
 	 "0a:00:00:00:00:02 dst 192.168.56.44 port 8472 static\nok\n"},
 	{{NULL}, "fdb del 0a:00:00:00:00:03", "error: no fdb entry for 0a:00:00:00:00:03\n"},
-	{{"fdb add 0a:00:00:00:00:02 dst 192.168.56.42", "fdb del 0a:00:00:00:00:02"}, "fdb show", "ok\n"},
-	{{"neigh add 10.244.0.3 lladdr 0a:00:00:00:00:03", "neigh add 10.244.0.2 lladdr 0a:00:00:00:00:02"},
+	{{"fdb add 0a:00:00:00:00:02 dst 192.168.56.42", "fdb del 0a:00:00:00:00:02"},
+	 "fdb show",
+	 "ok\n"},
+	{{"neigh add 10.244.0.3 lladdr 0a:00:00:00:00:03",
+	  "neigh add 10.244.0.2 lladdr 0a:00:00:00:00:02"},
 	 "neigh show",
 	 "10.244.0.2 lladdr 0a:00:00:00:00:02 static\n"
 	 "10.244.0.3 lladdr 0a:00:00:00:00:03 static\n"
@@ -315,10 +346,13 @@ static const struct exec_vec exec_vecs[] = {
 	 "neigh show --json",
 	 "[{\"ip\":\"10.244.0.2\",\"lladdr\":\"0a:00:00:00:00:02\",\"state\":\"static\","
 	 "\"age_ms\":null}]\nok\n"},
-	{{"neigh add 10.244.0.2 lladdr 0a:00:00:00:00:02", "neigh add 10.244.0.3 lladdr 0a:00:00:00:00:03"},
+	{{"neigh add 10.244.0.2 lladdr 0a:00:00:00:00:02",
+	  "neigh add 10.244.0.3 lladdr 0a:00:00:00:00:03"},
 	 "neigh add 10.244.0.4 lladdr 0a:00:00:00:00:04",
 	 "error: static neigh table full (2 entries)\n"},
-	{{"neigh add 10.244.0.2 lladdr 0a:00:00:00:00:02", "neigh del 10.244.0.2"}, "neigh show", "ok\n"},
+	{{"neigh add 10.244.0.2 lladdr 0a:00:00:00:00:02", "neigh del 10.244.0.2"},
+	 "neigh show",
+	 "ok\n"},
 	{{NULL}, "neigh del 10.244.0.2", "error: no neigh entry for 10.244.0.2\n"},
 	{{NULL}, "frobnicate", "error: unknown command \"frobnicate\"\n"},
 	{{NULL}, "fdb add x dst y", "error: \"x\" is not a MAC address\n"},
@@ -356,8 +390,11 @@ START_TEST(test_learned_and_ages)
 	ck_assert_int_eq(fdb_learn(dp.fdb, &m2, &e2, 1000, NULL), TABLE_LEARN_NEW);
 	ck_assert_int_eq(neigh_learn(dp.neigh, &i2, &m2, 2000), TABLE_LEARN_NEW);
 	p = peers_find(dp.peers, &e2.ip);
-	p->st = (struct peer_stats){.rx_packets = 12, .rx_bytes = 1400, .tx_packets = 10,
-				    .tx_bytes = 1200, .last_rx = 13750};
+	p->st = (struct peer_stats){.rx_packets = 12,
+				    .rx_bytes = 1400,
+				    .tx_packets = 10,
+				    .tx_bytes = 1200,
+				    .last_rx = 13750};
 
 	ck_assert_str_eq(req("fdb show", 13999),
 			 "0a:00:00:00:00:02 dst 192.168.56.42 port 8472 learned age 12s\n"
@@ -596,8 +633,8 @@ START_TEST(test_stats_json)
 	ck_assert_msg(is_json_reply(r), "not JSON: %s", r);
 	ck_assert_int_eq(strncmp(r, "{\"totals\":{\"tap_rx_packets\":5,", 30), 0);
 	/* Every counter and drop reason, by its X-macro name. */
-#define WANT_COUNTER(name, desc)                                         \
-	snprintf(want, sizeof(want), "\"%s\":", #name);                    \
+#define WANT_COUNTER(name, desc)                        \
+	snprintf(want, sizeof(want), "\"%s\":", #name); \
 	ck_assert_msg(strstr(r, want) != NULL, "%s missing from %s", want, r);
 	DP_COUNTERS(WANT_COUNTER)
 #undef WANT_COUNTER
@@ -609,11 +646,11 @@ START_TEST(test_stats_json)
 	ck_assert_ptr_nonnull(strstr(r, "\"drops\":{\"total\":3,"));
 	ck_assert_ptr_nonnull(strstr(r, "\"bad_vni\":2"));
 	ck_assert_ptr_nonnull(strstr(r, "\"tables\":{\"peers\":2,\"fdb_static_entries\":1,"
-				       "\"fdb_learned_entries\":0,\"neigh_static_entries\":0,"
-				       "\"neigh_learned_entries\":0}"));
+					"\"fdb_learned_entries\":0,\"neigh_static_entries\":0,"
+					"\"neigh_learned_entries\":0}"));
 	ck_assert_ptr_nonnull(strstr(r, "\"peers\":[{\"addr\":\"192.168.56.42\""));
 	ck_assert_ptr_nonnull(strstr(r, "\"rx_packets\":3,\"rx_bytes\":0,\"tx_packets\":0,"
-				       "\"tx_bytes\":0,\"last_rx_age_ms\":1000}"));
+					"\"tx_bytes\":0,\"last_rx_age_ms\":1000}"));
 	ck_assert_ptr_nonnull(strstr(r, "\"last_rx_age_ms\":null}]}"));
 
 	/* Every show is JSON too, empty or not. */
@@ -651,9 +688,9 @@ START_TEST(test_stats_prometheus)
 		}
 		l = nl + 1;
 	}
-#define WANT_COUNTER(name, desc)                                                  \
+#define WANT_COUNTER(name, desc)                                                              \
 	snprintf(want, sizeof(want), "# TYPE vxtap_%s_total counter\nvxtap_%s_total ", #name, \
-		 #name);                                                              \
+		 #name);                                                                      \
 	ck_assert_msg(strstr(r, want) != NULL, "%s missing", want);
 	DP_COUNTERS(WANT_COUNTER)
 #undef WANT_COUNTER
@@ -664,11 +701,14 @@ START_TEST(test_stats_prometheus)
 	}
 	ck_assert_ptr_nonnull(strstr(r, "vxtap_udp_tx_bytes_total 123456789012\n"));
 	ck_assert_ptr_nonnull(strstr(r, "vxtap_drops_total{reason=\"bad_vni\"} 2\n"));
-	ck_assert_ptr_nonnull(strstr(r, "# TYPE vxtap_fdb_static_entries gauge\nvxtap_fdb_static_entries 1\n"));
-	ck_assert_ptr_nonnull(strstr(r, "vxtap_peer_rx_packets_total{peer=\"192.168.56.42:8472\"} 3\n"));
+	ck_assert_ptr_nonnull(
+		strstr(r, "# TYPE vxtap_fdb_static_entries gauge\nvxtap_fdb_static_entries 1\n"));
+	ck_assert_ptr_nonnull(
+		strstr(r, "vxtap_peer_rx_packets_total{peer=\"192.168.56.42:8472\"} 3\n"));
 	ck_assert_ptr_nonnull(
 		strstr(r, "vxtap_peer_last_rx_age_seconds{peer=\"192.168.56.42:8472\"} 1.000\n"));
-	ck_assert_ptr_null(strstr(r, "vxtap_peer_last_rx_age_seconds{peer=\"192.168.56.43:8472\"}"));
+	ck_assert_ptr_null(
+		strstr(r, "vxtap_peer_last_rx_age_seconds{peer=\"192.168.56.43:8472\"}"));
 	ck_assert_uint_gt(samples, 30);
 	ck_assert_int_eq(strcmp(r + strlen(r) - 3, "ok\n"), 0);
 }
@@ -681,14 +721,17 @@ START_TEST(test_stats_text)
 
 	traffic();
 	r = req("stats", 1100);
-	ck_assert_ptr_nonnull(strstr(r, "tap_rx_packets                      5  frames read from the TAP\n"));
+	ck_assert_ptr_nonnull(
+		strstr(r, "tap_rx_packets                      5  frames read from the TAP\n"));
 	ck_assert_ptr_nonnull(strstr(r, "\ndrops                               3  "));
-	ck_assert_ptr_nonnull(strstr(r, "\ndrop_bad_vni                        2  VNI does not match\n"));
+	ck_assert_ptr_nonnull(
+		strstr(r, "\ndrop_bad_vni                        2  VNI does not match\n"));
 	ck_assert_ptr_nonnull(strstr(r, "\npeers                               2  "));
-	ck_assert_ptr_nonnull(strstr(r, "\npeer 192.168.56.42:8472 rx 3 pkts 0 bytes tx 0 pkts 0 bytes "
-				       "last_rx 1.0s ago\n"));
-#define WANT_COUNTER(name, desc)                               \
-	snprintf(want, sizeof(want), "%s ", #name);              \
+	ck_assert_ptr_nonnull(
+		strstr(r, "\npeer 192.168.56.42:8472 rx 3 pkts 0 bytes tx 0 pkts 0 bytes "
+			  "last_rx 1.0s ago\n"));
+#define WANT_COUNTER(name, desc)                    \
+	snprintf(want, sizeof(want), "%s ", #name); \
 	ck_assert_msg(strstr(r, want) != NULL, "%s missing", want);
 	DP_COUNTERS(WANT_COUNTER)
 #undef WANT_COUNTER
@@ -741,7 +784,9 @@ START_TEST(test_many_requests)
 	ck_assert_uint_eq(fdb_count(dp.fdb, true), 20000);
 	out.len = 0;
 	ck_assert(ctlproto_handle(&env, "fdb show", 8, 0, &out));
-	ck_assert_uint_eq(out.len, 20000 * strlen("0a:00:00:00:00:00 dst 192.168.56.42 port 8472 static\n") + 3);
+	ck_assert_uint_eq(out.len,
+			  20000 * strlen("0a:00:00:00:00:00 dst 192.168.56.42 port 8472 static\n") +
+				  3);
 }
 END_TEST
 

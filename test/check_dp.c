@@ -456,6 +456,32 @@ START_TEST(tap_ipv6_too_big_gets_ptb)
 }
 END_TEST
 
+START_TEST(tap_ipv6_super_frame_checked_by_segment)
+{
+	static uint8_t big[HEAD + 4096];
+	uint8_t *f = big + HEAD, *ip = f + ETH_HDR_LEN;
+	struct dp_action act;
+
+	dp.cfg.path_mtu = 1380;
+	eth_frame(f, &mac_a, &own, ETHTYPE_IPV6, ETH_HDR_LEN + 4000);
+	memset(ip, 0, 40);
+	ip[0] = 0x60;
+	put_be16(ip + 4, 4000 - 40);
+	ip[6] = 6;
+	ip[7] = 64;
+	ck_assert_int_eq(inet_pton(AF_INET6, "fd00:244::1", ip + 8), 1);
+	ck_assert_int_eq(inet_pton(AF_INET6, "fd00:244::2", ip + 24), 1);
+	/* segments that fit: sent on, whatever the super-frame's length */
+	dp_from_tap_gso(&dp, f, ETH_HDR_LEN + 4000, ETH_HDR_LEN + 1380, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_FLOOD);
+	/* segments that do not: packet too big */
+	dp_from_tap_gso(&dp, f, ETH_HDR_LEN + 4000, ETH_HDR_LEN + 1400, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_REPLY_TAP);
+	ck_assert_uint_eq(act.data[ETH_HDR_LEN + 40], 2);
+	ck_assert_uint_eq(dp.st.icmp6_too_big, 1);
+}
+END_TEST
+
 /* --- UDP side ----------------------------------------------------------- */
 
 enum mangle {
@@ -862,6 +888,7 @@ static Suite *dp_suite(void)
 	tcase_add_test(tap, tap_dad_floods_even_when_known);
 	tcase_add_test(tap, tap_na_and_bad_ns);
 	tcase_add_test(tap, tap_ipv6_too_big_gets_ptb);
+	tcase_add_test(tap, tap_ipv6_super_frame_checked_by_segment);
 	suite_add_tcase(s, tap);
 
 	tcase_add_checked_fixture(udp, setup, teardown);

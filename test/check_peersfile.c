@@ -1,4 +1,5 @@
-/* check_peersfile: peers-file vectors, good and bad with their line, and reloads applied to a dp. */
+/* check_peersfile: peers-file vectors, good and bad with their line, and reloads applied to a dp.
+ */
 #include <check.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,7 +60,8 @@ static const struct ok_vec ok_vecs[] = {
 	{"", "peers= fdb= neigh="},
 	{"\n\n# nothing here\n   \t\n", "peers= fdb= neigh="},
 	{"192.168.56.42", "peers=192.168.56.42:8472@1 fdb= neigh="},
-	{"192.168.56.43\n192.168.56.42:4789\n", "peers=192.168.56.42:4789@2,192.168.56.43:8472@1 fdb= neigh="},
+	{"192.168.56.43\n192.168.56.42:4789\n",
+	 "peers=192.168.56.42:4789@2,192.168.56.43:8472@1 fdb= neigh="},
 	{"# peers of node 1\r\n192.168.56.42   # node 2\r\n  peer 192.168.56.43\t\r\n",
 	 "peers=192.168.56.42:8472@2,192.168.56.43:8472@3 fdb= neigh="},
 	{"192.168.56.42\nfdb 0A:00:00:00:00:02 dst 192.168.56.42\nneigh 10.244.0.2 lladdr "
@@ -108,19 +110,23 @@ static const struct bad_vec bad_vecs[] = {
 	{"--json\n", 1, GRAMMAR},
 	{"fdb 0a:00:00:00:00:02 192.168.56.42\n", 1, GRAMMAR},
 	{"fdb 0a:00:00:00:00:02 to 192.168.56.42\n", 1, GRAMMAR},
-	{"fdb zz:00:00:00:00:02 dst 192.168.56.42\n", 1, "\"zz:00:00:00:00:02\" is not a MAC address"},
-	{"fdb 0a:00:00:00:00:02 dst 192.168.56.42:0\n", 1, "\"192.168.56.42:0\" is not ADDR[:PORT]"},
+	{"fdb zz:00:00:00:00:02 dst 192.168.56.42\n", 1,
+	 "\"zz:00:00:00:00:02\" is not a MAC address"},
+	{"fdb 0a:00:00:00:00:02 dst 192.168.56.42:0\n", 1,
+	 "\"192.168.56.42:0\" is not ADDR[:PORT]"},
 	{"neigh 10.244.0.2 0a:00:00:00:00:02\n", 1, GRAMMAR},
-	{"neigh 10.244.0.2 lladdr 01:00:00:00:00:02\n", 1, "\"01:00:00:00:00:02\" is a multicast MAC"},
-	{"neigh 10.244.0.2/32 lladdr 0a:00:00:00:00:02\n", 1, "\"10.244.0.2/32\" is not an IP address"},
+	{"neigh 10.244.0.2 lladdr 01:00:00:00:00:02\n", 1,
+	 "\"01:00:00:00:00:02\" is a multicast MAC"},
+	{"neigh 10.244.0.2/32 lladdr 0a:00:00:00:00:02\n", 1,
+	 "\"10.244.0.2/32\" is not an IP address"},
 	{"stats\n", 1, "\"stats\" is not ADDR[:PORT]"},
 	{"a b c d e f g h i\n", 1, GRAMMAR},
 	{"192.168.56.42\n192.168.56.42:4789\n", 2, "peer listed again (first on line 1)"},
 	{"fdb 0a:00:00:00:00:02 dst 192.168.56.42\n192.168.56.44\n"
 	 "fdb 0A-00-00-00-00-02 dst 192.168.56.43\n",
 	 3, "fdb MAC listed again (first on line 1)"},
-	{"neigh 10.244.0.2 lladdr 0a:00:00:00:00:02\nneigh 10.244.0.2 lladdr 0a:00:00:00:00:03\n", 2,
-	 "neigh IP listed again (first on line 1)"},
+	{"neigh 10.244.0.2 lladdr 0a:00:00:00:00:02\nneigh 10.244.0.2 lladdr 0a:00:00:00:00:03\n",
+	 2, "neigh IP listed again (first on line 1)"},
 	/* The earliest repeat is reported, whatever its kind. */
 	{"192.168.56.42\nfdb 0a:00:00:00:00:02 dst 192.168.56.42\n"
 	 "fdb 0a:00:00:00:00:02 dst 192.168.56.42\n192.168.56.42\n",
@@ -195,7 +201,8 @@ static void setup(void)
 	dp.neigh = neigh_new(16, 300000, seed);
 	dp.peers = peers_new(seed);
 	ck_assert(dp.fdb && dp.neigh && dp.peers);
-	env = (struct ctlproto_env){.dp = &dp, .net = net(), .lim = {4, 4, 4}, .peer_gone = on_gone};
+	env = (struct ctlproto_env){
+		.dp = &dp, .net = net(), .lim = {4, 4, 4}, .peer_gone = on_gone};
 	ngone = 0;
 }
 
@@ -218,8 +225,7 @@ static void dump_neigh(const struct neigh_view *v, void *arg)
 {
 	char a[ADDR_STRLEN], m[MAC_STRLEN];
 
-	put(arg, "%s=%s%s ", ipaddr_fmt(&v->ip, a), mac_fmt(&v->mac, m),
-	    v->is_static ? "" : "(l)");
+	put(arg, "%s=%s%s ", ipaddr_fmt(&v->ip, a), mac_fmt(&v->mac, m), v->is_static ? "" : "(l)");
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -251,7 +257,8 @@ static void dump_dp(char out[static DUMPLEN])
 	for (size_t i = 0; i < peers_count(dp.peers); i++) {
 		const struct peer *p = peers_at(dp.peers, i);
 
-		put(part, "%s/%llu ", endpoint_fmt(&p->ep, a), (unsigned long long)p->st.rx_packets);
+		put(part, "%s/%llu ", endpoint_fmt(&p->ep, a),
+		    (unsigned long long)p->st.rx_packets);
 	}
 	sort_words(part);
 	out[0] = '\0';
@@ -309,14 +316,19 @@ static const struct apply_vec apply_vecs[] = {
 	/* Start-up adds everything. */
 	{NULL,
 	 {NULL},
-	 F_42_43 "fdb 0a:00:00:00:00:02 dst 192.168.56.42\nneigh 10.244.0.2 lladdr 0a:00:00:00:00:02\n",
+	 F_42_43
+	 "fdb 0a:00:00:00:00:02 dst 192.168.56.42\nneigh 10.244.0.2 lladdr 0a:00:00:00:00:02\n",
 	 "peers +2 -0 ~0 fdb +1 -0 neigh +1 -0 failed 0",
 	 "peers=192.168.56.42:8472/0 192.168.56.43:8472/0 fdb=0a:00:00:00:00:02=192.168.56.42:8472 "
 	 "neigh=10.244.0.2=0a:00:00:00:00:02",
 	 0},
 	/* A peer the command line gave already is kept, with the file's port. */
-	{NULL, {"peer add 192.168.56.42:4789"}, F_42_43, "peers +1 -0 ~1 fdb +0 -0 neigh +0 -0 failed 0",
-	 "peers=192.168.56.42:8472/0 192.168.56.43:8472/0 fdb= neigh=", 0},
+	{NULL,
+	 {"peer add 192.168.56.42:4789"},
+	 F_42_43,
+	 "peers +1 -0 ~1 fdb +0 -0 neigh +0 -0 failed 0",
+	 "peers=192.168.56.42:8472/0 192.168.56.43:8472/0 fdb= neigh=",
+	 0},
 	/* Node 4 joins: 42 and 43 keep counters and what they taught. */
 	{F_42_43,
 	 {"learn 0a:00:00:00:00:02 192.168.56.42", "learn 0a:00:00:00:00:03 192.168.56.43",
@@ -324,7 +336,8 @@ static const struct apply_vec apply_vecs[] = {
 	 F_42_43 "192.168.56.44\n",
 	 "peers +1 -0 ~0 fdb +0 -0 neigh +0 -0 failed 0",
 	 "peers=192.168.56.42:8472/5 192.168.56.43:8472/6 192.168.56.44:8472/0 "
-	 "fdb=0a:00:00:00:00:02=192.168.56.42:8472(l) 0a:00:00:00:00:03=192.168.56.43:8472(l) neigh=",
+	 "fdb=0a:00:00:00:00:02=192.168.56.42:8472(l) 0a:00:00:00:00:03=192.168.56.43:8472(l) "
+	 "neigh=",
 	 0},
 	/* Node 3 leaves: its learned entries go, a static one pointing at it stays. */
 	{F_42_43,
@@ -343,12 +356,20 @@ static const struct apply_vec apply_vecs[] = {
 	 "peers=192.168.56.42:4789/5 192.168.56.43:8472/0 fdb= neigh=",
 	 0},
 	/* Peers the file never named are not its business. */
-	{F_42_43, {"peer add 192.168.56.45"}, "192.168.56.42\n", "peers +0 -1 ~0 fdb +0 -0 neigh +0 -0 failed 0",
-	 "peers=192.168.56.42:8472/0 192.168.56.45:8472/0 fdb= neigh=", 1},
+	{F_42_43,
+	 {"peer add 192.168.56.45"},
+	 "192.168.56.42\n",
+	 "peers +0 -1 ~0 fdb +0 -0 neigh +0 -0 failed 0",
+	 "peers=192.168.56.42:8472/0 192.168.56.45:8472/0 fdb= neigh=",
+	 1},
 	/* A line removed removes its peer whoever added it too; one deleted by
 	 * hand since comes back while its line is there. */
-	{F_42_43, {"peer del 192.168.56.43"}, F_42_43, "peers +1 -0 ~0 fdb +0 -0 neigh +0 -0 failed 0",
-	 "peers=192.168.56.42:8472/0 192.168.56.43:8472/0 fdb= neigh=", 0},
+	{F_42_43,
+	 {"peer del 192.168.56.43"},
+	 F_42_43,
+	 "peers +1 -0 ~0 fdb +0 -0 neigh +0 -0 failed 0",
+	 "peers=192.168.56.42:8472/0 192.168.56.43:8472/0 fdb= neigh=",
+	 0},
 	/* Static entries: changed, removed, re-set and added. */
 	{"fdb 0a:00:00:00:00:02 dst 192.168.56.42\nfdb 0a:00:00:00:00:03 dst 192.168.56.43\n"
 	 "fdb 0a:00:00:00:00:04 dst 192.168.56.44\nneigh 10.244.0.2 lladdr 0a:00:00:00:00:02\n"
@@ -362,9 +383,12 @@ static const struct apply_vec apply_vecs[] = {
 	 "0a:00:00:00:00:05=192.168.56.45:8472 neigh=10.244.0.3=0a:00:00:00:00:33",
 	 0},
 	/* A learned entry named by the file becomes static; no change counted. */
-	{"", {"learn 0a:00:00:00:00:02 192.168.56.42"}, "fdb 0a:00:00:00:00:02 dst 192.168.56.42\n",
+	{"",
+	 {"learn 0a:00:00:00:00:02 192.168.56.42"},
+	 "fdb 0a:00:00:00:00:02 dst 192.168.56.42\n",
 	 "peers +0 -0 ~0 fdb +0 -0 neigh +0 -0 failed 0",
-	 "peers= fdb=0a:00:00:00:00:02=192.168.56.42:8472 neigh=", 0},
+	 "peers= fdb=0a:00:00:00:00:02=192.168.56.42:8472 neigh=",
+	 0},
 	/* Limits: 4 peers at most; removals make room first. */
 	{"192.168.56.42\n192.168.56.43\n192.168.56.44\n192.168.56.45\n",
 	 {NULL},

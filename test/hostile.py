@@ -22,7 +22,6 @@ Plain sockets, no scapy: struct and random are enough, and much faster.
 
 import argparse
 import json
-import os
 import random
 import socket
 import struct

@@ -62,6 +62,7 @@ done
 # nolearning: the kernel's FDB is exactly what was configured.
 fdb1=$(kfdb | sort)
 info "n1 fdb after:"
+# shellcheck disable=SC2001
 sed 's/^/  /' <<<"$fdb1"
 [[ $fdb1 == "$fdb0" ]] || fail "n1's kernel FDB changed under nolearning: before [$fdb0] after [$fdb1]"
 # vxtap learned where node 1's MAC lives.

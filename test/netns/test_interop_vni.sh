@@ -29,7 +29,8 @@ grep -q "vni $vni local 192.168.56.42 port $port " "$VXT_TMP/n2.log" ||
 cap=$VXT_TMP/n2-eth1.pcap
 capture_start n2 "$cap"
 for pair in "n1 10.244.0.2" "n2 10.244.0.1"; do
-	set -- $pair
+	read -r -a pr <<<"$pair"
+	set -- "${pr[@]}"
 	info "$1 -> $2"
 	ping_warm "$1" "$2" || fail "$1 -> $2: no reply to 10 warm-up pings"
 	ping_ok "$1" "$2" 3 || fail "$1 -> $2: not every ping of 3 answered"
@@ -40,7 +41,8 @@ tcp_copy n2 n1 10.244.0.1 5002 2 60
 bad0=$(counter n2 drop_bad_vni)
 k3rx0=$(nsx n3 cat /sys/class/net/"$VXT_DEV"/statistics/rx_packets)
 for pair in "n3 10.244.0.2" "n3 10.244.0.1" "n2 10.244.0.3" "n1 10.244.0.3"; do
-	set -- $pair
+	read -r -a pr <<<"$pair"
+	set -- "${pr[@]}"
 	out=$(nsx "$1" ping -n -q -c 3 -i 0.2 -W 1 "$2" 2>&1 || true)
 	info "$1 -> $2 (other VNI): $(grep 'packets transmitted' <<<"$out")"
 	grep -q ' 0 received' <<<"$out" || fail "$1 -> $2 got replies across VNIs: $out"
@@ -65,6 +67,7 @@ grep -q '192\.168\.56\.43' <<<"$(dump n2 | grep '^vxtap: fdb ')" &&
 tsh=$(tshark -n -r "$cap" -o udp.check_checksum:TRUE -Y "udp.port == $port" \
 	-T fields -E separator=";" -E occurrence=f -e ip.src -e ip.dst -e vxlan.flags -e vxlan.vni 2>/dev/null | sort | uniq -c)
 info "tshark: count src/dst/flags/vni"
+# shellcheck disable=SC2001
 sed 's/^/  /' <<<"$tsh"
 while read -r c rest; do
 	IFS=";" read -r s d f v <<<"$rest"

@@ -3,7 +3,7 @@
 # 1450, 1400 -> 1350). With --mtu 1500 on a 1500-byte underlay, an inner IPv4
 # packet with DF set that would not fit once encapsulated is answered with an
 # ICMP "fragmentation needed", next-hop MTU 1450, written back into the TAP:
-# ping -M do sees it, and 20 MiB of TCP (from two senders) finds the path MTU and
+# ping -M 'do' sees it, and 20 MiB of TCP (from two senders) finds the path MTU and
 # arrives intact instead of stalling. Nothing is fragmented on the underlay.
 set -euo pipefail
 # shellcheck source=test/netns/lib.sh
@@ -32,9 +32,9 @@ done
 # The largest packet n3 may send, 1350 bytes, crosses; one more byte does not
 # leave n3's stack.
 ping_warm n3 10.244.0.1 || fail "n3 -> 10.244.0.1: no reply to 10 warm-up pings"
-out=$(nsx n3 ping -n -c 2 -i 0.2 -W 2 -M do -s 1322 10.244.0.1 2>&1 || true)
+out=$(nsx n3 ping -n -c 2 -i 0.2 -W 2 -M 'do' -s 1322 10.244.0.1 2>&1 || true)
 grep -q '2 received' <<<"$out" || fail "n3 -> 10.244.0.1: 1350-byte DF pings through a 1350 TAP were not answered: $out"
-out=$(nsx n3 ping -n -c 1 -W 1 -M do -s 1323 10.244.0.1 2>&1 || true)
+out=$(nsx n3 ping -n -c 1 -W 1 -M 'do' -s 1323 10.244.0.1 2>&1 || true)
 grep -q 'mtu=1350' <<<"$out" || fail "n3: a 1351-byte DF ping should fail locally with mtu=1350: $out"
 stop_all_vxtap
 ip -n "$(ns n3)" link set eth1 mtu 1500
@@ -49,6 +49,7 @@ for i in 1 2 3; do
 done
 # snmp NODE PROTO FIELD: a counter from the node's /proc/net/snmp.
 snmp() {
+	# shellcheck disable=SC2016
 	nsx "$1" awk -v p="$2:" -v f="$3" '$1 == p && !h { for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next }
 		$1 == p { print $c[f] }' /proc/net/snmp
 }
@@ -59,16 +60,16 @@ ping_warm n2 10.244.0.3 || fail "n2 -> 10.244.0.3: no reply to 10 warm-up pings"
 
 # A 1500-byte DF ping: vxtap answers for the path, with next-hop MTU 1450.
 c0=$(counter n1 icmp_frag_needed)
-out=$(nsx n1 ping -n -c 1 -W 2 -M do -s 1472 10.244.0.3 2>&1 || true)
-info "n1: ping -M do -s 1472 10.244.0.3: $(grep -iE 'frag|too long' <<<"$out" | head -n 1)"
+out=$(nsx n1 ping -n -c 1 -W 2 -M 'do' -s 1472 10.244.0.3 2>&1 || true)
+info "n1: ping -M 'do' -s 1472 10.244.0.3: $(grep -iE 'frag|too long' <<<"$out" | head -n 1)"
 grep -Eq '^From 10\.244\.0\.3 .*Frag needed and DF set \(mtu = 1450\)' <<<"$out" ||
 	fail "n1 -> 10.244.0.3, 1500 bytes with DF: no 'From 10.244.0.3 ... Frag needed and DF set (mtu = 1450)': $out"
 c1=$(counter n1 icmp_frag_needed)
 ((c1 == c0 + 1)) || fail "n1 icmp_frag_needed went from $c0 to $c1 for one oversize DF ping, expected +1"
 # The kernel keeps the path MTU: the next one fails locally, and 1450 fits.
-out=$(nsx n1 ping -n -c 1 -W 2 -M do -s 1472 10.244.0.3 2>&1 || true)
+out=$(nsx n1 ping -n -c 1 -W 2 -M 'do' -s 1472 10.244.0.3 2>&1 || true)
 grep -q 'message too long, mtu=1450' <<<"$out" || fail "n1's second 1500-byte DF ping: no 'message too long, mtu=1450': $out"
-out=$(nsx n1 ping -n -c 2 -i 0.2 -W 2 -M do -s 1422 10.244.0.3 2>&1 || true)
+out=$(nsx n1 ping -n -c 2 -i 0.2 -W 2 -M 'do' -s 1422 10.244.0.3 2>&1 || true)
 grep -q '2 received' <<<"$out" || fail "n1 -> 10.244.0.3: 1450-byte DF pings were not answered: $out"
 
 # TCP from two senders: MSS 1460 from the 1500-byte TAPs, the first full

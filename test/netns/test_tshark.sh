@@ -105,6 +105,7 @@ phase() {
 		for (k in n) printf "count %s %d\n", k, n[k]
 		if (nbad) exit 1
 	}' <<<"$rows") || fail "tshark decodes badly on port $port: $(grep -v '^count' <<<"$summary" | head -n 5)"
+	# shellcheck disable=SC2001
 	sed 's/^/  /' <<<"$summary"
 	local k want
 	# n1's ARP request flooded to n2 and n3, n2's reply; 6+ pings each way;
