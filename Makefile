@@ -34,11 +34,11 @@ Q := @
 endif
 
 # The pure core: no syscalls, no libev, time passed in.
-CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer dp conf
+CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp conf crypto
 CORE  += ctlproto peersfile # the control protocol and the peers file
 # The shell: devices, sockets, the loop.
 SHELLMODS := log tap udp loop
-SHELLMODS += ctl ctlpath
+SHELLMODS += ctl ctlpath priv
 UNITS := $(filter-out gro,$(CORE)) # gro is tested with gso, in check_gso
 
 CORE_OBJS  := $(CORE:%=$(BUILD)/src/%.o)

@@ -52,6 +52,12 @@ struct conf {
 	int verbose;	  /* count of --verbose */
 	char *control;	  /* --control PATH; NULL = the default path */
 	char *peers_file; /* --peers-file FILE; NULL = none */
+
+	/* Hardening. */
+	uint32_t max_fdb_per_peer; /* default max_fdb / 4, rounded up */
+	uint32_t max_moves;	   /* MAC moves a minute before a freeze; 5, 0 = off */
+	uint32_t flood_rate;	   /* flooded frames a second per source MAC; 1000, 0 = off */
+	char *user;		   /* --user NAME: drop root after set-up; NULL = stay */
 };
 
 enum conf_status {

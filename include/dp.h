@@ -31,6 +31,8 @@
 	X(BAD_ARP, bad_arp, "malformed ARP")                                           \
 	X(BAD_ND, bad_nd, "malformed IPv6 neighbour solicitation or advertisement")    \
 	X(NO_PEERS, no_peers, "no peer to send to")                                    \
+	X(FLOOD_RATE, flood_rate, "flood from the TAP over --flood-rate")              \
+	X(PEER_FLOOD_RATE, peer_flood_rate, "broadcast from a peer over --flood-rate") \
 	X(TAP_WRITE, tap_write, "write to the TAP failed")                             \
 	X(UDP_SEND, udp_send, "send to a peer failed")                                 \
 	X(BAD_OFFLOAD, bad_offload, "TAP super-frame or partial checksum that does not parse")
@@ -57,7 +59,10 @@ enum dp_drop { DROP_NONE = 0, DP_DROP_REASONS(DP_DROP_ENUM) DROP__COUNT };
 	X(fdb_learned, "FDB entries learned")                                           \
 	X(fdb_moved, "learned FDB entries moved to another peer")                       \
 	X(fdb_aged, "learned FDB entries aged out")                                     \
-	X(fdb_full, "MACs not learned because the FDB was full")                        \
+	X(fdb_full, "MACs not learned: a cap of 0, or out of memory")                   \
+	X(fdb_evicted, "learned FDB entries evicted at a cap, least recently used")     \
+	X(fdb_frozen, "MACs frozen on one peer for moving too often (--max-moves)")     \
+	X(fdb_move_refused, "moves refused while the MAC was frozen")                   \
 	X(neigh_learned, "neighbour entries learned")                                   \
 	X(neigh_aged, "learned neighbour entries aged out")
 
@@ -72,6 +77,12 @@ struct dp_stats {
 const char *dp_drop_name(enum dp_drop d);
 const char *dp_drop_desc(enum dp_drop d);
 uint64_t dp_drops_total(const struct dp_stats *st);
+
+struct storm;
+
+/* MAC-move damping (fdb_set_damping) counts a MAC's moves within windows of
+ * this length, and a MAC that moves too often stays frozen for as long. */
+#define DP_MOVE_WINDOW_MS 60000u
 
 struct dp_config {
 	uint32_t vni;
@@ -91,6 +102,9 @@ struct dp {
 	struct fdb *fdb;
 	struct neigh *neigh;
 	struct peers *peers;
+	/* --flood-rate: floods from the TAP and broadcasts from peers, per
+	 * source MAC; NULL = unlimited. */
+	struct storm *storm_tap, *storm_peer;
 	struct dp_stats st;
 	/* Datagrams come in runs from one peer carrying one flow: remember the
 	 * last sender and the last MAC learned, so a run costs one hash probe. */
@@ -109,7 +123,7 @@ enum dp_verdict {
 	DP_DROP,      /* drop; reason in act->drop (already counted) */
 	DP_UNICAST,   /* send act->data/len to act->dst */
 	DP_FLOOD,     /* send act->data/len to every peer */
-	DP_REPLY_TAP, /* write act->data/len (ARP reply, ICMP error) to the TAP */
+	DP_REPLY_TAP, /* write act->data/len (ARP reply, NA, ICMP error) to the TAP */
 	DP_TO_TAP,    /* write act->data/len (the inner frame) to the TAP */
 };
 
@@ -117,6 +131,9 @@ enum dp_verdict {
 enum dp_event {
 	DP_EV_NONE = 0,
 	DP_EV_MOVED, /* act->ev_mac moved from act->ev_old to act->dst */
+	/* act->ev_mac moved too often: frozen on act->ev_old (its home) for
+	 * DP_MOVE_WINDOW_MS; act->peer is the peer that claimed it last. */
+	DP_EV_FROZEN,
 };
 
 /* The largest frame dp builds itself (ARP or NA answer, ICMP error). */

@@ -12,7 +12,9 @@
 /* A thin typed face over struct table: keys are struct mac, values struct
  * endpoint. Like the kernel's vxlan FDB, static entries ("bridge fdb append
  * ... permanent") never move or age; learned ones move when the MAC shows up
- * behind another VTEP and age out after the ageing time. */
+ * behind another VTEP and age out after the ageing time. Learned entries
+ * are capped in total and per peer (address, any port); at a cap the least
+ * recently used learned entry (of that peer, or of all) makes room. */
 struct fdb;
 
 struct fdb_view {
@@ -29,7 +31,8 @@ void fdb_free(struct fdb *f);
 /* The endpoint that owns mac, or NULL. Valid until the next change. */
 const struct endpoint *fdb_lookup(const struct fdb *f, const struct mac *mac);
 
-/* As table_learn; old receives the previous endpoint on TABLE_LEARN_MOVED. */
+/* As table_learn; old receives the previous endpoint on TABLE_LEARN_MOVED
+ * and the one the MAC is frozen on for TABLE_LEARN_FROZE and _FROZEN. */
 enum table_learn fdb_learn(struct fdb *f, const struct mac *mac, const struct endpoint *dst,
 			   uint64_t now, struct endpoint *old);
 
@@ -47,5 +50,15 @@ size_t fdb_count(const struct fdb *f, bool is_static);
 /* As table_generation(). */
 uint64_t fdb_generation(const struct fdb *f);
 void fdb_set_limits(struct fdb *f, size_t max_learned, uint64_t ageing_ms);
+
+/* Cap the learned entries pointing at any one peer address (SIZE_MAX, the
+ * default: only the total cap). */
+void fdb_set_peer_limit(struct fdb *f, size_t max_per_peer);
+/* Learned entries pointing at ip (any port). */
+size_t fdb_count_dst(const struct fdb *f, const struct ipaddr *ip);
+/* MAC-move damping, as table_set_damping (max_moves 0: off, the default). */
+void fdb_set_damping(struct fdb *f, uint32_t max_moves, uint64_t window_ms);
+/* Learned entries evicted so far to make room under a cap. */
+uint64_t fdb_evicted(const struct fdb *f);
 
 #endif

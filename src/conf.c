@@ -35,6 +35,13 @@ const char conf_help[] = USAGE_LINE
 	"      --ageing SECS          learned entry lifetime, 0 = never (default 300)\n"
 	"      --no-learning          do not learn MACs from received packets\n"
 	"      --max-fdb N            cap on learned FDB entries (default 4096)\n"
+	"      --max-fdb-per-peer N   cap on learned FDB entries behind one peer\n"
+	"                             (default max-fdb / 4, rounded up)\n"
+	"      --max-moves N          moves between peers a MAC may make in a minute\n"
+	"                             before it is frozen for one, 0 = any (default 5)\n"
+	"      --flood-rate PPS       broadcast and unknown-unicast frames a second per\n"
+	"                             source MAC, each way, 0 = any (default 1000)\n"
+	"      --user NAME            run as user NAME once set up (default stay root)\n"
 	"      --control PATH         control socket for vxtapctl\n"
 	"                             (default /run/vxtap/DEV.sock)\n"
 	"      --peers-file FILE      peers and static entries, one a line; re-read\n"
@@ -61,6 +68,12 @@ const char conf_help[] = USAGE_LINE
 #define SUN_PATH_MAX	107 /* sizeof(sockaddr_un.sun_path) less the NUL */
 #define IPV6_MIN_MTU	1280
 
+#define DEFAULT_MAX_MOVES  5
+#define DEFAULT_FLOOD_RATE 1000
+#define MAX_MOVES_MAX	   1000000UL
+#define FLOOD_RATE_MAX	   10000000UL
+#define USER_MAX	   32 /* useradd's limit on a name */
+
 /* Longest value quoted in an error before it is cut with "...". */
 #define QUOTE_MAX 60
 
@@ -78,6 +91,10 @@ enum opt_id {
 	OPT_AGEING,
 	OPT_NO_LEARNING,
 	OPT_MAX_FDB,
+	OPT_MAX_FDB_PER_PEER,
+	OPT_MAX_MOVES,
+	OPT_FLOOD_RATE,
+	OPT_USER,
 	OPT_CONTROL,
 	OPT_PEERS_FILE,
 	OPT_NO_OFFLOAD,
@@ -109,6 +126,10 @@ static const struct opt opts[] = {
 	{"--ageing",      0,   true,  OPT_AGEING},
 	{"--no-learning", 0,   false, OPT_NO_LEARNING},
 	{"--max-fdb",     0,   true,  OPT_MAX_FDB},
+	{"--max-fdb-per-peer", 0, true, OPT_MAX_FDB_PER_PEER},
+	{"--max-moves",   0,   true,  OPT_MAX_MOVES},
+	{"--flood-rate",  0,   true,  OPT_FLOOD_RATE},
+	{"--user",        0,   true,  OPT_USER},
 	{"--control",     0,   true,  OPT_CONTROL},
 	{"--peers-file",  0,   true,  OPT_PEERS_FILE},
 	{"--no-offload",  0,   false, OPT_NO_OFFLOAD},
@@ -130,6 +151,7 @@ struct parse {
 	struct conf *c;
 	char *err;
 	bool have_local;
+	bool have_per_peer;   /* --max-fdb-per-peer given */
 	struct src *peer_src; /* parallel to c->peers */
 	struct src *fdb_src;  /* parallel to c->fdb */
 };
@@ -476,6 +498,28 @@ static enum conf_status add_neigh(struct parse *p, const char *v)
 	return CONF_RUN;
 }
 
+/* A user name as useradd takes it: letters, digits, '.', '_', '-' (not
+ * first) and a final '$'; whether it exists is for the daemon to find. */
+static enum conf_status set_user(struct parse *p, const char *v)
+{
+	size_t len = strlen(v);
+
+	if (len == 0 || len > USER_MAX || v[0] == '-')
+		return bad(p, "--user", v, "is not a user name");
+	for (size_t i = 0; i < len; i++) {
+		char ch = v[i];
+		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			  (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' ||
+			  (ch == '$' && i == len - 1);
+
+		if (!ok)
+			return bad(p, "--user", v, "is not a user name");
+	}
+	free(p->c->user);
+	p->c->user = strdup(v);
+	return p->c->user == NULL ? nomem(p) : CONF_RUN;
+}
+
 /* A path the daemon opens later: only what can be told before then. */
 static enum conf_status set_path(struct parse *p, const char *opt, const char *v, size_t max,
 				 char **out)
@@ -548,6 +592,25 @@ static enum conf_status apply(struct parse *p, const struct opt *o, const char *
 		if (st == CONF_RUN)
 			c->max_fdb = (uint32_t)n;
 		return st;
+	case OPT_MAX_FDB_PER_PEER:
+		st = parse_num(p, o->name, v, 0, MAX_FDB_MAX, &n);
+		if (st == CONF_RUN) {
+			c->max_fdb_per_peer = (uint32_t)n;
+			p->have_per_peer = true;
+		}
+		return st;
+	case OPT_MAX_MOVES:
+		st = parse_num(p, o->name, v, 0, MAX_MOVES_MAX, &n);
+		if (st == CONF_RUN)
+			c->max_moves = (uint32_t)n;
+		return st;
+	case OPT_FLOOD_RATE:
+		st = parse_num(p, o->name, v, 0, FLOOD_RATE_MAX, &n);
+		if (st == CONF_RUN)
+			c->flood_rate = (uint32_t)n;
+		return st;
+	case OPT_USER:
+		return set_user(p, v);
 	case OPT_CONTROL:
 		return set_path(p, o->name, v, SUN_PATH_MAX, &c->control);
 	case OPT_PEERS_FILE:
@@ -640,6 +703,10 @@ static enum conf_status finish(struct parse *p)
 
 	if (!p->have_local)
 		return usage(p, "missing --local");
+	/* A quarter: one peer spraying source MACs leaves the other three
+	 * quarters to the rest. */
+	if (!p->have_per_peer)
+		c->max_fdb_per_peer = (uint32_t)(((uint64_t)c->max_fdb + 3) / 4);
 	if (c->npeers == 0 && c->peers_file == NULL)
 		return usage(p, "no peers: give at least one --peer, or --peers-file");
 	for (size_t i = 0; i < c->npeers; i++) {
@@ -721,6 +788,8 @@ enum conf_status conf_parse(struct conf *c, int argc, char *const argv[],
 	c->learning = true;
 	c->offload = true;
 	c->max_fdb = DEFAULT_MAX_FDB;
+	c->max_moves = DEFAULT_MAX_MOVES;
+	c->flood_rate = DEFAULT_FLOOD_RATE;
 	err[0] = '\0';
 
 	st = parse_args(&p, argc, argv);
@@ -739,8 +808,10 @@ void conf_free(struct conf *c)
 	c->naddrs = 0;
 	free(c->control);
 	free(c->peers_file);
+	free(c->user);
 	c->control = NULL;
 	c->peers_file = NULL;
+	c->user = NULL;
 	c->peers = NULL;
 	c->fdb = NULL;
 	c->neigh = NULL;

@@ -24,7 +24,7 @@ static bool netns_name(const struct stat *self, char *name, size_t size)
 		snprintf(path, sizeof(path), "/run/netns/%s", e->d_name);
 		if (stat(path, &st) == 0 && st.st_ino == self->st_ino &&
 		    st.st_dev == self->st_dev && strlen(e->d_name) < size) {
-			snprintf(name, size, "%s", e->d_name);
+			memcpy(name, e->d_name, strlen(e->d_name) + 1);
 			found = true;
 		}
 	}

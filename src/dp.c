@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "storm.h"
+
 #define DP_DROP_NAME(e, name, desc) [DROP_##e] = #name,
 #define DP_DROP_DESC(e, name, desc) [DROP_##e] = desc,
 static const char *const drop_names[DROP__COUNT] = {[DROP_NONE] = "none",
@@ -114,10 +116,10 @@ void dp_from_tap(struct dp *dp, uint8_t *frame, size_t len, uint64_t now, struct
 void dp_from_tap_gso(struct dp *dp, uint8_t *frame, size_t len, size_t seg_len, uint64_t now,
 		     struct dp_action *act)
 {
-	struct mac dst;
+	struct mac dst, src;
 	const struct endpoint *ep;
+	uint32_t cost;
 
-	(void)now;
 	act->event = DP_EV_NONE;
 	act->drop = DROP_NONE;
 	act->peer = NULL;
@@ -165,6 +167,13 @@ void dp_from_tap_gso(struct dp *dp, uint8_t *frame, size_t len, size_t seg_len, 
 		/* Broadcast, multicast and unknown unicast: head-end replication. */
 		if (peers_count(dp->peers) == 0) {
 			drop(dp, act, DROP_NO_PEERS);
+			return;
+		}
+		/* Storm control per source MAC; a super-frame costs its segments. */
+		eth_src(frame, &src);
+		cost = seg_len == 0 ? 1 : (uint32_t)((len + seg_len - 1) / seg_len);
+		if (dp->storm_tap != NULL && !storm_allow(dp->storm_tap, &src, cost, now)) {
+			drop(dp, act, DROP_FLOOD_RATE);
 			return;
 		}
 		act->verdict = DP_FLOOD;
@@ -233,18 +242,23 @@ static struct peer *find_peer(struct dp *dp, const struct ipaddr *src)
  * its age is kept to this precision. */
 #define LEARN_CACHE_MS 1000
 
+/* Learn src behind p. A MAC frozen on another peer (move damping) stays
+ * there, but its frames are still delivered, as with EVPN's duplicate-MAC
+ * detection (RFC 7432, section 15.1): any listed peer can send frames with
+ * any source MAC anyway, and dropping would cut off a host that really
+ * moved until the freeze ends. What damping protects is the return path. */
 static void learn(struct dp *dp, const struct mac *src, const struct peer *p, uint64_t now,
 		  struct dp_action *act)
 {
-	uint64_t gen = fdb_generation(dp->fdb);
+	uint64_t gen = fdb_generation(dp->fdb), evicted;
+	bool remember = true;
 
 	if (dp->cache.mac_time != 0 && now - dp->cache.mac_time < LEARN_CACHE_MS &&
 	    dp->cache.fdb_gen == gen && mac_equal(&dp->cache.mac, src) &&
 	    endpoint_equal(&dp->cache.mac_dst, &p->ep))
 		return;
-	uint64_t full_before = dp->st.fdb_full;
-
 	dp->cache.mac_time = 0;
+	evicted = fdb_evicted(dp->fdb);
 	switch (fdb_learn(dp->fdb, src, &p->ep, now, &act->ev_old)) {
 	case TABLE_LEARN_NEW:
 		dp->st.fdb_learned++;
@@ -254,15 +268,33 @@ static void learn(struct dp *dp, const struct mac *src, const struct peer *p, ui
 		act->event = DP_EV_MOVED;
 		act->ev_mac = *src;
 		break;
+	case TABLE_LEARN_FROZE:
+		dp->st.fdb_frozen++;
+		act->event = DP_EV_FROZEN;
+		act->ev_mac = *src;
+		remember = endpoint_equal(&act->ev_old, &p->ep);
+		/* A home that has left the peer list since the window began gets
+		 * no traffic: the MAC is forgotten instead. */
+		if (peers_find(dp->peers, &act->ev_old.ip) == NULL) {
+			fdb_del(dp->fdb, src);
+			remember = false;
+		}
+		break;
+	case TABLE_LEARN_FROZEN:
+		dp->st.fdb_move_refused++;
+		remember = false;
+		break;
 	case TABLE_LEARN_FULL:
 	case TABLE_LEARN_NOMEM:
 		dp->st.fdb_full++;
+		remember = false;
 		break;
 	case TABLE_LEARN_REFRESHED:
 	case TABLE_LEARN_STATIC:
 		break;
 	}
-	if (dp->st.fdb_full == full_before) {
+	dp->st.fdb_evicted += fdb_evicted(dp->fdb) - evicted;
+	if (remember) {
 		/* The entry exists now: remember it. */
 		dp->cache.mac = *src;
 		dp->cache.mac_dst = p->ep;
@@ -278,7 +310,7 @@ void dp_from_udp(struct dp *dp, const struct ipaddr *src, const uint8_t *dgram, 
 	uint32_t vni;
 	const uint8_t *frame;
 	size_t flen;
-	struct mac smac;
+	struct mac smac, dmac;
 
 	act->event = DP_EV_NONE;
 	act->drop = DROP_NONE;
@@ -335,6 +367,14 @@ void dp_from_udp(struct dp *dp, const struct ipaddr *src, const uint8_t *dgram, 
 	}
 	if (mac_equal(&smac, &dp->cfg.mac)) {
 		drop(dp, act, DROP_SRC_OWN);
+		return;
+	}
+	/* Storm control: a peer's broadcasts and multicasts reach the TAP at
+	 * --flood-rate per source MAC, checked before they teach anything. */
+	eth_dst(frame, &dmac);
+	if (dp->storm_peer != NULL && mac_is_multicast(&dmac) &&
+	    !storm_allow(dp->storm_peer, &smac, 1, now)) {
+		drop(dp, act, DROP_PEER_FLOOD_RATE);
 		return;
 	}
 	if (eth_type(frame) == ETHTYPE_ARP && !arp_snoop(dp, frame, flen, now)) {

@@ -26,7 +26,9 @@ struct fdb *fdb_new(size_t max_learned, uint64_t ageing_ms,
 	if (!f)
 		return NULL;
 	f->t = table_new(sizeof(struct mac), sizeof(struct endpoint), max_learned, ageing_ms, seed);
-	if (!f->t) {
+	/* Grouped by peer address (the value's leading ipaddr), for the per-peer cap. */
+	if (!f->t || table_set_groups(f->t, sizeof(struct ipaddr), SIZE_MAX) != 0) {
+		table_free(f->t);
 		free(f);
 		return NULL;
 	}
@@ -129,4 +131,27 @@ uint64_t fdb_generation(const struct fdb *f)
 void fdb_set_limits(struct fdb *f, size_t max_learned, uint64_t ageing_ms)
 {
 	table_set_limits(f->t, max_learned, ageing_ms);
+}
+
+void fdb_set_peer_limit(struct fdb *f, size_t max_per_peer)
+{
+	table_set_group_limit(f->t, max_per_peer);
+}
+
+size_t fdb_count_dst(const struct fdb *f, const struct ipaddr *ip)
+{
+	struct ipaddr k;
+
+	ipaddr_canon(&k, ip);
+	return table_group_count(f->t, &k);
+}
+
+void fdb_set_damping(struct fdb *f, uint32_t max_moves, uint64_t window_ms)
+{
+	table_set_damping(f->t, max_moves, window_ms);
+}
+
+uint64_t fdb_evicted(const struct fdb *f)
+{
+	return table_evicted(f->t);
 }

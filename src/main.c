@@ -11,6 +11,8 @@
 #include "ctlpath.h"
 #include "log.h"
 #include "loop.h"
+#include "priv.h"
+#include "storm.h"
 #include "tap.h"
 #include "udp.h"
 
@@ -18,6 +20,8 @@
 /* Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14), as the kernel. */
 #define ENCAP_OVERHEAD_V4 50
 #define ENCAP_OVERHEAD_V6 70
+/* Storm-control buckets, each way: source MACs followed at once. */
+#define FLOOD_MACS 4096
 
 static void random_mac(struct mac *m)
 {
@@ -60,6 +64,17 @@ static void setup_tables(struct vxtap *vx, const struct conf *c)
 	vx->dp.peers = peers_new(seed);
 	if (vx->dp.fdb == NULL || vx->dp.neigh == NULL || vx->dp.peers == NULL)
 		fatalx("out of memory");
+	fdb_set_peer_limit(vx->dp.fdb, c->max_fdb_per_peer);
+	fdb_set_damping(vx->dp.fdb, c->max_moves, DP_MOVE_WINDOW_MS);
+	if (c->flood_rate != 0) {
+		/* Bursts of one second's worth. */
+		randombytes_buf(seed, sizeof(seed));
+		vx->dp.storm_tap = storm_new(c->flood_rate, c->flood_rate, FLOOD_MACS, seed);
+		randombytes_buf(seed, sizeof(seed));
+		vx->dp.storm_peer = storm_new(c->flood_rate, c->flood_rate, FLOOD_MACS, seed);
+		if (vx->dp.storm_tap == NULL || vx->dp.storm_peer == NULL)
+			fatalx("out of memory");
+	}
 	for (size_t i = 0; i < c->npeers; i++)
 		if (peers_add(vx->dp.peers, &c->peers[i], NULL) != 0)
 			fatalx("cannot add peer %s", endpoint_fmt(&c->peers[i], a));
@@ -204,6 +219,7 @@ int main(int argc, char *argv[])
 	if (loop_init(&vx) != 0)
 		fatalx("out of memory");
 	ctl_start(vx.ctl);
+	priv_drop(&c);
 
 	log_info("ready dev %s mac %s mtu %u path_mtu %u vni %u local %s port %u peers %zu "
 		 "offload %s%s%s%s",
@@ -221,6 +237,8 @@ int main(int argc, char *argv[])
 	fdb_free(vx.dp.fdb);
 	neigh_free(vx.dp.neigh);
 	peers_free(vx.dp.peers);
+	storm_free(vx.dp.storm_tap);
+	storm_free(vx.dp.storm_peer);
 	conf_free(&c);
 	return 0;
 }

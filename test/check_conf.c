@@ -104,12 +104,15 @@ static void dump(const struct conf *c, char out[static DUMPLEN])
 	    (int)c->learning, c->max_fdb, c->verbose);
 	put(out, DUMPLEN, " control=%s peers_file=%s", c->control ? c->control : "-",
 	    c->peers_file ? c->peers_file : "-");
+	put(out, DUMPLEN, " fdb_per_peer=%u max_moves=%u flood_rate=%u user=%s",
+	    c->max_fdb_per_peer, c->max_moves, c->flood_rate, c->user ? c->user : "-");
 }
 
 /* Every key in dump order, with its default. */
 static const char defaults[] = "dev=vxtap0 vni=1 port=8472 local=- peers= addr=- mac=- mtu=0 "
 			       "fdb=- neigh=- ageing=300 learning=1 max_fdb=4096 verbose=0 "
-			       "control=- peers_file=-";
+			       "control=- peers_file=- "
+			       "fdb_per_peer=1024 max_moves=5 flood_rate=1000 user=-";
 
 /* The value of key in a "key=value ..." string, or NULL. */
 static const char *find_val(const char *s, const char *key, size_t *len)
@@ -199,7 +202,7 @@ static const struct ok_vec ok_vecs[] = {
 	  "--neigh=10.244.2.0=02:00:00:00:00:02", NULL},
 	 "dev=flannel.1 vni=42 port=4789 local=10.0.0.1 peers=10.0.0.2:4789,10.0.0.3:4789 "
 	 "addr=10.244.1.0/24 mac=02:00:00:00:00:01 mtu=1400 fdb=02:00:00:00:00:02=10.0.0.2:4789 "
-	 "neigh=10.244.2.0=02:00:00:00:00:02 ageing=60 max_fdb=100"},
+	 "neigh=10.244.2.0=02:00:00:00:00:02 ageing=60 max_fdb=100 fdb_per_peer=25"},
 	/* The seed's node 3 with its static entries; fdb ports from a later --port. */
 	{{"vxtap",
 	  "--dev",
@@ -240,9 +243,25 @@ static const struct ok_vec ok_vecs[] = {
 	{{"vxtap", "--local", "fd00::1", "--peer", "fd00::2,[fd00::3]:4789", NULL},
 	 "local=fd00::1 peers=[fd00::2]:8472,[fd00::3]:4789"},
 	{ARGS("--vni", "0", "--port", "1", "--mtu", "68", "--ageing", "1000000", "--max-fdb", "0"),
-	 "vni=0 port=1 local=10.0.0.1 peers=10.0.0.2:1 mtu=68 ageing=1000000 max_fdb=0"},
+	 "vni=0 port=1 local=10.0.0.1 peers=10.0.0.2:1 mtu=68 ageing=1000000 max_fdb=0 "
+	 "fdb_per_peer=0"},
 	{ARGS("--vni", "16777215", "--port", "65535", "--mtu", "65000", "--max-fdb", "16777216"),
-	 "vni=16777215 port=65535 local=10.0.0.1 peers=10.0.0.2:65535 mtu=65000 max_fdb=16777216"},
+	 "vni=16777215 port=65535 local=10.0.0.1 peers=10.0.0.2:65535 mtu=65000 max_fdb=16777216 "
+	 "fdb_per_peer=4194304"},
+	/* Hardening: the per-peer cap defaults to a quarter of --max-fdb,
+	 * rounded up, whichever order they come in; limits off with 0. */
+	{ARGS("--max-fdb", "10"), "local=10.0.0.1 peers=10.0.0.2:8472 max_fdb=10 fdb_per_peer=3"},
+	{ARGS("--max-fdb", "1"), "local=10.0.0.1 peers=10.0.0.2:8472 max_fdb=1 fdb_per_peer=1"},
+	{ARGS("--max-fdb-per-peer", "50", "--max-fdb", "8"),
+	 "local=10.0.0.1 peers=10.0.0.2:8472 max_fdb=8 fdb_per_peer=50"},
+	{ARGS("--max-fdb-per-peer=0", "--max-moves", "0", "--flood-rate", "0", "--user", "nobody"),
+	 "local=10.0.0.1 peers=10.0.0.2:8472 fdb_per_peer=0 max_moves=0 flood_rate=0 user=nobody"},
+	{ARGS("--max-fdb-per-peer", "16777216", "--max-moves", "1000000", "--flood-rate",
+	      "10000000", "--user", "_vx.tap-01$"),
+	 "local=10.0.0.1 peers=10.0.0.2:8472 fdb_per_peer=16777216 max_moves=1000000 "
+	 "flood_rate=10000000 user=_vx.tap-01$"},
+	{ARGS("--user", "a", "--user", "abcdefghijklmnopqrstuvwxyz012345"),
+	 "local=10.0.0.1 peers=10.0.0.2:8472 user=abcdefghijklmnopqrstuvwxyz012345"},
 	/* Leading zeros are still decimal; the last of a repeated scalar wins. */
 	{ARGS("--vni", "007", "--vni", "0010"), "vni=10 local=10.0.0.1 peers=10.0.0.2:8472"},
 	{ARGS("--local", "10.0.0.9"), "local=10.0.0.9 peers=10.0.0.2:8472"},
@@ -485,6 +504,24 @@ static const struct bad_vec bad_vecs[] = {
 	{ARGS("--ageing", "5m"), E, "--ageing: \"5m\" is not a number"},
 	{ARGS("--max-fdb", "16777217"), E, "--max-fdb: \"16777217\" is out of range (0-16777216)"},
 	{ARGS("--max-fdb", "many"), E, "--max-fdb: \"many\" is not a number"},
+	/* Hardening. */
+	{ARGS("--max-fdb-per-peer", "16777217"), E,
+	 "--max-fdb-per-peer: \"16777217\" is out of range (0-16777216)"},
+	{ARGS("--max-fdb-per-peer", "1k"), E, "--max-fdb-per-peer: \"1k\" is not a number"},
+	{ARGS("--max-moves", "-1"), E, "--max-moves: \"-1\" is not a number"},
+	{ARGS("--max-moves", "1000001"), E, "--max-moves: \"1000001\" is out of range (0-1000000)"},
+	{ARGS("--flood-rate", "x"), E, "--flood-rate: \"x\" is not a number"},
+	{ARGS("--flood-rate", "10000001"), E,
+	 "--flood-rate: \"10000001\" is out of range (0-10000000)"},
+	{ARGS("--flood-rate"), U, "option '--flood-rate' requires an argument"},
+	{ARGS("--user", ""), E, "--user: \"\" is not a user name"},
+	{ARGS("--user", "no body"), E, "--user: \"no body\" is not a user name"},
+	{ARGS("--user", "-x"), E, "--user: \"-x\" is not a user name"},
+	{ARGS("--user", "a/b"), E, "--user: \"a/b\" is not a user name"},
+	{ARGS("--user", "a:b"), E, "--user: \"a:b\" is not a user name"},
+	{ARGS("--user", "a$b"), E, "--user: \"a$b\" is not a user name"},
+	{ARGS("--user", "abcdefghijklmnopqrstuvwxyz0123456"), E,
+	 "--user: \"abcdefghijklmnopqrstuvwxyz0123456\" is not a user name"},
 	/* The command line as a whole. */
 	{{"vxtap", NULL}, U, "missing --local"},
 	{{"vxtap", "--peer", "10.0.0.2", NULL}, U, "missing --local"},
@@ -618,7 +655,8 @@ START_TEST(test_help_text)
 	static const char names[] =
 		"--dev --vni --port --local --peer --addr --mac --mtu --fdb "
 		"--neigh --ageing --no-learning --max-fdb --verbose --help "
-		"--version --control --peers-file SIGINT SIGTERM SIGUSR1 SIGHUP";
+		"--version --control --peers-file --max-fdb-per-peer --max-moves "
+		"--flood-rate --user SIGINT SIGTERM SIGUSR1 SIGHUP";
 	size_t ulen = strlen(conf_usage_line);
 
 	ck_assert_ptr_null(strchr(conf_usage_line, '\n'));

@@ -6,6 +6,7 @@
 
 #include "csum.h"
 #include "dp.h"
+#include "storm.h"
 
 #define AGEING_MS 300000u
 #define HEAD	  64
@@ -854,12 +855,235 @@ START_TEST(udp_every_datagram_accounted)
 }
 END_TEST
 
+/* --- hardening: storm control, caps, move damping ---------------------- */
+
+static void harden_teardown(void)
+{
+	storm_free(dp.storm_tap);
+	storm_free(dp.storm_peer);
+	teardown();
+}
+
+static uint8_t harden_seed[TABLE_SEED_LEN] = {9};
+
+/* Floods from the TAP are held to the rate per source MAC; unicast to a
+ * known owner and the ARP proxy's answers are not floods and not limited. */
+START_TEST(tap_flood_rate)
+{
+	struct dp_action act;
+	struct ipaddr ip;
+
+	dp.storm_tap = storm_new(10, 3, 16, harden_seed);
+	ck_assert_ptr_nonnull(dp.storm_tap);
+	for (int i = 0; i < 3; i++) {
+		eth_frame(frame, &bcast, &own, ETHTYPE_IPV4, 60);
+		dp_from_tap(&dp, frame, 60, 1000, &act);
+		ck_assert_int_eq(act.verdict, DP_FLOOD);
+	}
+	eth_frame(frame, &mac_b, &own, ETHTYPE_IPV4, 60); /* unknown unicast */
+	dp_from_tap(&dp, frame, 60, 1000, &act);
+	ck_assert_int_eq(act.verdict, DP_DROP);
+	ck_assert_int_eq(act.drop, DROP_FLOOD_RATE);
+	ck_assert_int_eq(fdb_add_static(dp.fdb, &mac_a, &peer2), 0);
+	for (int i = 0; i < 10; i++) {
+		eth_frame(frame, &mac_a, &own, ETHTYPE_IPV4, 60);
+		dp_from_tap(&dp, frame, 60, 1000, &act);
+		ck_assert_int_eq(act.verdict, DP_UNICAST);
+	}
+	ipaddr_from_v4(&ip, (const uint8_t[4]){10, 244, 0, 2});
+	ck_assert_int_eq(neigh_add_static(dp.neigh, &ip, &mac_a), 0);
+	arp_frame(frame, ARP_OP_REQUEST, &own, "10.244.0.1", "10.244.0.2");
+	dp_from_tap(&dp, frame, ARP_FRAME_LEN, 1000, &act);
+	ck_assert_int_eq(act.verdict, DP_REPLY_TAP);
+	/* Another source MAC has a bucket of its own. */
+	eth_frame(frame, &bcast, &mac_b, ETHTYPE_IPV4, 60);
+	dp_from_tap(&dp, frame, 60, 1000, &act);
+	ck_assert_int_eq(act.verdict, DP_FLOOD);
+	/* 100 ms at 10 a second: one more. */
+	eth_frame(frame, &bcast, &own, ETHTYPE_IPV4, 60);
+	dp_from_tap(&dp, frame, 60, 1100, &act);
+	ck_assert_int_eq(act.verdict, DP_FLOOD);
+	eth_frame(frame, &bcast, &own, ETHTYPE_IPV4, 60);
+	dp_from_tap(&dp, frame, 60, 1100, &act);
+	ck_assert_int_eq(act.drop, DROP_FLOOD_RATE);
+	ck_assert_uint_eq(dp.st.floods, 5);
+	ck_assert_uint_eq(dp.st.drops[DROP_FLOOD_RATE], 2);
+	ck_assert_uint_eq(dp_drops_total(&dp.st), 2);
+	/* A super-frame costs its segments: 3 take mac_b's whole (refilled)
+	 * bucket; 100 ms later 2 do not fit, 1 does. */
+	eth_frame(frame, &bcast, &mac_b, ETHTYPE_IPV4, 1500);
+	dp_from_tap_gso(&dp, frame, 1500, 500, 1100, &act);
+	ck_assert_int_eq(act.verdict, DP_FLOOD);
+	dp_from_tap_gso(&dp, frame, 60, 60, 1100, &act);
+	ck_assert_int_eq(act.drop, DROP_FLOOD_RATE);
+	dp_from_tap_gso(&dp, frame, 1000, 500, 1200, &act);
+	ck_assert_int_eq(act.drop, DROP_FLOOD_RATE);
+	dp_from_tap_gso(&dp, frame, 500, 500, 1200, &act);
+	ck_assert_int_eq(act.verdict, DP_FLOOD);
+	/* With no peers nothing is flooded, and no token is spent. */
+	ck_assert_int_eq(peers_del(dp.peers, &peer2.ip), 0);
+	ck_assert_int_eq(peers_del(dp.peers, &peer3.ip), 0);
+	eth_frame(frame, &bcast, &own, ETHTYPE_IPV4, 60);
+	dp_from_tap(&dp, frame, 60, 100000, &act);
+	ck_assert_int_eq(act.drop, DROP_NO_PEERS);
+	ck_assert_int_eq(peers_add(dp.peers, &peer2, NULL), 0);
+	for (int i = 0; i < 3; i++) {
+		dp_from_tap(&dp, frame, 60, 100000, &act);
+		ck_assert_int_eq(act.verdict, DP_FLOOD);
+	}
+}
+END_TEST
+
+/* A peer's broadcasts reach the TAP at the rate per inner source MAC, and
+ * the refused ones teach nothing; its unicast is not limited. */
+START_TEST(udp_peer_flood_rate)
+{
+	uint8_t dg[256], inner[100];
+	struct dp_action act;
+	struct ipaddr ip;
+	size_t len;
+
+	dp.storm_peer = storm_new(1, 2, 16, harden_seed);
+	ck_assert_ptr_nonnull(dp.storm_peer);
+	for (int i = 0; i < 2; i++) {
+		eth_frame(inner, &bcast, &mac_a, ETHTYPE_IPV4, 60);
+		len = vxlan_dgram(dg, 1, inner, 60);
+		dp_from_udp(&dp, &peer2.ip, dg, len, 1000, &act);
+		ck_assert_int_eq(act.verdict, DP_TO_TAP);
+	}
+	arp_frame(inner, ARP_OP_REQUEST, &mac_a, "10.244.0.9", "10.244.0.1");
+	len = vxlan_dgram(dg, 1, inner, sizeof(inner));
+	dp_from_udp(&dp, &peer3.ip, dg, len, 1000, &act);
+	ck_assert_int_eq(act.verdict, DP_DROP);
+	ck_assert_int_eq(act.drop, DROP_PEER_FLOOD_RATE);
+	ipaddr_from_v4(&ip, (const uint8_t[4]){10, 244, 0, 9});
+	ck_assert_ptr_null(neigh_lookup(dp.neigh, &ip));
+	ck_assert(endpoint_equal(fdb_lookup(dp.fdb, &mac_a), &peer2));
+	eth_frame(inner, &own, &mac_a, ETHTYPE_IPV4, 60);
+	len = vxlan_dgram(dg, 1, inner, 60);
+	for (int i = 0; i < 10; i++) {
+		dp_from_udp(&dp, &peer2.ip, dg, len, 1000, &act);
+		ck_assert_int_eq(act.verdict, DP_TO_TAP);
+	}
+	/* Multicast counts as broadcast; a second later one more passes. */
+	eth_frame(inner, &ns_group, &mac_a, ETHTYPE_IPV4, 60);
+	len = vxlan_dgram(dg, 1, inner, 60);
+	dp_from_udp(&dp, &peer2.ip, dg, len, 1999, &act);
+	ck_assert_int_eq(act.drop, DROP_PEER_FLOOD_RATE);
+	dp_from_udp(&dp, &peer2.ip, dg, len, 2000, &act);
+	ck_assert_int_eq(act.verdict, DP_TO_TAP);
+	ck_assert_uint_eq(dp.st.drops[DROP_PEER_FLOOD_RATE], 2);
+	ck_assert_uint_eq(dp_drops_total(&dp.st), 2);
+}
+END_TEST
+
+/* One peer's spray of source MACs evicts its own entries, counted, and
+ * leaves the other peer's alone. */
+START_TEST(udp_peer_cap_evicts_own)
+{
+	uint8_t dg[256], inner[100];
+	struct dp_action act;
+	size_t len;
+
+	fdb_set_peer_limit(dp.fdb, 4);
+	eth_frame(inner, &own, &mac_b, ETHTYPE_IPV4, sizeof(inner));
+	len = vxlan_dgram(dg, 1, inner, sizeof(inner));
+	dp_from_udp(&dp, &peer3.ip, dg, len, 1000, &act);
+	for (uint8_t i = 0; i < 30; i++) {
+		struct mac m = {{0x02, 0x99, 0, 0, 0, i}};
+
+		eth_frame(inner, &own, &m, ETHTYPE_IPV4, sizeof(inner));
+		len = vxlan_dgram(dg, 1, inner, sizeof(inner));
+		dp_from_udp(&dp, &peer2.ip, dg, len, 1001 + i, &act);
+		ck_assert_int_eq(act.verdict, DP_TO_TAP);
+	}
+	ck_assert(endpoint_equal(fdb_lookup(dp.fdb, &mac_b), &peer3));
+	ck_assert_uint_eq(fdb_count_dst(dp.fdb, &peer2.ip), 4);
+	ck_assert_uint_eq(dp.st.fdb_learned, 31);
+	ck_assert_uint_eq(dp.st.fdb_evicted, 26);
+	ck_assert_uint_eq(dp.st.fdb_full, 0);
+}
+END_TEST
+
+/* A MAC flapping between peers is frozen on the peer it had when the
+ * window began, logged once (the event), counted; its frames from the
+ * other peer are still delivered. */
+START_TEST(udp_mac_flap_frozen)
+{
+	uint8_t dg[256], inner[100];
+	struct dp_action act;
+	size_t len;
+	const struct endpoint *from[] = {&peer2, &peer3, &peer2, &peer3};
+	const enum dp_event ev[] = {DP_EV_NONE, DP_EV_MOVED, DP_EV_MOVED, DP_EV_FROZEN};
+
+	fdb_set_damping(dp.fdb, 2, DP_MOVE_WINDOW_MS);
+	eth_frame(inner, &own, &mac_a, ETHTYPE_IPV4, sizeof(inner));
+	len = vxlan_dgram(dg, 1, inner, sizeof(inner));
+	for (int i = 0; i < 4; i++) {
+		dp_from_udp(&dp, &from[i]->ip, dg, len, 1000 + (uint64_t)i * 1000, &act);
+		ck_assert_int_eq(act.verdict, DP_TO_TAP);
+		ck_assert_int_eq(act.event, ev[i]);
+	}
+	ck_assert(mac_equal(&act.ev_mac, &mac_a));
+	ck_assert(endpoint_equal(&act.ev_old, &peer2));
+	ck_assert(endpoint_equal(&act.peer->ep, &peer3));
+	ck_assert(endpoint_equal(fdb_lookup(dp.fdb, &mac_a), &peer2));
+	ck_assert_uint_eq(dp.st.fdb_moved, 2);
+	ck_assert_uint_eq(dp.st.fdb_frozen, 1);
+	/* Frozen: delivered, not moved, not logged again. */
+	dp_from_udp(&dp, &peer3.ip, dg, len, 5000, &act);
+	ck_assert_int_eq(act.verdict, DP_TO_TAP);
+	ck_assert_int_eq(act.event, DP_EV_NONE);
+	dp_from_udp(&dp, &peer3.ip, dg, len, 5001, &act);
+	ck_assert_uint_eq(dp.st.fdb_move_refused, 2);
+	ck_assert(endpoint_equal(fdb_lookup(dp.fdb, &mac_a), &peer2));
+	/* The home peer still refreshes it. */
+	dp_from_udp(&dp, &peer2.ip, dg, len, 6000, &act);
+	ck_assert_int_eq(act.event, DP_EV_NONE);
+	ck_assert_uint_eq(dp.st.fdb_move_refused, 2);
+	/* A window after the freeze, it moves again. */
+	dp_from_udp(&dp, &peer3.ip, dg, len, 4000 + DP_MOVE_WINDOW_MS - 1, &act);
+	ck_assert(endpoint_equal(fdb_lookup(dp.fdb, &mac_a), &peer2));
+	dp_from_udp(&dp, &peer3.ip, dg, len, 4000 + DP_MOVE_WINDOW_MS, &act);
+	ck_assert_int_eq(act.event, DP_EV_MOVED);
+	ck_assert(endpoint_equal(fdb_lookup(dp.fdb, &mac_a), &peer3));
+	ck_assert_uint_eq(dp.st.fdb_frozen, 1);
+}
+END_TEST
+
+/* Frozen on a home that has left the peer list: the MAC is forgotten. */
+START_TEST(udp_mac_frozen_home_gone)
+{
+	uint8_t dg[256], inner[100];
+	struct dp_action act;
+	struct endpoint peer4;
+	size_t len;
+
+	ep_set(&peer4, "192.168.56.44", 8472);
+	ck_assert_int_eq(peers_add(dp.peers, &peer4, NULL), 0);
+	fdb_set_damping(dp.fdb, 1, DP_MOVE_WINDOW_MS);
+	eth_frame(inner, &own, &mac_a, ETHTYPE_IPV4, sizeof(inner));
+	len = vxlan_dgram(dg, 1, inner, sizeof(inner));
+	dp_from_udp(&dp, &peer2.ip, dg, len, 1000, &act);
+	dp_from_udp(&dp, &peer3.ip, dg, len, 2000, &act);
+	ck_assert_int_eq(peers_del(dp.peers, &peer2.ip), 0);
+	dp_from_udp(&dp, &peer4.ip, dg, len, 3000, &act);
+	ck_assert_int_eq(act.event, DP_EV_FROZEN);
+	ck_assert_int_eq(act.verdict, DP_TO_TAP);
+	ck_assert_ptr_null(fdb_lookup(dp.fdb, &mac_a));
+	dp_from_udp(&dp, &peer4.ip, dg, len, 3001, &act);
+	ck_assert(endpoint_equal(fdb_lookup(dp.fdb, &mac_a), &peer4));
+}
+END_TEST
+
 START_TEST(drop_names_are_lower_case)
 {
 	ck_assert_str_eq(dp_drop_name(DROP_BAD_VNI), "bad_vni");
 	ck_assert_str_eq(dp_drop_name(DROP_VXLAN_SHORT), "vxlan_short");
 	ck_assert_str_eq(dp_drop_name(DROP_UDP_SEND), "udp_send");
 	ck_assert_str_eq(dp_drop_name(DROP_BAD_ND), "bad_nd");
+	ck_assert_str_eq(dp_drop_name(DROP_FLOOD_RATE), "flood_rate");
+	ck_assert_str_eq(dp_drop_name(DROP_PEER_FLOOD_RATE), "peer_flood_rate");
 	ck_assert_str_eq(dp_drop_name((enum dp_drop)DROP__COUNT), "unknown");
 }
 END_TEST
@@ -870,6 +1094,7 @@ static Suite *dp_suite(void)
 	TCase *tap = tcase_create("from_tap");
 	TCase *udp = tcase_create("from_udp");
 	TCase *misc = tcase_create("names");
+	TCase *harden = tcase_create("harden");
 
 	tcase_add_checked_fixture(tap, setup, teardown);
 	tcase_add_test(tap, tap_runt_and_oversize);
@@ -904,6 +1129,14 @@ static Suite *dp_suite(void)
 	tcase_add_test(udp, udp_entries_age_out);
 	tcase_add_test(udp, udp_every_datagram_accounted);
 	suite_add_tcase(s, udp);
+
+	tcase_add_checked_fixture(harden, setup, harden_teardown);
+	tcase_add_test(harden, tap_flood_rate);
+	tcase_add_test(harden, udp_peer_flood_rate);
+	tcase_add_test(harden, udp_peer_cap_evicts_own);
+	tcase_add_test(harden, udp_mac_flap_frozen);
+	tcase_add_test(harden, udp_mac_frozen_home_gone);
+	suite_add_tcase(s, harden);
 
 	tcase_add_test(misc, drop_names_are_lower_case);
 	suite_add_tcase(s, misc);

@@ -122,13 +122,20 @@ END_TEST
 START_TEST(test_cap)
 {
 	struct neigh *n = neigh_new(1, 1000, seed);
-	struct ipaddr a = ip("10.244.1.2"), b = ip("10.244.1.3");
+	struct ipaddr a = ip("10.244.1.2"), b = ip("10.244.1.3"), c = ip("10.244.1.4");
 	struct mac m = mac("02:42:0a:f4:01:02");
 
 	ck_assert_int_eq(neigh_learn(n, &a, &m, 0), TABLE_LEARN_NEW);
-	ck_assert_int_eq(neigh_learn(n, &b, &m, 0), TABLE_LEARN_FULL);
+	/* Full: the least recently used learned entry makes room. */
+	ck_assert_int_eq(neigh_learn(n, &b, &m, 1), TABLE_LEARN_NEW);
+	ck_assert_ptr_null(neigh_lookup(n, &a));
+	ck_assert_ptr_nonnull(neigh_lookup(n, &b));
 	neigh_set_limits(n, 2, 1000);
-	ck_assert_int_eq(neigh_learn(n, &b, &m, 0), TABLE_LEARN_NEW);
+	ck_assert_int_eq(neigh_learn(n, &a, &m, 2), TABLE_LEARN_NEW);
+	ck_assert_ptr_nonnull(neigh_lookup(n, &b));
+	/* A cap of 0 learns nothing new. */
+	neigh_set_limits(n, 0, 1000);
+	ck_assert_int_eq(neigh_learn(n, &c, &m, 3), TABLE_LEARN_FULL);
 	neigh_free(n);
 }
 END_TEST

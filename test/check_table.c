@@ -1,5 +1,6 @@
 /* check_table: unit tests for the keyed table: learning, static entries,
- * LRU ageing, the cap, removal by value and growth. */
+ * LRU ageing, the caps with LRU eviction, groups, move damping, removal by
+ * value and growth. */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -200,7 +201,6 @@ START_TEST(test_static_converts_learned)
 	uint64_t next = 0;
 
 	ck_assert_int_eq(learn(t, 1, &a, 0), TABLE_LEARN_NEW);
-	ck_assert_int_eq(learn(t, 2, &a, 0), TABLE_LEARN_FULL);
 	ck_assert_int_eq(set_static(t, 1, &b), 0);
 	ck_assert_int_eq(find(t, 1)->kind, TABLE_STATIC);
 	ck_assert_mem_eq(find(t, 1)->val, b.b, VLEN);
@@ -210,10 +210,12 @@ START_TEST(test_static_converts_learned)
 	ck_assert_uint_eq(table_age(t, 1000, &next), 0);
 	ck_assert_uint_eq(next, UINT64_MAX);
 	ck_assert_ptr_nonnull(find(t, 1));
-	/* And off the cap: a new MAC can be learned again. */
+	/* And off the cap: a new key is learned without evicting it. */
 	ck_assert_int_eq(learn(t, 2, &a, 1000), TABLE_LEARN_NEW);
+	ck_assert_uint_eq(table_evicted(t), 0);
 	ck_assert_uint_eq(table_age(t, 1050, &next), 0);
 	ck_assert_uint_eq(next, 1100);
+	ck_assert_ptr_nonnull(find(t, 1));
 	table_free(t);
 }
 END_TEST
@@ -392,21 +394,25 @@ START_TEST(test_cap)
 
 	for (uint32_t i = 0; i < 3; i++)
 		ck_assert_int_eq(learn(t, i, &a, i), TABLE_LEARN_NEW);
-	ck_assert_int_eq(learn(t, 3, &a, 5), TABLE_LEARN_FULL);
-	ck_assert_ptr_null(find(t, 3));
-	ck_assert_uint_eq(table_count(t, TABLE_LEARNED), 3);
-	/* Known keys still refresh and move at the cap. */
+	/* Known keys refresh and move at the cap without evicting anything. */
 	ck_assert_int_eq(learn(t, 0, &a, 6), TABLE_LEARN_REFRESHED);
 	ck_assert_int_eq(learn(t, 1, &b, 7), TABLE_LEARN_MOVED);
+	ck_assert_uint_eq(table_evicted(t), 0);
 	/* Static entries are not capped. */
 	ck_assert_int_eq(set_static(t, 50, &a), 0);
 	ck_assert_uint_eq(table_count(t, TABLE_STATIC), 1);
-	/* Room again after a delete, and after ageing. */
-	ck_assert_int_eq(del(t, 2), 0);
+	/* A new key evicts the least recently used: 2 (0 and 1 were used since). */
 	ck_assert_int_eq(learn(t, 3, &a, 8), TABLE_LEARN_NEW);
-	ck_assert_int_eq(learn(t, 4, &a, 8), TABLE_LEARN_FULL);
-	ck_assert_uint_eq(table_age(t, 106, NULL), 1);
-	ck_assert_int_eq(learn(t, 4, &a, 106), TABLE_LEARN_NEW);
+	ck_assert_ptr_null(find(t, 2));
+	ck_assert_uint_eq(table_count(t, TABLE_LEARNED), 3);
+	ck_assert_uint_eq(table_evicted(t), 1);
+	/* Room after a delete, and after ageing, without evicting. */
+	ck_assert_int_eq(del(t, 0), 0);
+	ck_assert_int_eq(learn(t, 4, &a, 9), TABLE_LEARN_NEW);
+	ck_assert_uint_eq(table_age(t, 107, NULL), 1);
+	ck_assert_int_eq(learn(t, 5, &a, 107), TABLE_LEARN_NEW);
+	ck_assert_uint_eq(table_evicted(t), 1);
+	ck_assert_ptr_nonnull(find(t, 50));
 	table_free(t);
 }
 END_TEST
@@ -418,6 +424,7 @@ START_TEST(test_cap_zero)
 
 	ck_assert_int_eq(learn(t, 0, &a, 0), TABLE_LEARN_FULL);
 	ck_assert_uint_eq(table_count(t, TABLE_LEARNED), 0);
+	ck_assert_uint_eq(table_evicted(t), 0);
 	ck_assert_int_eq(set_static(t, 0, &a), 0);
 	ck_assert_int_eq(learn(t, 0, &a, 0), TABLE_LEARN_STATIC);
 	table_free(t);
@@ -432,13 +439,353 @@ START_TEST(test_cap_lowered)
 	for (uint32_t i = 0; i < 3; i++)
 		ck_assert_int_eq(learn(t, i, &a, i), TABLE_LEARN_NEW);
 	table_set_limits(t, 1, 100);
-	/* Over the new cap: nothing is evicted, nothing new is learned. */
+	/* Over the new cap: nothing goes until the next new key, which takes
+	 * the table down to the cap, oldest first. */
 	ck_assert_uint_eq(table_count(t, TABLE_LEARNED), 3);
-	ck_assert_int_eq(learn(t, 3, &a, 3), TABLE_LEARN_FULL);
-	ck_assert_int_eq(del(t, 0), 0);
-	ck_assert_int_eq(learn(t, 3, &a, 3), TABLE_LEARN_FULL);
+	ck_assert_int_eq(learn(t, 1, &a, 3), TABLE_LEARN_REFRESHED);
+	ck_assert_uint_eq(table_count(t, TABLE_LEARNED), 3);
+	ck_assert_int_eq(learn(t, 3, &a, 4), TABLE_LEARN_NEW);
+	ck_assert_uint_eq(table_count(t, TABLE_LEARNED), 1);
+	ck_assert_uint_eq(table_evicted(t), 3);
+	ck_assert_ptr_nonnull(find(t, 3));
 	table_set_limits(t, 3, 100);
+	ck_assert_int_eq(learn(t, 4, &a, 5), TABLE_LEARN_NEW);
+	ck_assert_uint_eq(table_count(t, TABLE_LEARNED), 2);
+	table_free(t);
+}
+END_TEST
+
+/* ---- eviction order, groups ---- */
+
+#define K(n) (1u << (n))
+
+/* One step of an eviction scenario: learn key with a value tagged tag
+ * ("AAAA" or "BBBB": the group, when groups are on) at now, make it static,
+ * or delete it; then exactly the keys in want (of 0-31) are present. */
+struct evict_step {
+	char op; /* 'L' learn, 'S' static, 'D' delete */
+	uint32_t key;
+	const char *tag;
+	uint64_t now;
+	uint32_t want;
+};
+
+struct evict_scenario {
+	const char *name;
+	size_t max_learned, group_len, max_per_group;
+	const struct evict_step *steps;
+	size_t nsteps;
+	uint64_t evicted; /* at the end */
+};
+
+/* The total cap alone: the least recently used learned entry goes, a refresh
+ * or a move makes an entry recent, static entries never go. */
+static const struct evict_step total_steps[] = {
+	{'L', 1, "AAAA", 1, K(1)},
+	{'L', 2, "AAAA", 2, K(1) | K(2)},
+	{'S', 10, "AAAA", 2, K(1) | K(2) | K(10)},
+	{'L', 3, "AAAA", 3, K(1) | K(2) | K(3) | K(10)},
+	{'L', 4, "AAAA", 4, K(2) | K(3) | K(4) | K(10)},
+	{'L', 2, "AAAA", 5, K(2) | K(3) | K(4) | K(10)}, /* refresh */
+	{'L', 5, "AAAA", 6, K(2) | K(4) | K(5) | K(10)},
+	{'L', 4, "BBBB", 7, K(2) | K(4) | K(5) | K(10)}, /* move */
+	{'L', 6, "AAAA", 8, K(4) | K(5) | K(6) | K(10)},
+	{'D', 5, NULL, 8, K(4) | K(6) | K(10)},
+	{'L', 7, "AAAA", 9, K(4) | K(6) | K(7) | K(10)},
+	{'S', 11, "AAAA", 9, K(4) | K(6) | K(7) | K(10) | K(11)},
+	{'L', 8, "AAAA", 10, K(6) | K(7) | K(8) | K(10) | K(11)},
+	/* A learned entry made static leaves the cap: room without eviction. */
+	{'S', 6, "BBBB", 10, K(6) | K(7) | K(8) | K(10) | K(11)},
+	{'L', 9, "AAAA", 11, K(6) | K(7) | K(8) | K(9) | K(10) | K(11)},
+	{'L', 12, "AAAA", 12, K(6) | K(8) | K(9) | K(10) | K(11) | K(12)},
+};
+
+/* Groups "AAAA" and "BBBB" capped at 2 each: a new key evicts its own
+ * group's least recently used entry, never the other group's. */
+static const struct evict_step group_steps[] = {
+	{'L', 1, "AAAA", 1, K(1)},
+	{'L', 2, "AAAA", 2, K(1) | K(2)},
+	{'L', 3, "BBBB", 3, K(1) | K(2) | K(3)},
+	{'L', 4, "AAAA", 4, K(2) | K(3) | K(4)},
+	{'L', 5, "AAAA", 5, K(3) | K(4) | K(5)}, /* 3 is older, but B's */
+	{'L', 6, "AAAA", 6, K(3) | K(5) | K(6)},
+	{'L', 7, "BBBB", 7, K(3) | K(5) | K(6) | K(7)},
+	{'L', 3, "BBBB", 8, K(3) | K(5) | K(6) | K(7)}, /* refresh: 7 is B's oldest */
+	{'L', 8, "BBBB", 9, K(3) | K(5) | K(6) | K(8)},
+	/* Moving into a full group evicts that group's oldest, not the mover. */
+	{'L', 5, "BBBB", 10, K(5) | K(6) | K(8)},
+	{'L', 9, "AAAA", 11, K(5) | K(6) | K(8) | K(9)},
+	{'S', 10, "BBBB", 11, K(5) | K(6) | K(8) | K(9) | K(10)},
+	{'L', 11, "BBBB", 12, K(5) | K(6) | K(9) | K(10) | K(11)},
+	{'D', 6, NULL, 12, K(5) | K(9) | K(10) | K(11)},
+	{'L', 12, "AAAA", 13, K(5) | K(9) | K(10) | K(11) | K(12)},
+};
+
+/* Groups capped at 3, the table at 4: the total cap evicts the oldest of all. */
+static const struct evict_step both_steps[] = {
+	{'L', 1, "AAAA", 1, K(1)},
+	{'L', 2, "BBBB", 2, K(1) | K(2)},
+	{'L', 3, "BBBB", 3, K(1) | K(2) | K(3)},
+	{'L', 4, "AAAA", 4, K(1) | K(2) | K(3) | K(4)},
+	{'L', 5, "AAAA", 5, K(2) | K(3) | K(4) | K(5)},
+	{'L', 6, "AAAA", 6, K(3) | K(4) | K(5) | K(6)},
+	{'L', 7, "AAAA", 7, K(3) | K(5) | K(6) | K(7)}, /* A at 3: A's oldest */
+};
+
+#define STEPS(a) a, sizeof(a) / sizeof((a)[0])
+
+static const struct evict_scenario evict_scenarios[] = {
+	{"total", 3, 0, 0, STEPS(total_steps), 5},
+	{"group", 100, 4, 2, STEPS(group_steps), 6},
+	{"both", 4, 4, 3, STEPS(both_steps), 3},
+};
+
+static uint32_t present(const struct table *t)
+{
+	uint32_t m = 0;
+
+	for (uint32_t k = 0; k < 32; k++)
+		if (find(t, k))
+			m |= K(k);
+	return m;
+}
+
+START_TEST(test_evict_order)
+{
+	const struct evict_scenario *sc = &evict_scenarios[_i];
+	struct table *t = mk(sc->max_learned, 0);
+
+	ck_assert_int_eq(table_set_groups(t, sc->group_len, sc->max_per_group), 0);
+	for (size_t i = 0; i < sc->nsteps; i++) {
+		const struct evict_step *st = &sc->steps[i];
+		struct val v = val_of(st->tag ? st->tag : "----", 0);
+
+		switch (st->op) {
+		case 'L':
+			ck_assert_int_ne(learn(t, st->key, &v, st->now), TABLE_LEARN_FULL);
+			break;
+		case 'S':
+			ck_assert_int_eq(set_static(t, st->key, &v), 0);
+			break;
+		default:
+			ck_assert_int_eq(del(t, st->key), 0);
+			break;
+		}
+		ck_assert_msg(present(t) == st->want, "%s step %zu: keys %#x, want %#x", sc->name,
+			      i, present(t), st->want);
+	}
+	ck_assert_uint_eq(table_evicted(t), sc->evicted);
+	table_free(t);
+}
+END_TEST
+
+/* One group sprays many keys: the other group keeps every entry, and the
+ * counts stay right through deletes, ageing, flushes and conversions. */
+START_TEST(test_group_isolation)
+{
+	enum { CAP = 8, SPRAY = 5000, B_KEYS = 5 };
+	struct table *t = mk(1000, 100000);
+	struct val a = val_of("AAAA", 1), b = val_of("BBBB", 1);
+	uint64_t now = 0;
+
+	ck_assert_int_eq(table_set_groups(t, 4, CAP), 0);
+	for (uint32_t i = 0; i < B_KEYS; i++)
+		ck_assert_int_eq(learn(t, 100000 + i, &b, now++), TABLE_LEARN_NEW);
+	for (uint32_t i = 0; i < SPRAY; i++)
+		ck_assert_int_eq(learn(t, i, &a, now++), TABLE_LEARN_NEW);
+	for (uint32_t i = 0; i < B_KEYS; i++)
+		ck_assert_ptr_nonnull(find(t, 100000 + i));
+	ck_assert_uint_eq(table_group_count(t, "AAAA"), CAP);
+	ck_assert_uint_eq(table_group_count(t, "BBBB"), B_KEYS);
+	ck_assert_uint_eq(table_group_count(t, "CCCC"), 0);
+	ck_assert_uint_eq(table_evicted(t), SPRAY - CAP);
+	/* The survivors of the spray are its last CAP keys. */
+	for (uint32_t i = SPRAY - CAP; i < SPRAY; i++)
+		ck_assert_ptr_nonnull(find(t, i));
+
+	ck_assert_int_eq(del(t, 100000), 0);
+	ck_assert_int_eq(set_static(t, 100001, &b), 0);
+	ck_assert_uint_eq(table_group_count(t, "BBBB"), B_KEYS - 2);
+	ck_assert_uint_eq(table_del_by_val(t, "AAAA", 4, false), CAP);
+	ck_assert_uint_eq(table_group_count(t, "AAAA"), 0);
+	ck_assert_int_eq(learn(t, 1, &a, now), TABLE_LEARN_NEW);
+	ck_assert_uint_eq(table_group_count(t, "AAAA"), 1);
+	ck_assert_uint_eq(table_age(t, now + 100000, NULL), 1 + B_KEYS - 2);
+	ck_assert_uint_eq(table_group_count(t, "AAAA"), 0);
+	ck_assert_uint_eq(table_group_count(t, "BBBB"), 0);
+	ck_assert_int_eq(learn(t, 2, &b, now), TABLE_LEARN_NEW);
+	ck_assert_uint_eq(table_flush_learned(t), 1);
+	ck_assert_uint_eq(table_group_count(t, "BBBB"), 0);
+	ck_assert_ptr_nonnull(find(t, 100001));
+	table_free(t);
+}
+END_TEST
+
+START_TEST(test_group_args)
+{
+	struct table *t = mk(10, 0);
+	struct val a = val_of("AAAA", 1), b = val_of("BBBB", 1);
+
+	ck_assert_int_eq(table_set_groups(t, VLEN + 1, 5), -EINVAL);
+	ck_assert_int_eq(table_set_groups(t, 4, 0), 0);
+	/* A group cap of 0 learns nothing, and moves nothing between groups. */
+	ck_assert_int_eq(learn(t, 1, &a, 0), TABLE_LEARN_FULL);
+	table_set_group_limit(t, 1);
+	ck_assert_int_eq(learn(t, 1, &a, 0), TABLE_LEARN_NEW);
+	ck_assert_int_eq(table_set_groups(t, 4, 5), -EBUSY);
+	table_set_group_limit(t, 0);
+	ck_assert_int_eq(learn(t, 1, &b, 1), TABLE_LEARN_FULL);
+	ck_assert_mem_eq(find(t, 1)->val, a.b, VLEN);
+	/* A group over a lowered cap shrinks at its next learn. */
+	table_set_group_limit(t, 3);
+	ck_assert_int_eq(learn(t, 2, &a, 2), TABLE_LEARN_NEW);
 	ck_assert_int_eq(learn(t, 3, &a, 3), TABLE_LEARN_NEW);
+	table_set_group_limit(t, 1);
+	ck_assert_uint_eq(table_group_count(t, "AAAA"), 3);
+	ck_assert_int_eq(learn(t, 4, &a, 4), TABLE_LEARN_NEW);
+	ck_assert_uint_eq(table_group_count(t, "AAAA"), 1);
+	ck_assert_ptr_nonnull(find(t, 4));
+	ck_assert_uint_eq(table_evicted(t), 3);
+	table_free(t);
+}
+END_TEST
+
+/* ---- move damping ---- */
+
+/* At now, learn key 1 with value tag; expect the result and the value
+ * after (old is checked against it on FROZE and FROZEN). */
+struct damp_step {
+	uint64_t now;
+	const char *tag;
+	enum table_learn want;
+	const char *after;
+};
+
+/* At most 2 moves in 1000 ms; "AAAA" is where the key starts. */
+static const struct damp_step damp_steps[] = {
+	{0, "AAAA", TABLE_LEARN_NEW, "AAAA"},
+	{100, "BBBB", TABLE_LEARN_MOVED, "BBBB"},
+	{200, "AAAA", TABLE_LEARN_MOVED, "AAAA"},
+	{300, "BBBB", TABLE_LEARN_FROZE, "AAAA"}, /* the third move: frozen at home */
+	{400, "BBBB", TABLE_LEARN_FROZEN, "AAAA"},
+	{450, "CCCC", TABLE_LEARN_FROZEN, "AAAA"},
+	{500, "AAAA", TABLE_LEARN_REFRESHED, "AAAA"},
+	{1299, "BBBB", TABLE_LEARN_FROZEN, "AAAA"}, /* a window from the freeze */
+	{1300, "BBBB", TABLE_LEARN_MOVED, "BBBB"},  /* thawed: a new window */
+	{1400, "CCCC", TABLE_LEARN_MOVED, "CCCC"},
+	{1500, "BBBB", TABLE_LEARN_FROZE, "AAAA"},
+	{2499, "BBBB", TABLE_LEARN_FROZEN, "AAAA"},
+	{2500, "BBBB", TABLE_LEARN_MOVED, "BBBB"},
+	/* The home is the value when the window began, not the first one. */
+	{3600, "CCCC", TABLE_LEARN_MOVED, "CCCC"},
+	{3700, "AAAA", TABLE_LEARN_MOVED, "AAAA"},
+	{3800, "CCCC", TABLE_LEARN_FROZE, "BBBB"},
+	{4799, "AAAA", TABLE_LEARN_FROZEN, "BBBB"},
+	/* Moves spread over windows never freeze. */
+	{4800, "AAAA", TABLE_LEARN_MOVED, "AAAA"},
+	{5400, "BBBB", TABLE_LEARN_MOVED, "BBBB"},
+	{5900, "AAAA", TABLE_LEARN_MOVED, "AAAA"},
+	{6500, "BBBB", TABLE_LEARN_MOVED, "BBBB"},
+	{7000, "AAAA", TABLE_LEARN_MOVED, "AAAA"},
+	/* The move that freezes may be the one back home. */
+	{7100, "CCCC", TABLE_LEARN_MOVED, "CCCC"},
+	{7200, "BBBB", TABLE_LEARN_FROZE, "BBBB"},
+};
+
+START_TEST(test_damping)
+{
+	struct table *t = mk(10, 0);
+	struct key k = key_of(1);
+
+	/* Groups on, so that going home also moves the entry between groups. */
+	ck_assert_int_eq(table_set_groups(t, 4, 10), 0);
+	table_set_damping(t, 2, 1000);
+	for (size_t i = 0; i < sizeof(damp_steps) / sizeof(damp_steps[0]); i++) {
+		const struct damp_step *st = &damp_steps[i];
+		struct val v = val_of(st->tag, 0), after = val_of(st->after, 0), old;
+		struct table_entry *e;
+		uint64_t updated = find(t, 1) ? find(t, 1)->updated : 0;
+		enum table_learn r;
+
+		memset(&old, 0, sizeof(old));
+		r = table_learn(t, &k, &v, st->now, &old);
+		ck_assert_msg(r == st->want, "step %zu: result %d, want %d", i, r, st->want);
+		e = find(t, 1);
+		ck_assert_mem_eq(e->val, after.b, VLEN);
+		ck_assert_uint_eq(table_group_count(t, st->after), 1);
+		if (r == TABLE_LEARN_FROZE || r == TABLE_LEARN_FROZEN)
+			ck_assert_mem_eq(old.b, after.b, VLEN);
+		/* A refused move does not keep the entry alive. */
+		ck_assert_uint_eq(e->updated, r == TABLE_LEARN_FROZEN ? updated : st->now);
+	}
+	ck_assert_uint_eq(table_count(t, TABLE_LEARNED), 1);
+	table_free(t);
+}
+END_TEST
+
+START_TEST(test_damping_off)
+{
+	struct table *t = mk(10, 0);
+	struct val a = val_of("AAAA", 0), b = val_of("BBBB", 0);
+
+	ck_assert_int_eq(learn(t, 1, &a, 0), TABLE_LEARN_NEW);
+	for (uint64_t i = 1; i < 100; i++)
+		ck_assert_int_eq(learn(t, 1, i % 2 ? &b : &a, i), TABLE_LEARN_MOVED);
+	/* Turned on, then off again: frozen entries move freely once it is off. */
+	table_set_damping(t, 1, 1000);
+	ck_assert_int_eq(learn(t, 1, &a, 100), TABLE_LEARN_MOVED);
+	ck_assert_int_eq(learn(t, 1, &b, 101), TABLE_LEARN_FROZE);
+	ck_assert_int_eq(learn(t, 1, &a, 102), TABLE_LEARN_FROZEN);
+	table_set_damping(t, 0, 1000);
+	ck_assert_int_eq(learn(t, 1, &a, 103), TABLE_LEARN_MOVED);
+	/* A removed entry takes its history with it; its slot's reuse starts clean. */
+	table_set_damping(t, 1, 1000);
+	ck_assert_int_eq(learn(t, 1, &b, 1200), TABLE_LEARN_MOVED);
+	ck_assert_int_eq(del(t, 1), 0);
+	ck_assert_int_eq(learn(t, 2, &a, 1201), TABLE_LEARN_NEW);
+	ck_assert_int_eq(learn(t, 2, &b, 1202), TABLE_LEARN_MOVED);
+	ck_assert_int_eq(learn(t, 2, &a, 1203), TABLE_LEARN_FROZE);
+	ck_assert_mem_eq(find(t, 2)->val, a.b, VLEN);
+	table_free(t);
+}
+END_TEST
+
+/* ---- touch ---- */
+
+START_TEST(test_touch)
+{
+	struct table *t = mk(2, 0);
+	struct key k1 = key_of(1), k2 = key_of(2), k3 = key_of(3), k4 = key_of(4);
+	struct val a = val_of("AAAA", 1);
+	struct table_entry *e;
+	bool created;
+
+	e = table_touch(t, &k1, 10, &created);
+	ck_assert_ptr_nonnull(e);
+	ck_assert(created);
+	ck_assert_mem_eq(e->val, (uint8_t[VLEN]){0}, VLEN);
+	e->val[0] = 7;
+	e = table_touch(t, &k1, 11, &created);
+	ck_assert(!created);
+	ck_assert_uint_eq(e->val[0], 7);
+	ck_assert_uint_eq(e->updated, 11);
+	ck_assert_ptr_nonnull(table_touch(t, &k2, 12, &created));
+	ck_assert_ptr_nonnull(table_touch(t, &k1, 13, &created));
+	/* At the cap the least recently touched (2) goes. */
+	ck_assert_ptr_nonnull(table_touch(t, &k3, 14, &created));
+	ck_assert(created);
+	ck_assert_ptr_null(find(t, 2));
+	ck_assert_ptr_nonnull(find(t, 1));
+	ck_assert_uint_eq(table_evicted(t), 1);
+	/* Not on static entries, not at a cap of 0, not on a grouped table. */
+	ck_assert_int_eq(set_static(t, 4, &a), 0);
+	ck_assert_ptr_null(table_touch(t, &k4, 15, &created));
+	table_set_limits(t, 0, 0);
+	ck_assert_ptr_null(table_touch(t, &k2, 16, &created));
+	table_free(t);
+	t = mk(2, 0);
+	ck_assert_int_eq(table_set_groups(t, 4, 2), 0);
+	ck_assert_ptr_null(table_touch(t, &k1, 1, &created));
 	table_free(t);
 }
 END_TEST
@@ -648,6 +995,15 @@ static Suite *table_suite(void)
 	tcase_add_test(tc, test_cap);
 	tcase_add_test(tc, test_cap_zero);
 	tcase_add_test(tc, test_cap_lowered);
+	tcase_add_loop_test(tc, test_evict_order, 0, NELEM(evict_scenarios));
+	tcase_add_test(tc, test_group_isolation);
+	tcase_add_test(tc, test_group_args);
+	tcase_add_test(tc, test_touch);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("damping");
+	tcase_add_test(tc, test_damping);
+	tcase_add_test(tc, test_damping_off);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("del_by_val");

@@ -6,7 +6,6 @@
 Each case prints what it saw and exits 0 when the daemon answered as the
 protocol says (man/vxtapctl.8), 1 otherwise. Every wait is bounded.
 """
-import os
 import random
 import select
 import socket

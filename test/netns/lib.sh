@@ -643,5 +643,7 @@ kernel_flood6() {
 # outer IPv6 40 bytes, UDP 8, VXLAN 8, then the inner Ethernet header (type
 # at ip6[68:2]), an inner IPv6 header from ip6[70] (next header at ip6[76])
 # and its ICMPv6 type at ip6[110].
+# shellcheck disable=SC2034 # used by the tests that source this file
 VXT_F6_VXLAN="ip6 and udp port $VXT_PORT"
+# shellcheck disable=SC2034
 VXT_F6_ICMP6="$VXT_F6_VXLAN and ip6[68:2] = 0x86dd and ip6[76] = 58"

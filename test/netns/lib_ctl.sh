@@ -10,6 +10,9 @@ require_vxtapctl() {
 	[[ -x $VXTAPCTL ]] || fail "vxtapctl not found at $VXTAPCTL (run 'make' first, or set VXTAPCTL)"
 }
 
+# indent: standard input, each line indented for the test's output.
+indent() { sed 's/^/  /'; }
+
 # sock NODE: the node's control socket.
 sock() { printf '%s/%s.sock\n' "$VXT_TMP" "$1"; }
 

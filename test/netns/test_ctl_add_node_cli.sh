@@ -31,7 +31,7 @@ ctl_ok n2 peer add 192.168.56.43
 has_peer n1 192.168.56.43 || fail "n1's peer show lacks 192.168.56.43 after peer add"
 has_peer n2 192.168.56.43 || fail "n2's peer show lacks 192.168.56.43 after peer add"
 info "n1's peers after the change:"
-ctl_ok n1 peer show | sed 's/^/  /'
+ctl_ok n1 peer show | indent
 
 pings_all 3
 alive "$ping12" || fail "the 1-2 ping ended before node 3 was in: it did not run through the change"

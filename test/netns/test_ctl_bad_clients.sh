@@ -24,7 +24,7 @@ clients=$(dirname "${BASH_SOURCE[0]}")/ctl_clients.py
 for c in unknown long_line garbage mid_line many pipeline no_reader idle; do
 	info "== $c"
 	out=$(timeout 60 "$VXT_PY" "$clients" "$(sock n1)" "$c" 2>&1) || fail "client case $c: $(tail -n 3 <<<"$out" | tr '\n' ' ')"
-	sed 's/^/  /' <<<"$out"
+	indent <<<"$out"
 	alive "$pid1" || fail "vxtap on n1 died during client case $c"
 done
 

@@ -22,9 +22,9 @@ ping_warm n1 10.244.0.2 || fail "n1 -> 10.244.0.2: no reply to 10 warm-up pings"
 fdb=$(ctl_ok n2 fdb show)
 neigh=$(ctl_ok n2 neigh show)
 info "n2's fdb show:"
-sed 's/^/  /' <<<"$fdb"
+indent <<<"$fdb"
 info "n2's neigh show:"
-sed 's/^/  /' <<<"$neigh"
+indent <<<"$neigh"
 grep -Eq "^$m1 dst 192\.168\.56\.41 port 8472 learned age [0-9]+s$" <<<"$fdb" ||
 	fail "n2's fdb show lacks '$m1 dst 192.168.56.41 port 8472 learned age Ns'"
 grep -Eq "^10\.244\.0\.1 lladdr $m1 learned age [0-9]+s$" <<<"$neigh" ||

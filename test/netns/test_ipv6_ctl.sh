@@ -33,7 +33,7 @@ fdb=$(ctl_ok n1 fdb show)
 neigh=$(ctl_ok n1 neigh show)
 peers=$(ctl_ok n1 peer show)
 info "n1's fdb show, neigh show, peer show:"
-sed 's/^/  /' <<<"$fdb"$'\n'"$neigh"$'\n'"$peers"
+printf '%s\n' "$fdb" "$neigh" "$peers" | sed 's/^/  /'
 grep -Eq "^$m2 dst fd00:56::42 port 8472 learned age [0-9]+s$" <<<"$fdb" ||
 	fail "n1's fdb show lacks '$m2 dst fd00:56::42 port 8472 learned age Ns'"
 grep -Eq "^fd00:244::2 lladdr $m2 learned age [0-9]+s$" <<<"$neigh" ||

@@ -22,7 +22,7 @@ ping_warm n1 fd00:244::2 || fail "n1 -> fd00:244::2: no reply to 10 warm-up ping
 ping_warm n1 10.244.0.2 || fail "n1 -> 10.244.0.2: no reply to 10 warm-up pings"
 
 # 1452 bytes of data + 8 (ICMPv6) + 40 (IPv6) = 1500: too big for the tunnel.
-out=$(nsx n1 ping -n -c 1 -W 2 -M do -s 1452 fd00:244::2 2>&1) || true
+out=$(nsx n1 ping -n -c 1 -W 2 -M "do" -s 1452 fd00:244::2 2>&1) || true
 info "$out"
 grep -q 'mtu=1430' <<<"$out" || fail "n1's ping of 1500 bytes did not get 'packet too big' with mtu 1430"
 route=$(ip -n "$(ns n1)" -6 route get fd00:244::2)
@@ -35,7 +35,7 @@ out=$(nsx n1 ping -n -q -c 3 -i 0.2 -W 2 -M want -s 1452 fd00:244::2 2>&1) || tr
 grep -q ' 3 received' <<<"$out" || fail "n1 -> fd00:244::2: 1500-byte pings fragmented to the path MTU did not all get through: $out"
 
 # The IPv4 overlay over the same IPv6 underlay: DF set, 1500 bytes.
-out=$(nsx n1 ping -n -c 1 -W 2 -M do -s 1472 10.244.0.2 2>&1) || true
+out=$(nsx n1 ping -n -c 1 -W 2 -M "do" -s 1472 10.244.0.2 2>&1) || true
 info "$out"
 grep -qE 'mtu ?= ?1430' <<<"$out" || fail "n1's IPv4 ping of 1500 bytes with DF did not get 'fragmentation needed' with mtu 1430"
 (($(counter n1 icmp_frag_needed) >= 1)) || fail "n1's icmp_frag_needed counter did not rise"
