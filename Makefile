@@ -37,7 +37,7 @@ endif
 CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp conf crypto
 CORE  += ctlproto peersfile # the control protocol and the peers file
 # The shell: devices, sockets, the loop.
-SHELLMODS := log tap udp loop
+SHELLMODS := log tap udp loop keyfile
 SHELLMODS += ctl ctlpath priv
 UNITS := $(filter-out gro,$(CORE)) # gro is tested with gso, in check_gso
 

@@ -52,6 +52,7 @@ struct conf {
 	int verbose;	  /* count of --verbose */
 	char *control;	  /* --control PATH; NULL = the default path */
 	char *peers_file; /* --peers-file FILE; NULL = none */
+	char *key_file;	  /* --key-file FILE; NULL = plain VXLAN */
 
 	/* Hardening. */
 	uint32_t max_fdb_per_peer; /* default max_fdb / 4, rounded up */
@@ -63,6 +64,7 @@ struct conf {
 enum conf_status {
 	CONF_RUN = 0, /* config is complete and valid */
 	CONF_HELP,    /* --help: print conf_usage to stdout, exit 0 */
+	CONF_GENKEY,  /* --genkey: print a new key, exit 0 */
 	CONF_VERSION, /* --version: print VXTAP_VERSION, exit 0 */
 	CONF_ERROR,   /* err holds one line naming the option and value: exit 2 */
 	CONF_USAGE,   /* err holds the problem; print it and the usage line: exit 2 */

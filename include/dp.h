@@ -170,6 +170,15 @@ void dp_from_tap_gso(struct dp *dp, uint8_t *frame, size_t len, size_t seg_len, 
 void dp_from_udp(struct dp *dp, const struct ipaddr *src, const uint8_t *dgram, size_t len,
 		 uint64_t now, struct dp_action *act);
 
+/* dp_from_udp in two steps, for secure mode, where the datagram must be
+ * opened between them: dp_udp_peer counts the datagram and returns its listed
+ * peer (NULL: dropped as unknown, already counted); dp_udp_frame decides on
+ * the opened VXLAN datagram from that peer. */
+struct peer *dp_udp_peer(struct dp *dp, const struct ipaddr *src, size_t len, uint64_t now,
+			 struct dp_action *act);
+void dp_udp_frame(struct dp *dp, struct peer *p, const uint8_t *dgram, size_t len, uint64_t now,
+		  struct dp_action *act);
+
 /* Age both tables at now; *next gets the earliest next deadline. */
 void dp_age(struct dp *dp, uint64_t now, uint64_t *next);
 

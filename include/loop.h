@@ -28,6 +28,11 @@ struct loop_opts {
 };
 
 struct ctl;
+struct crypto;
+
+/* Room for sealed datagrams (secure mode) and handshake messages between
+ * flushes of the send queue. */
+#define LOOP_SEAL_ARENA (4u << 20)
 
 /* The running daemon: descriptors, watchers, buffers and the core context. */
 struct vxtap {
@@ -64,6 +69,13 @@ struct vxtap {
 	uint64_t ageing_ms;
 	struct ratelimit rl_move, rl_tap;
 	struct ctl *ctl; /* the control socket and peers file (ctl.h) */
+
+	/* Secure mode (NULL crypto: plain VXLAN). */
+	struct crypto *crypto;
+	const char *key_file; /* re-read on SIGHUP and "key load" */
+	ev_timer crypto_timer;
+	uint8_t *seal_arena; /* bump-allocated, reset when the send queue empties */
+	size_t seal_used;
 };
 
 /* Allocate buffers and start the watchers; fds, dp and opts must be set up,
@@ -81,5 +93,16 @@ void loop_dump(struct vxtap *vx);
 
 /* Monotonic milliseconds. */
 uint64_t loop_now_ms(void);
+
+/* Secure mode: start a handshake with every peer now (at start, and after a
+ * key change), and forget a removed peer's sessions. No-ops without a key. */
+void loop_handshake_all(struct vxtap *vx);
+void loop_forget_peer(struct vxtap *vx, const struct ipaddr *ip);
+
+/* Move to the key in path (NULL: the --key-file again): new handshakes use
+ * it at once, the old key stays accepted for LOOP_KEY_GRACE_MS. Returns 0,
+ * or -1 with the problem in err (the running key is kept). */
+#define LOOP_KEY_GRACE_MS 60000
+int loop_load_key(struct vxtap *vx, const char *path, char *err, size_t errlen);
 
 #endif

@@ -46,6 +46,9 @@ const char conf_help[] = USAGE_LINE
 	"                             (default /run/vxtap/DEV.sock)\n"
 	"      --peers-file FILE      peers and static entries, one a line; re-read\n"
 	"                             on SIGHUP (default none)\n"
+	"      --key-file FILE        secure mode: seal every datagram with this key\n"
+	"                             (base64, mode 0600; re-read on SIGHUP)\n"
+	"      --genkey               print a new random key for --key-file and exit\n"
 	"      --no-offload           no TAP offloads, UDP GSO or GRO: one frame a call\n"
 	"      --busy-poll            poll without sleeping (lower latency, one core)\n"
 	"  -v, --verbose              log more; repeat for more\n"
@@ -53,7 +56,8 @@ const char conf_help[] = USAGE_LINE
 	"  -V, --version              print the version and exit\n"
 	"\n"
 	"SIGINT and SIGTERM exit and remove the TAP; SIGUSR1 logs the FDB, the\n"
-	"neighbour table and the counters; SIGHUP re-reads --peers-file.\n";
+	"neighbour table and the counters; SIGHUP re-reads --peers-file and\n"
+	"--key-file.\n";
 
 #define DEFAULT_DEV	"vxtap0"
 #define DEFAULT_VNI	1
@@ -96,6 +100,8 @@ enum opt_id {
 	OPT_FLOOD_RATE,
 	OPT_USER,
 	OPT_CONTROL,
+	OPT_KEY_FILE,
+	OPT_GENKEY,
 	OPT_PEERS_FILE,
 	OPT_NO_OFFLOAD,
 	OPT_BUSY_POLL,
@@ -131,6 +137,8 @@ static const struct opt opts[] = {
 	{"--flood-rate",  0,   true,  OPT_FLOOD_RATE},
 	{"--user",        0,   true,  OPT_USER},
 	{"--control",     0,   true,  OPT_CONTROL},
+	{"--key-file",    0,   true,  OPT_KEY_FILE},
+	{"--genkey",      0,   false, OPT_GENKEY},
 	{"--peers-file",  0,   true,  OPT_PEERS_FILE},
 	{"--no-offload",  0,   false, OPT_NO_OFFLOAD},
 	{"--busy-poll",   0,   false, OPT_BUSY_POLL},
@@ -615,6 +623,10 @@ static enum conf_status apply(struct parse *p, const struct opt *o, const char *
 		return set_path(p, o->name, v, SUN_PATH_MAX, &c->control);
 	case OPT_PEERS_FILE:
 		return set_path(p, o->name, v, 4095, &c->peers_file);
+	case OPT_KEY_FILE:
+		return set_path(p, o->name, v, 4095, &c->key_file);
+	case OPT_GENKEY:
+		return CONF_GENKEY;
 	case OPT_VERBOSE:
 		if (c->verbose < 100)
 			c->verbose++;
@@ -808,6 +820,8 @@ void conf_free(struct conf *c)
 	c->naddrs = 0;
 	free(c->control);
 	free(c->peers_file);
+	free(c->key_file);
+	c->key_file = NULL;
 	free(c->user);
 	c->control = NULL;
 	c->peers_file = NULL;

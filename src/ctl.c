@@ -150,36 +150,20 @@ static void peer_gone(const struct peer *p, void *arg)
 			q->peer[i] = NULL;
 }
 
+/* Peers come and go rarely and matter: log them. FDB and neighbour entries
+ * may come by the hundred thousand; their tables are there to be shown. */
 static void changed(const struct ctlproto_req *req, void *arg)
 {
-	char a[ADDR_STRLEN], m[MAC_STRLEN];
+	char a[ADDR_STRLEN];
 
 	(void)arg;
-	switch (req->cmd) {
-	case CTLPROTO_PEER_ADD:
-		log_info("control: peer %s added", ipaddr_fmt(&req->ep.ip, a));
-		break;
-	case CTLPROTO_PEER_DEL:
+	if (req->cmd == CTLPROTO_PEER_ADD)
+		log_info("control: peer %s added", endpoint_fmt(&req->ep, a));
+	else if (req->cmd == CTLPROTO_PEER_DEL)
 		log_info("control: peer %s removed", ipaddr_fmt(&req->ep.ip, a));
-		break;
-	case CTLPROTO_FDB_ADD:
-		log_debug("control: fdb %s dst %s", mac_fmt(&req->mac, m),
-			  endpoint_fmt(&req->ep, a));
-		break;
-	case CTLPROTO_FDB_DEL:
-		log_debug("control: fdb %s removed", mac_fmt(&req->mac, m));
-		break;
-	case CTLPROTO_NEIGH_ADD:
-		log_debug("control: neigh %s lladdr %s", ipaddr_fmt(&req->ip, a),
-			  mac_fmt(&req->mac, m));
-		break;
-	case CTLPROTO_NEIGH_DEL:
-		log_debug("control: neigh %s removed", ipaddr_fmt(&req->ip, a));
-		break;
-	default:
-		log_debug("control: learned entries flushed");
-		break;
-	}
+	else if (req->cmd == CTLPROTO_FDB_FLUSH || req->cmd == CTLPROTO_NEIGH_FLUSH)
+		log_info("control: learned %s entries flushed",
+			 req->cmd == CTLPROTO_FDB_FLUSH ? "fdb" : "neigh");
 }
 
 struct ctl *ctl_open(struct vxtap *vx, const struct ctl_conf *cc)

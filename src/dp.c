@@ -303,14 +303,10 @@ static void learn(struct dp *dp, const struct mac *src, const struct peer *p, ui
 	}
 }
 
-void dp_from_udp(struct dp *dp, const struct ipaddr *src, const uint8_t *dgram, size_t len,
-		 uint64_t now, struct dp_action *act)
+struct peer *dp_udp_peer(struct dp *dp, const struct ipaddr *src, size_t len, uint64_t now,
+			 struct dp_action *act)
 {
 	struct peer *p;
-	uint32_t vni;
-	const uint8_t *frame;
-	size_t flen;
-	struct mac smac, dmac;
 
 	act->event = DP_EV_NONE;
 	act->drop = DROP_NONE;
@@ -322,13 +318,33 @@ void dp_from_udp(struct dp *dp, const struct ipaddr *src, const uint8_t *dgram, 
 	p = find_peer(dp, src);
 	if (p == NULL) {
 		drop(dp, act, DROP_UNKNOWN_PEER);
-		return;
+		return NULL;
 	}
 	act->peer = p;
 	p->st.rx_packets++;
 	p->st.rx_bytes += len;
 	p->st.last_rx = now;
+	return p;
+}
 
+void dp_from_udp(struct dp *dp, const struct ipaddr *src, const uint8_t *dgram, size_t len,
+		 uint64_t now, struct dp_action *act)
+{
+	struct peer *p = dp_udp_peer(dp, src, len, now, act);
+
+	if (p != NULL)
+		dp_udp_frame(dp, p, dgram, len, now, act);
+}
+
+void dp_udp_frame(struct dp *dp, struct peer *p, const uint8_t *dgram, size_t len, uint64_t now,
+		  struct dp_action *act)
+{
+	uint32_t vni;
+	const uint8_t *frame;
+	size_t flen;
+	struct mac smac, dmac;
+
+	act->peer = p;
 	switch (vxlan_decode(dgram, len, &vni)) {
 	case VXLAN_OK:
 		break;

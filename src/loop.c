@@ -2,6 +2,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <netinet/udp.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "crypto.h"
+#include "keyfile.h"
 #include "log.h"
 
 #define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -185,6 +188,246 @@ static bool send_segments(struct vxtap *vx, const struct dp_action *act, uint8_t
 	return true;
 }
 
+/* --- secure mode ------------------------------------------------------- */
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Space for a sealed datagram until the send queue is flushed. Every
+ * allocation is queued before the next one is made, so an empty queue means
+ * nothing in the arena is still in use. NULL when the socket is full. */
+static uint8_t *arena_alloc(struct vxtap *vx, size_t len)
+{
+	uint8_t *p;
+
+	if (vx->txq.n == 0)
+		vx->seal_used = 0;
+	if (vx->seal_used + len > LOOP_SEAL_ARENA) {
+		if (udp_txq_flush(vx->udp_fd, &vx->txq, &vx->dp.st) == -EAGAIN)
+			return NULL;
+		vx->seal_used = 0;
+	}
+	if (len > LOOP_SEAL_ARENA)
+		return NULL;
+	p = vx->seal_arena + vx->seal_used;
+	vx->seal_used += (len + 15) & ~(size_t)15;
+	return p;
+}
+
+static void send_handshake(struct vxtap *vx, const struct endpoint *ep, struct peer *p,
+			   uint64_t now)
+{
+	uint8_t *buf = arena_alloc(vx, CRYPTO_HS_MAX);
+	struct iovec iov;
+
+	if (buf == NULL)
+		return;
+	iov.iov_len = crypto_handshake_init(vx->crypto, &ep->ip, buf, now, wall_ns());
+	iov.iov_base = buf;
+	if (iov.iov_len != 0)
+		queue_msg(vx, &iov, 1, 0, 1, ep, p);
+}
+
+/* Seal one plaintext datagram for one destination and queue it. */
+static bool seal_one(struct vxtap *vx, const struct endpoint *ep, struct peer *p, const uint8_t *pt,
+		     size_t len, uint64_t now)
+{
+	uint8_t *buf = arena_alloc(vx, len + CRYPTO_OVERHEAD);
+	enum crypto_drop why;
+	bool want = false, ok = true;
+	struct iovec iov;
+
+	if (buf == NULL) {
+		vx->dp.st.drops[DROP_UDP_SEND]++;
+		return false;
+	}
+	iov.iov_base = buf;
+	iov.iov_len = crypto_seal(vx->crypto, &ep->ip, pt, len, buf, now, &want, &why);
+	if (iov.iov_len != 0)
+		ok = queue_msg(vx, &iov, 1, 0, 1, ep, p);
+	if (want)
+		send_handshake(vx, ep, p, now);
+	return ok;
+}
+
+/* Seal a run of segments for one destination into one contiguous buffer, so
+ * that UDP_SEGMENT can cut it: the plaintext of each (VXLAN header, its
+ * headers, its payload) is gathered at its place and sealed there. */
+static bool seal_run(struct vxtap *vx, const struct endpoint *ep, struct peer *p,
+		     const uint8_t *vxh, const struct gso_seg *segs, size_t k, uint64_t now)
+{
+	size_t full = CRYPTO_OVERHEAD + VXLAN_HLEN + segs[0].hdr_len + segs[0].payload_len;
+	uint8_t *buf = arena_alloc(vx, full * k), *at;
+	enum crypto_drop why;
+	bool want = false;
+	struct iovec iov = {buf, 0};
+	size_t i;
+
+	if (buf == NULL) {
+		vx->dp.st.drops[DROP_UDP_SEND] += k;
+		return false;
+	}
+	for (i = 0, at = buf; i < k; i++) {
+		uint8_t *pt = at + CRYPTO_HEADROOM;
+		size_t len = VXLAN_HLEN + segs[i].hdr_len + segs[i].payload_len, n;
+
+		memcpy(pt, vxh, VXLAN_HLEN);
+		memcpy(pt + VXLAN_HLEN, segs[i].hdr, segs[i].hdr_len);
+		memcpy(pt + VXLAN_HLEN + segs[i].hdr_len, segs[i].payload, segs[i].payload_len);
+		n = crypto_seal(vx->crypto, &ep->ip, pt, len, at, now, &want, &why);
+		if (n == 0)
+			break; /* no session: the crypto counters have it */
+		at += n;
+		iov.iov_len += n;
+	}
+	if (want)
+		send_handshake(vx, ep, p, now);
+	if (i == 0)
+		return true;
+	return queue_msg(vx, &iov, 1, i > 1 ? (uint16_t)full : 0, (uint32_t)i, ep, p);
+}
+
+/* Secure-mode output: every destination gets its own sealed copies. With
+ * segs NULL, act->data is one plaintext datagram; otherwise n segments. */
+static bool secure_out(struct vxtap *vx, const struct dp_action *act, const struct gso_seg *segs,
+		       size_t n, uint64_t now)
+{
+	size_t np = act->verdict == DP_UNICAST ? 1 : peers_count(vx->dp.peers);
+
+	for (size_t d = 0; d < np; d++) {
+		struct peer *p = act->verdict == DP_UNICAST ? act->peer : peers_at(vx->dp.peers, d);
+		const struct endpoint *ep = act->verdict == DP_UNICAST ? &act->dst : &p->ep;
+
+		if (segs == NULL) {
+			if (!seal_one(vx, ep, p, act->data, act->len, now))
+				return false;
+			continue;
+		}
+		for (size_t i = 0; i < n;) {
+			size_t k = 1, bytes = segs[i].hdr_len + segs[i].payload_len;
+			size_t full = bytes;
+
+			/* Runs as in send_segments, counting the sealed size. */
+			while (vx->udp_gso && !vx->txq.gso_refused && i + k < n &&
+			       k < UDP_GSO_MAX_SEGS &&
+			       segs[i + k - 1].payload_len == segs[i].payload_len) {
+				size_t d2 = segs[i + k].hdr_len + segs[i + k].payload_len;
+
+				if (d2 > full ||
+				    (bytes + d2 + (k + 1) * (VXLAN_HLEN + CRYPTO_OVERHEAD)) >
+					    UDP_MAX_PAYLOAD)
+					break;
+				bytes += d2;
+				k++;
+			}
+			if (!seal_run(vx, ep, p, act->data, segs + i, k, now))
+				return false;
+			i += k;
+		}
+	}
+	return true;
+}
+
+/* Open a datagram from listed peer p. True when it held data: act then has
+ * the decision on the inner frame. */
+static bool secure_in(struct vxtap *vx, struct peer *p, uint8_t *dgram, size_t len, uint64_t now,
+		      struct dp_action *act)
+{
+	uint8_t reply[CRYPTO_HS_MAX];
+	size_t rlen = 0, ptlen = 0;
+	const uint8_t *pt = NULL;
+	bool want = false;
+	enum crypto_drop why;
+	enum crypto_in r;
+
+	r = crypto_open(vx->crypto, &p->ep.ip, dgram, len, now, reply, &rlen, &pt, &ptlen, &want,
+			&why);
+	if (r == CRYPTO_IN_REPLY) {
+		uint8_t *buf = arena_alloc(vx, rlen);
+
+		if (buf != NULL) {
+			struct iovec iov = {buf, rlen};
+
+			memcpy(buf, reply, rlen);
+			queue_msg(vx, &iov, 1, 0, 1, &p->ep, p);
+		}
+	}
+	if (want)
+		send_handshake(vx, &p->ep, p, now);
+	if (r != CRYPTO_IN_DATA)
+		return false;
+	dp_udp_frame(&vx->dp, p, pt, ptlen, now, act);
+	return true;
+}
+
+void loop_handshake_all(struct vxtap *vx)
+{
+	uint64_t now = loop_now_ms();
+
+	if (vx->crypto == NULL)
+		return;
+	for (size_t i = 0; i < peers_count(vx->dp.peers); i++) {
+		struct peer *p = peers_at(vx->dp.peers, i);
+
+		send_handshake(vx, &p->ep, p, now);
+	}
+	if (udp_txq_flush(vx->udp_fd, &vx->txq, &vx->dp.st) == -EAGAIN)
+		backpressure(vx);
+}
+
+void loop_forget_peer(struct vxtap *vx, const struct ipaddr *ip)
+{
+	if (vx->crypto != NULL)
+		crypto_forget_peer(vx->crypto, ip);
+}
+
+int loop_load_key(struct vxtap *vx, const char *path, char *err, size_t errlen)
+{
+	char why[KEYFILE_ERRLEN];
+	uint8_t *key;
+	int rc = -1;
+
+	if (vx->crypto == NULL) {
+		snprintf(err, errlen, "secure mode is off (no --key-file)");
+		return -1;
+	}
+	if (path == NULL)
+		path = vx->key_file;
+	key = sodium_malloc(CRYPTO_KEY_LEN);
+	if (key == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (keyfile_read(path, key, why) != 0) {
+		snprintf(err, errlen, "%s", why);
+	} else if (crypto_set_key(vx->crypto, key, loop_now_ms(), LOOP_KEY_GRACE_MS) != 0) {
+		snprintf(err, errlen, "out of memory");
+	} else {
+		rc = 0;
+		log_info("key from %s loaded; the previous key is accepted for %u s more", path,
+			 LOOP_KEY_GRACE_MS / 1000);
+		loop_handshake_all(vx);
+	}
+	sodium_free(key);
+	return rc;
+}
+
+static void crypto_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct vxtap *vx = container_of(w, struct vxtap, crypto_timer);
+	uint64_t now = loop_now_ms(), next = crypto_tick(vx->crypto, now);
+	double delay = next == UINT64_MAX ? 1.0 : (double)(next > now ? next - now : 10) / 1000.0;
+
+	(void)revents;
+	ev_timer_set(w, delay < 0.01 ? 0.01 : delay > 10.0 ? 10.0 : delay, 0.);
+	ev_timer_start(loop, w);
+}
+
 /* One frame read from the TAP (after its vnet header, when there is one).
  * Returns false when the socket filled up. */
 static bool tap_frame(struct vxtap *vx, uint8_t *frame, size_t len, const struct vnet_hdr *vh,
@@ -211,6 +454,8 @@ static bool tap_frame(struct vxtap *vx, uint8_t *frame, size_t len, const struct
 	switch (act.verdict) {
 	case DP_UNICAST:
 	case DP_FLOOD:
+		if (seg_len == len && vx->crypto != NULL)
+			return secure_out(vx, &act, NULL, 0, now);
 		if (seg_len == len) {
 			iov.iov_base = (void *)(uintptr_t)act.data;
 			iov.iov_len = act.len;
@@ -222,6 +467,8 @@ static bool tap_frame(struct vxtap *vx, uint8_t *frame, size_t len, const struct
 			vx->dp.st.drops[DROP_BAD_OFFLOAD]++;
 			return true;
 		}
+		if (vx->crypto != NULL)
+			return secure_out(vx, &act, vx->segs, n, now);
 		return send_segments(vx, &act, arena, n);
 	case DP_REPLY_TAP:
 	case DP_TO_TAP:
@@ -303,12 +550,19 @@ static size_t gro_size(const struct msghdr *h)
 	return 0;
 }
 
-static void udp_datagram(struct vxtap *vx, const struct ipaddr *src, const uint8_t *dgram,
-			 size_t len, uint64_t now)
+static void udp_datagram(struct vxtap *vx, const struct ipaddr *src, uint8_t *dgram, size_t len,
+			 uint64_t now)
 {
 	struct dp_action act;
 
-	dp_from_udp(&vx->dp, src, dgram, len, now, &act);
+	if (vx->crypto == NULL) {
+		dp_from_udp(&vx->dp, src, dgram, len, now, &act);
+	} else {
+		struct peer *p = dp_udp_peer(&vx->dp, src, len, now, &act);
+
+		if (p == NULL || !secure_in(vx, p, dgram, len, now, &act))
+			return;
+	}
 	if (act.verdict == DP_TO_TAP)
 		to_tap(vx, act.data, act.len, now);
 	if (act.event != DP_EV_NONE)
@@ -337,7 +591,7 @@ static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 			break;
 		}
 		for (int i = 0; i < n; i++) {
-			const uint8_t *buf = vx->rx_iov[i].iov_base;
+			uint8_t *buf = vx->rx_iov[i].iov_base;
 			size_t total = vx->rx_msgs[i].msg_len;
 			size_t seg = vx->udp_gro ? gro_size(&vx->rx_msgs[i].msg_hdr) : 0;
 
@@ -357,6 +611,9 @@ static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (n < LOOP_BATCH)
 			break;
 	}
+	/* Handshake answers made on the way (secure mode). */
+	if (vx->txq.n != 0 && udp_txq_flush(vx->udp_fd, &vx->txq, &vx->dp.st) == -EAGAIN)
+		backpressure(vx);
 }
 
 static void arm_age_timer(struct vxtap *vx, uint64_t now, uint64_t next)
@@ -452,6 +709,19 @@ void loop_dump(struct vxtap *vx)
 	for (int r = DROP_NONE + 1; r < DROP__COUNT; r++)
 		log_info("counter drop_%s %llu", dp_drop_name((enum dp_drop)r),
 			 (unsigned long long)st->drops[r]);
+	if (vx->crypto != NULL) {
+		struct crypto_stats cs;
+
+		crypto_get_stats(vx->crypto, &cs);
+		log_info("counter crypto_sessions %llu", (unsigned long long)cs.sessions);
+		log_info("counter crypto_inits_sent %llu", (unsigned long long)cs.inits_sent);
+		log_info("counter crypto_responses_sent %llu",
+			 (unsigned long long)cs.responses_sent);
+		for (int r = CRYPTO_DROP_NONE + 1; r < CRYPTO_DROP__COUNT; r++)
+			log_info("counter drop_crypto_%s %llu",
+				 crypto_drop_name((enum crypto_drop)r),
+				 (unsigned long long)cs.drops[r]);
+	}
 	log_info("dump end");
 }
 
@@ -475,6 +745,8 @@ int loop_init(struct vxtap *vx)
 	vx->rx_cmsg = calloc(LOOP_BATCH, sizeof(*vx->rx_cmsg));
 	vx->seg_arena = malloc((size_t)LOOP_BATCH * LOOP_SEGS * LOOP_SEG_STRIDE);
 	vx->segs = calloc(LOOP_SEGS, sizeof(*vx->segs));
+	if (vx->crypto != NULL && (vx->seal_arena = aligned_alloc(64, LOOP_SEAL_ARENA)) == NULL)
+		return -ENOMEM;
 	if (vx->loop == NULL || vx->tap_slots == NULL || vx->udp_slots == NULL ||
 	    vx->rx_msgs == NULL || vx->rx_iov == NULL || vx->rx_sa == NULL || vx->rx_cmsg == NULL ||
 	    vx->seg_arena == NULL || vx->segs == NULL ||
@@ -516,6 +788,10 @@ int loop_init(struct vxtap *vx)
 		ev_idle_start(vx->loop, &vx->busy);
 	}
 	arm_age_timer(vx, loop_now_ms(), UINT64_MAX);
+	if (vx->crypto != NULL) {
+		ev_timer_init(&vx->crypto_timer, crypto_cb, 1.0, 0.);
+		ev_timer_start(vx->loop, &vx->crypto_timer);
+	}
 	return 0;
 }
 
@@ -534,6 +810,7 @@ void loop_free(struct vxtap *vx)
 	free(vx->rx_cmsg);
 	free(vx->seg_arena);
 	free(vx->segs);
+	free(vx->seal_arena);
 	udp_txq_free(&vx->txq);
 	if (vx->loop != NULL)
 		ev_loop_destroy(vx->loop);

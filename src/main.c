@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "crypto.h"
+#include "keyfile.h"
 #include "ctl.h"
 #include "ctlpath.h"
 #include "log.h"
@@ -38,6 +40,8 @@ static void pick_mtu(const struct conf *c, struct dp_config *cfg)
 
 	under = tap_underlay_mtu(&c->local, ifname);
 	room = under - (c->local.family == AF_INET6 ? ENCAP_OVERHEAD_V6 : ENCAP_OVERHEAD_V4);
+	if (c->key_file != NULL)
+		room -= CRYPTO_OVERHEAD; /* the sealed framing around each datagram */
 	cfg->path_mtu = room >= 68 ? (uint32_t)room : 0;
 	if (c->mtu != 0) {
 		cfg->mtu = c->mtu;
@@ -48,6 +52,49 @@ static void pick_mtu(const struct conf *c, struct dp_config *cfg)
 	} else {
 		cfg->mtu = room < 68 ? 68 : (uint32_t)room;
 	}
+}
+
+static void crypto_random(void *ctx, void *buf, size_t len)
+{
+	(void)ctx;
+	randombytes_buf(buf, len);
+}
+
+/* Secure mode: the key file read and checked, the crypto state made. */
+static void setup_crypto(struct vxtap *vx, const struct conf *c)
+{
+	uint8_t *key;
+	char err[KEYFILE_ERRLEN];
+
+	if (c->key_file == NULL)
+		return;
+	key = sodium_malloc(CRYPTO_KEY_LEN);
+	if (key == NULL)
+		fatalx("out of memory");
+	if (keyfile_read(c->key_file, key, err) != 0)
+		fatalx("%s", err);
+	vx->crypto = crypto_new(key, true, NULL, crypto_random, NULL);
+	sodium_free(key);
+	if (vx->crypto == NULL)
+		fatalx("out of memory");
+	vx->key_file = c->key_file;
+}
+
+static int genkey(void)
+{
+	uint8_t *key;
+	char text[CRYPTO_KEY_TEXT_LEN];
+
+	if (sodium_init() < 0 || (key = sodium_malloc(CRYPTO_KEY_LEN)) == NULL) {
+		fprintf(stderr, "vxtap: libsodium failed to initialise\n");
+		return 1;
+	}
+	randombytes_buf(key, CRYPTO_KEY_LEN);
+	crypto_key_format(key, text);
+	sodium_free(key);
+	puts(text);
+	sodium_memzero(text, sizeof(text));
+	return 0;
 }
 
 static void setup_tables(struct vxtap *vx, const struct conf *c)
@@ -183,6 +230,9 @@ int main(int argc, char *argv[])
 		printf("vxtap %s\n", VXTAP_VERSION);
 		conf_free(&c);
 		return 0;
+	case CONF_GENKEY:
+		conf_free(&c);
+		return genkey();
 	case CONF_ERROR:
 		fprintf(stderr, "vxtap: %s\n", err);
 		conf_free(&c);
@@ -214,19 +264,22 @@ int main(int argc, char *argv[])
 		fatal("cannot bind UDP %s port %u", ipaddr_fmt(&c.local, a), c.port);
 	}
 	setup_tables(&vx, &c);
+	setup_crypto(&vx, &c);
 	ctl_load(vx.ctl);
 	setup_tap(&vx, &c);
 	if (loop_init(&vx) != 0)
 		fatalx("out of memory");
 	ctl_start(vx.ctl);
+	loop_handshake_all(&vx);
 	priv_drop(&c);
 
 	log_info("ready dev %s mac %s mtu %u path_mtu %u vni %u local %s port %u peers %zu "
-		 "offload %s%s%s%s",
+		 "offload %s%s%s%s%s",
 		 vx.dev, mac_fmt(&vx.dp.cfg.mac, m), vx.dp.cfg.mtu, vx.dp.cfg.path_mtu,
 		 vx.dp.cfg.vni, ipaddr_fmt(&c.local, a), c.port, peers_count(vx.dp.peers),
 		 vx.vnet ? "tap" : "none", vx.udp_gso ? ",udp-gso" : "",
-		 vx.udp_gro ? ",udp-gro" : "", vx.opts.busy_poll ? " busy-poll" : "");
+		 vx.udp_gro ? ",udp-gro" : "", vx.opts.busy_poll ? " busy-poll" : "",
+		 vx.crypto != NULL ? " secure" : "");
 	loop_run(&vx);
 	ctl_free(vx.ctl);
 
@@ -239,6 +292,7 @@ int main(int argc, char *argv[])
 	peers_free(vx.dp.peers);
 	storm_free(vx.dp.storm_tap);
 	storm_free(vx.dp.storm_peer);
+	crypto_free(vx.crypto);
 	conf_free(&c);
 	return 0;
 }

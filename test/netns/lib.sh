@@ -312,6 +312,30 @@ counters() {
 	done
 }
 
+declare -A VXT_MARK VXT_GREW
+
+# mark NODE NAME...: remember the node's counters NAME... (one dump) for grew.
+mark() {
+	local n=$1 kv out
+	shift
+	out=$(counters "$n" "$@") || exit 1
+	while IFS= read -r kv; do
+		VXT_MARK[$n:${kv%%=*}]=${kv#*=}
+	done <<<"$out"
+}
+
+# grew NODE NAME...: set VXT_GREW[NAME] to how much each counter grew since
+# mark (one dump, so that the numbers add up with each other).
+grew() {
+	local n=$1 kv out
+	shift
+	out=$(counters "$n" "$@") || exit 1
+	while IFS= read -r kv; do
+		# shellcheck disable=SC2034 # for the tests to read
+		VXT_GREW[${kv%%=*}]=$((${kv#*=} - ${VXT_MARK[$n:${kv%%=*}]:-0}))
+	done <<<"$out"
+}
+
 # --- ping -------------------------------------------------------------------
 
 # ping_warm NODE DST: up to 10 single pings (1 s timeout each) until one is
