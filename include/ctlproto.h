@@ -9,6 +9,7 @@
 #include "addr.h"
 #include "eth.h"
 
+struct crypto;
 struct dp;
 struct peer;
 
@@ -22,6 +23,7 @@ struct peer;
 #define CTLPROTO_LINE_MAX 4096
 #define CTLPROTO_ERRLEN	  256
 #define CTLPROTO_ARGS_MAX 8 /* words in a request, options included */
+#define CTLPROTO_PATH_MAX 1024
 
 /* A growable output buffer. Appends that fail for memory set failed and
  * leave the content as it was; the owner frees data. */
@@ -52,6 +54,7 @@ enum ctlproto_cmd {
 	CTLPROTO_NEIGH_SHOW,
 	CTLPROTO_NEIGH_FLUSH,
 	CTLPROTO_STATS,
+	CTLPROTO_KEY_LOAD,
 };
 
 enum ctlproto_fmt {
@@ -63,9 +66,10 @@ enum ctlproto_fmt {
 struct ctlproto_req {
 	enum ctlproto_cmd cmd;
 	enum ctlproto_fmt fmt;
-	struct endpoint ep; /* peer add/del; fdb add: the dst */
-	struct mac mac;	    /* fdb add/del, neigh add */
-	struct ipaddr ip;   /* neigh add/del */
+	struct endpoint ep;	      /* peer add/del; fdb add: the dst */
+	struct mac mac;		      /* fdb add/del, neigh add */
+	struct ipaddr ip;	      /* neigh add/del */
+	char path[CTLPROTO_PATH_MAX]; /* key load */
 };
 
 /* What addresses are checked against, and the port an address without one
@@ -119,6 +123,11 @@ struct ctlproto_env {
 	struct ctlproto_limits lim;
 	void (*peer_gone)(const struct peer *p, void *arg);
 	void (*changed)(const struct ctlproto_req *req, void *arg);
+	/* key load: move to the key in path; 0, or -1 with err filled. NULL
+	 * when the shell has no secure mode to offer. */
+	int (*key_load)(const char *path, char *err, size_t errlen, void *arg);
+	/* Secure-mode counters for stats, or NULL in plain mode. */
+	const struct crypto *crypto;
 	void *arg;
 };
 

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "keyfile.h"
 #include "log.h"
 #include "loop.h"
 #include "peersfile.h"
@@ -144,6 +145,7 @@ static void peer_gone(const struct peer *p, void *arg)
 {
 	struct udp_txq *q = &((struct ctl *)arg)->vx->txq;
 
+	loop_forget_peer(((struct ctl *)arg)->vx, &p->ep.ip);
 	/* Datagrams still queued for it must not count into freed memory. */
 	for (size_t i = q->head; i < q->n; i++)
 		if (q->peer[i] == p)
@@ -164,6 +166,11 @@ static void changed(const struct ctlproto_req *req, void *arg)
 	else if (req->cmd == CTLPROTO_FDB_FLUSH || req->cmd == CTLPROTO_NEIGH_FLUSH)
 		log_info("control: learned %s entries flushed",
 			 req->cmd == CTLPROTO_FDB_FLUSH ? "fdb" : "neigh");
+}
+
+static int key_load(const char *path, char *err, size_t errlen, void *arg)
+{
+	return loop_load_key(((struct ctl *)arg)->vx, path, err, errlen);
 }
 
 struct ctl *ctl_open(struct vxtap *vx, const struct ctl_conf *cc)
@@ -336,8 +343,15 @@ static void hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	if (ctl->vx->crypto != NULL) {
+		char err[KEYFILE_ERRLEN];
+
+		if (loop_load_key(ctl->vx, NULL, err, sizeof(err)) != 0)
+			log_warnx("SIGHUP: %s; keeping the running key", err);
+	}
 	if (ctl->peers_file == NULL) {
-		log_info("SIGHUP: no --peers-file to read");
+		if (ctl->vx->crypto == NULL)
+			log_info("SIGHUP: no --peers-file to read");
 		return;
 	}
 	if (load(ctl, false, &pf))
@@ -587,6 +601,11 @@ void ctl_start(struct ctl *ctl)
 {
 	struct ev_loop *loop = ctl->vx->loop;
 
+	/* Secure mode is set up after the socket is opened. */
+	if (ctl->vx->crypto != NULL) {
+		ctl->env.key_load = key_load;
+		ctl->env.crypto = ctl->vx->crypto;
+	}
 	ev_io_init(&ctl->accept_r, accept_cb, ctl->fd, EV_READ);
 	ev_init(&ctl->accept_pause, accept_pause_cb);
 	ev_signal_init(&ctl->sig_hup, hup_cb, SIGHUP);

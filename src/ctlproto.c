@@ -2,6 +2,8 @@
  * Prometheus. */
 #include "ctlproto.h"
 
+#include "crypto.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "conf.h"
+#include "crypto.h"
 #include "dp.h"
 
 /* --- the output buffer ---------------------------------------------------- */
@@ -196,6 +199,7 @@ enum arg_shape {
 	ARGS_MAC,	/* MAC */
 	ARGS_NEIGH_ADD, /* IP lladdr MAC */
 	ARGS_IP,	/* IP */
+	ARGS_PATH,	/* FILE */
 };
 
 #define FMT_JSON (1u << CTLPROTO_JSON)
@@ -224,6 +228,7 @@ static const struct cmd_def cmds[] = {
 	{"neigh", "flush", CTLPROTO_NEIGH_FLUSH, ARGS_NONE,      0,        "neigh flush"},
 	{"stats", NULL,    CTLPROTO_STATS,       ARGS_NONE,      FMT_JSON | FMT_PROM,
 	 "stats [--json | --prometheus]"},
+	{"key",   "load",  CTLPROTO_KEY_LOAD,    ARGS_PATH,      0,        "key load FILE"},
 	{"help",  NULL,    CTLPROTO_HELP,        ARGS_NONE,      0,        "help"},
 };
 /* clang-format on */
@@ -301,8 +306,8 @@ enum ctlproto_parse_result ctlproto_parse_argv(const struct ctlproto_net *net, i
 	char *args[CTLPROTO_ARGS_MAX];
 	int nwords, nargs;
 	static const int want[] = {
-		[ARGS_NONE] = 0, [ARGS_PEER] = 1,      [ARGS_FDB_ADD] = 3,
-		[ARGS_MAC] = 1,	 [ARGS_NEIGH_ADD] = 3, [ARGS_IP] = 1,
+		[ARGS_NONE] = 0,      [ARGS_PEER] = 1, [ARGS_FDB_ADD] = 3, [ARGS_MAC] = 1,
+		[ARGS_NEIGH_ADD] = 3, [ARGS_IP] = 1,   [ARGS_PATH] = 1,
 	};
 
 	memset(req, 0, sizeof(*req));
@@ -337,6 +342,12 @@ enum ctlproto_parse_result ctlproto_parse_argv(const struct ctlproto_net *net, i
 		return r != CTLPROTO_OK ? r : parse_mac(args[2], true, &req->mac, err);
 	case ARGS_IP:
 		return parse_neigh_ip(args[0], &req->ip, err);
+	case ARGS_PATH:
+		if (strlen(args[0]) >= sizeof(req->path))
+			return fail(CTLPROTO_EVALUE, err, "path longer than %d bytes",
+				    CTLPROTO_PATH_MAX - 1);
+		memcpy(req->path, args[0], strlen(args[0]) + 1);
+		return CTLPROTO_OK;
 	}
 	return CTLPROTO_OK;
 }
@@ -702,6 +713,21 @@ static void stats_text(const struct ctlproto_env *env, const struct peer **peers
 	for (size_t i = 0; i < 5; i++)
 		ctlproto_buf_printf(out, "%-22s %14llu  %s\n", sz[i].name, ULL(sz[i].v),
 				    sz[i].desc);
+	if (env->crypto != NULL) {
+		struct crypto_stats cs;
+
+		crypto_get_stats(env->crypto, &cs);
+		ctlproto_buf_printf(out, "%-22s %14llu  %s\n", "crypto_sessions", ULL(cs.sessions),
+				    "secure sessions established");
+		ctlproto_buf_printf(out, "%-22s %14llu  %s\n", "crypto_inits_sent",
+				    ULL(cs.inits_sent), "handshake inits sent");
+		ctlproto_buf_printf(out, "%-22s %14llu  %s\n", "crypto_responses_sent",
+				    ULL(cs.responses_sent), "handshake responses sent");
+		for (int r = CRYPTO_DROP_NONE + 1; r < CRYPTO_DROP__COUNT; r++)
+			ctlproto_buf_printf(out, "drop_crypto_%-10s %14llu  %s\n",
+					    crypto_drop_name((enum crypto_drop)r), ULL(cs.drops[r]),
+					    "secure mode drops");
+	}
 	for (size_t i = 0; i < np; i++)
 		put_peer_text(out, "peer ", peers[i], now);
 }
@@ -723,6 +749,19 @@ static void stats_json(const struct ctlproto_env *env, const struct peer **peers
 	for (int r = DROP_NONE + 1; r < DROP__COUNT; r++)
 		ctlproto_buf_printf(out, ",\"%s\":%llu", dp_drop_name((enum dp_drop)r),
 				    ULL(st->drops[r]));
+	if (env->crypto != NULL) {
+		struct crypto_stats cs;
+
+		crypto_get_stats(env->crypto, &cs);
+		ctlproto_buf_printf(out,
+				    "},\"crypto\":{\"sessions\":%llu,\"inits_sent\":%llu,"
+				    "\"responses_sent\":%llu",
+				    ULL(cs.sessions), ULL(cs.inits_sent), ULL(cs.responses_sent));
+		for (int r = CRYPTO_DROP_NONE + 1; r < CRYPTO_DROP__COUNT; r++)
+			ctlproto_buf_printf(out, ",\"drop_%s\":%llu",
+					    crypto_drop_name((enum crypto_drop)r),
+					    ULL(cs.drops[r]));
+	}
 	ctlproto_buf_printf(out, "},\"tables\":{");
 	table_sizes(env->dp, sz);
 	for (size_t i = 0; i < 5; i++)
@@ -788,6 +827,18 @@ static void stats_prometheus(const struct ctlproto_env *env, const struct peer *
 	for (int r = DROP_NONE + 1; r < DROP__COUNT; r++)
 		ctlproto_buf_printf(out, "vxtap_drops_total{reason=\"%s\"} %llu\n",
 				    dp_drop_name((enum dp_drop)r), ULL(st->drops[r]));
+	if (env->crypto != NULL) {
+		struct crypto_stats cs;
+
+		crypto_get_stats(env->crypto, &cs);
+		prom_head(out, "crypto_sessions_total", "counter", "Secure sessions established.");
+		ctlproto_buf_printf(out, "vxtap_crypto_sessions_total %llu\n", ULL(cs.sessions));
+		prom_head(out, "crypto_drops_total", "counter", "Secure-mode drops, by reason.");
+		for (int r = CRYPTO_DROP_NONE + 1; r < CRYPTO_DROP__COUNT; r++)
+			ctlproto_buf_printf(out, "vxtap_crypto_drops_total{reason=\"%s\"} %llu\n",
+					    crypto_drop_name((enum crypto_drop)r),
+					    ULL(cs.drops[r]));
+	}
 	table_sizes(env->dp, sz);
 	for (size_t i = 0; i < 5; i++) {
 		prom_head(out, sz[i].name, "gauge", sz[i].desc);
@@ -926,6 +977,15 @@ bool ctlproto_exec(const struct ctlproto_env *env, const struct ctlproto_req *re
 	case CTLPROTO_STATS:
 		shown = stats(env, req->fmt, now, out);
 		break;
+	case CTLPROTO_KEY_LOAD: {
+		char err[CTLPROTO_ERRLEN];
+
+		if (env->key_load == NULL)
+			return reply_error(out, mark, "secure mode is off (no --key-file)");
+		if (env->key_load(req->path, err, sizeof(err), env->arg) != 0)
+			return reply_error(out, mark, "%s", err);
+		break;
+	}
 	}
 	if (!shown || out->failed)
 		return reply_error(out, mark, "out of memory");

@@ -35,6 +35,7 @@ static const char help_text[] =
 		   "  fdb add MAC dst ADDR[:PORT]   fdb del MAC   fdb show [--json]   fdb flush\n"
 		   "  neigh add IP lladdr MAC       neigh del IP  neigh show [--json] neigh flush\n"
 		   "  stats [--json | --prometheus]\n"
+		   "  key load FILE                 secure mode: move to the key in FILE\n"
 		   "\n"
 		   "Exit status: 0 ok, 1 refused by vxtap or no connection, 2 usage error.\n";
 
@@ -81,8 +82,18 @@ static void command_request(int argc, char *argv[], struct request_list *rl)
 {
 	static const struct ctlproto_net client_net; /* no local address, no port */
 	struct ctlproto_req req;
-	char err[CTLPROTO_ERRLEN];
+	char err[CTLPROTO_ERRLEN], *abs = NULL;
 
+	/* The daemon runs elsewhere: a key file is named by an absolute path. */
+	if (argc == 3 && strcmp(argv[0], "key") == 0 && strcmp(argv[1], "load") == 0 &&
+	    argv[2][0] != '/' && argv[2][0] != '\0') {
+		abs = realpath(argv[2], NULL);
+		if (abs == NULL) {
+			fprintf(stderr, "vxtapctl: %s: %s\n", argv[2], strerror(errno));
+			exit(1);
+		}
+		argv[2] = abs;
+	}
 	for (int i = 0; i < argc; i++) {
 		if (argv[i][0] == '\0')
 			usage_error("empty argument");
@@ -106,6 +117,7 @@ static void command_request(int argc, char *argv[], struct request_list *rl)
 	if (!ctlproto_buf_put(&rl->text, "\n", 1))
 		oom();
 	rl->n = 1;
+	free(abs);
 }
 
 static void read_all(int fd, struct ctlproto_buf *b, const char *name)

@@ -124,6 +124,7 @@ static void describe(const struct ctlproto_req *r, char *buf, size_t size)
 		[CTLPROTO_NEIGH_SHOW] = "neigh_show",
 		[CTLPROTO_NEIGH_FLUSH] = "neigh_flush",
 		[CTLPROTO_STATS] = "stats",
+		[CTLPROTO_KEY_LOAD] = "key_load",
 	};
 	static const char *const fmts[] = {"text", "json", "prometheus"};
 	char a[ADDR_STRLEN], b[ADDR_STRLEN], m[MAC_STRLEN];
@@ -180,6 +181,10 @@ static const struct parse_vec parse_vecs[] = {
 	OKV("stats --json", "stats json ep=- mac=- ip=-"),
 	OKV("stats --prometheus", "stats prometheus ep=- mac=- ip=-"),
 	OKV("help", "help text ep=- mac=- ip=-"),
+	OKV("key load /etc/vxtap/k", "key_load text ep=- mac=- ip=-"),
+	USE("key load", "usage: key load FILE"),
+	USE("key load a b", "usage: key load FILE"),
+	USE("key show", "unknown command \"key show\""),
 	NONE(""),
 	NONE("   \t "),
 	NONE("# a comment"),
@@ -363,7 +368,8 @@ static const struct exec_vec exec_vecs[] = {
 	 "peer add ADDR[:PORT]\npeer del ADDR[:PORT]\npeer show [--json]\n"
 	 "fdb add MAC dst ADDR[:PORT]\nfdb del MAC\nfdb show [--json]\nfdb flush\n"
 	 "neigh add IP lladdr MAC\nneigh del IP\nneigh show [--json]\nneigh flush\n"
-	 "stats [--json | --prometheus]\nhelp\nok\n"},
+	 "stats [--json | --prometheus]\nkey load FILE\nhelp\nok\n"},
+	{{NULL}, "key load /etc/k", "error: secure mode is off (no --key-file)\n"},
 };
 
 START_TEST(test_exec)
@@ -373,6 +379,31 @@ START_TEST(test_exec)
 	for (size_t i = 0; i < 6 && v->before[i] != NULL; i++)
 		req_ok(v->before[i]);
 	ck_assert_str_eq(req(v->line, 0), v->want);
+}
+END_TEST
+
+static char key_seen[CTLPROTO_PATH_MAX];
+
+/* Stands in for the shell: accepts one path, refuses the rest. */
+static int fake_key_load(const char *path, char *err, size_t errlen, void *arg)
+{
+	(void)arg;
+	snprintf(key_seen, sizeof(key_seen), "%s", path);
+	if (strcmp(path, "/good.key") == 0)
+		return 0;
+	snprintf(err, errlen, "key file %s is accessible by group or others", path);
+	return -1;
+}
+
+START_TEST(test_key_load)
+{
+	env.key_load = fake_key_load;
+	ck_assert_str_eq(req("key load /good.key", 0), "ok\n");
+	ck_assert_str_eq(key_seen, "/good.key");
+	ck_assert_str_eq(req("key load /bad.key", 0),
+			 "error: key file /bad.key is accessible by group or others\n");
+	ck_assert_str_eq(key_seen, "/bad.key");
+	env.key_load = NULL;
 }
 END_TEST
 
@@ -806,6 +837,7 @@ static Suite *ctlproto_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_exec, 0, (int)(sizeof(exec_vecs) / sizeof(exec_vecs[0])));
 	tcase_add_test(tc, test_learned_and_ages);
+	tcase_add_test(tc, test_key_load);
 	tcase_add_test(tc, test_peer_del_drops_learned);
 	tcase_add_test(tc, test_changed_hook);
 	tcase_add_test(tc, test_many_requests);
