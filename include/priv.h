@@ -11,7 +11,8 @@ struct conf;
  * set-up is done (TAP, addresses, sockets) and before the loop runs: what
  * happens later needs no privilege (the descriptors are open), except
  * re-reading --peers-file on SIGHUP, which the user must be able to read
- * (checked here), and removing the control socket at exit, which needs
+ * (checked here), re-reading --key-file for a key reload (a warning here
+ * when it cannot), and removing the control socket at exit, which needs
  * write access to its directory (told here when missing: the socket then
  * stays, and the next start replaces it). Dies (exit 1) naming the user
  * when it does not exist or any step fails.

@@ -71,6 +71,11 @@ void priv_drop(const struct conf *c)
 	if (c->peers_file != NULL && access(c->peers_file, R_OK) != 0)
 		fatal("--user %s cannot read --peers-file %s, which SIGHUP re-reads", c->user,
 		      c->peers_file);
+	/* Secure mode works on without reloads: a warning, not a failure. */
+	if (c->key_file != NULL && access(c->key_file, R_OK) != 0)
+		log_warn("--user %s cannot read --key-file %s: key reloads (SIGHUP, vxtapctl) "
+			 "will fail; chown it to %s, keeping mode 0600, or restart to change keys",
+			 c->user, c->key_file, c->user);
 	if (socket_dir(c, dir) && access(dir, W_OK | X_OK) != 0)
 		log_info("user %s cannot write %s: the control socket will stay after exit, "
 			 "and the next start replaces it",

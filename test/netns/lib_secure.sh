@@ -86,3 +86,94 @@ ping_none() {
 	out=$(nsx "$1" ping -n -q -c "${3:-3}" -i 0.2 -W 1 "$2" 2>&1) || true
 	grep -q ' 0 received' <<<"$out"
 }
+
+# key_loads NODE: how many "key from FILE loaded" lines the node has logged.
+key_loads() { grep -c '^vxtap: key from .* loaded' "$VXT_TMP/$1.log" || true; }
+
+# rotate_key MODE NODE NEWKEY: rotate the node to the key in NEWKEY, by
+# "vxtapctl key load NEWKEY" (MODE ctl) or by rewriting the node's
+# --key-file ($VXT_TMP/NODE.key) in place and sending SIGHUP (MODE hup).
+# Returns once the node has logged the load.
+rotate_key() {
+	local mode=$1 n=$2 new=$3 before out rc=0
+	before=$(key_loads "$n")
+	case $mode in
+	ctl)
+		out=$("$VXTAPCTL" --socket "$VXT_TMP/$n.sock" key load "$new" 2>&1) || rc=$?
+		((rc == 0)) || fail "$n: 'vxtapctl --socket $VXT_TMP/$n.sock key load $new' exited $rc: $out"
+		;;
+	hup)
+		cat "$new" >"$VXT_TMP/$n.key" || fail "cannot rewrite $VXT_TMP/$n.key"
+		kill -HUP "$(vxpid "$n")"
+		;;
+	*) fail "rotate_key: no mode $mode" ;;
+	esac
+	vxt_loaded() { (($(key_loads "$1") > $2)); }
+	wait_for 100 0.05 vxt_loaded "$n" "$before" ||
+		fail "$n: no 'key from ... loaded' line after the rotation by $mode: $(tail -n 3 "$VXT_TMP/$n.log" | tr '\n' ' ')"
+}
+
+# rotation_test MODE: nodes 1 and 2 (of the seed's 3) start with key A, each
+# from its own --key-file; n1 pings n2 20 times a second throughout; n1 is
+# rotated to key B, then, three seconds of pings later, n2 (rotate_key
+# MODE). Both must make new sessions (now under B), a node 3 started with
+# key B alone must reach both, and the ping must lose at most one packet.
+rotation_test() {
+	local mode=$1 count=300 ping=$VXT_TMP/ping12.txt pid r0 s1 s2 lost i
+	make_topology 3
+	key_new "$VXT_TMP/a.key"
+	key_new "$VXT_TMP/b.key"
+	for i in 1 2; do
+		cp "$VXT_TMP/a.key" "$VXT_TMP/n$i.key"
+		chmod 600 "$VXT_TMP/n$i.key"
+		start_secure "$i" 3 "$VXT_TMP/n$i.key"
+	done
+	ping_warm n1 10.244.0.2 || fail "n1 -> 10.244.0.2: no reply to 10 warm-up pings"
+	ping_ok n2 10.244.0.1 3 >/dev/null || fail "n2 -> 10.244.0.1: not every ping of 3 answered"
+	mark n1 crypto_sessions drop_crypto_handshake
+	mark n2 crypto_sessions drop_crypto_handshake
+	ping_bg n1 10.244.0.2 "$count" "$ping"
+	pid=$VXT_PING_PID
+	ping_wait_replies "$ping" 20
+
+	info "== rotating n1 to key B ($mode)"
+	rotate_key "$mode" n1 "$VXT_TMP/b.key"
+	grep '^vxtap: key from' "$VXT_TMP/n1.log" | tail -n 1 | sed 's/^/  /'
+	r0=$(ping_replies "$ping")
+	ping_wait_replies "$ping" $((r0 + 60))
+	info "== rotating n2 to key B ($mode), $(($(ping_replies "$ping") - r0)) replies later"
+	rotate_key "$mode" n2 "$VXT_TMP/b.key"
+
+	# New sessions under key B on both nodes.
+	s1=${VXT_MARK[n1:crypto_sessions]}
+	s2=${VXT_MARK[n2:crypto_sessions]}
+	wait_counter n1 crypto_sessions $((s1 + 1)) || fail "n1 made no new session after both rotations"
+	wait_counter n2 crypto_sessions $((s2 + 1)) || fail "n2 made no new session after both rotations"
+	grew n1 crypto_sessions drop_crypto_handshake
+	info "  n1: sessions +${VXT_GREW[crypto_sessions]}, drop_crypto_handshake +${VXT_GREW[drop_crypto_handshake]}"
+	grew n2 crypto_sessions drop_crypto_handshake
+	info "  n2: sessions +${VXT_GREW[crypto_sessions]}, drop_crypto_handshake +${VXT_GREW[drop_crypto_handshake]} (n1's inits under B before n2 had it)"
+	alive "$pid" || fail "the 1-2 ping ended before both rotations were done: it did not run through them"
+
+	# Key B is the live key on both: a node that has only B reaches them.
+	key_new "$VXT_TMP/n3.key"
+	cat "$VXT_TMP/b.key" >"$VXT_TMP/n3.key"
+	start_secure 3 3 "$VXT_TMP/n3.key"
+	for i in 1 2; do
+		ping_warm n3 "10.244.0.$i" || fail "n3 (key B only) -> 10.244.0.$i: no reply to 10 warm-up pings"
+		ping_ok n3 "10.244.0.$i" 3 >/dev/null || fail "n3 (key B only) -> 10.244.0.$i: not every ping of 3 answered"
+	done
+	info "  n3, with key B only, reaches n1 and n2"
+	alive "$pid" || fail "the 1-2 ping ended before node 3 was checked"
+
+	reap "$pid" 600 || true
+	info "  background ping: $(grep 'packets transmitted' "$ping" || echo 'no summary')"
+	lost=$(ping_loss "$ping")
+	(($(sed -nE 's/^([0-9]+) packets transmitted.*/\1/p' "$ping") == count)) || fail "the background ping did not send all $count"
+	((lost <= 1)) || fail "the background ping lost $lost packets across the rotations (at most 1 allowed)"
+	ping_ok n1 10.244.0.2 3 >/dev/null || fail "n1 -> 10.244.0.2 fails after the rotations"
+	ping_ok n2 10.244.0.1 3 >/dev/null || fail "n2 -> 10.244.0.1 fails after the rotations"
+	for i in 1 2 3; do
+		info "  n$i: $(crypto_counters "n$i")"
+	done
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # --user nobody: once set up, vxtap runs as nobody (every uid and gid in
-# /proc/PID/status, no supplementary group of root's), still forwards,
-# answers vxtapctl, re-reads its peers file on SIGHUP, and exits 0 on SIGTERM
-# with its TAP gone. A malformed name is refused with status 2 at option
+# /proc/PID/status, no supplementary group of root's, no capability), still
+# forwards, answers vxtapctl, re-reads its peers file on SIGHUP, and exits 0
+# on SIGTERM with its TAP gone. In secure mode it reloads a key file that
+# belongs to nobody, and warns at start-up about one it cannot read. A malformed name is refused with status 2 at option
 # parsing; a user that does not exist fails start-up with status 1, leaving no
 # TAP behind.
 set -euo pipefail
@@ -10,6 +11,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=test/netns/lib_ctl.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib_ctl.sh"
+# shellcheck source=test/netns/lib_secure.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib_secure.sh"
 require_root
 require_vxtap
 require_vxtapctl
@@ -86,5 +89,25 @@ stop_vxtap n1 || rc=$?
 if ip -n "$(ns n1)" link show "$VXT_DEV" >/dev/null 2>&1; then
 	fail "n1's $VXT_DEV is still there after vxtap exited"
 fi
+stop_all_vxtap
+
+# Secure mode: a key file of nobody's (0600) is re-read on SIGHUP as nobody.
+key=$VXT_TMP/key
+key_new "$key"
+chown nobody "$key"
+start_secure 1 2 "$key" --user nobody
+start_secure 2 2 "$key"
+pid=$(vxpid n1)
+ping_warm n1 10.244.0.2 || fail "secure n1 -> 10.244.0.2: no reply to 10 warm-up pings"
+ping_ok n1 10.244.0.2 3 || fail "secure n1 -> 10.244.0.2: not every ping of 3 answered"
+kill -HUP "$pid"
+log_wait n1 "^vxtap: key from $key loaded"
+ping_ok n1 10.244.0.2 3 || fail "secure n1 -> 10.244.0.2: not every ping of 3 answered after the reload"
+stop_vxtap n1 || fail "secure vxtap (as nobody) did not exit 0 on SIGTERM"
+# One root keeps to itself: start-up says that reloads will fail.
+rootkey=$VXT_TMP/rootkey
+key_new "$rootkey"
+start_secure 1 2 "$rootkey" --user nobody
+log_wait n1 "^vxtap: --user nobody cannot read --key-file $rootkey: key reloads"
 stop_all_vxtap
 info "ok"
