@@ -90,6 +90,9 @@ ping_none() {
 # key_loads NODE: how many "key from FILE loaded" lines the node has logged.
 key_loads() { grep -c '^vxtap: key from .* loaded' "$VXT_TMP/$1.log" || true; }
 
+# key_loaded NODE BEFORE: the node has logged more key loads than BEFORE.
+key_loaded() { (($(key_loads "$1") > $2)); }
+
 # rotate_key MODE NODE NEWKEY: rotate the node to the key in NEWKEY, by
 # "vxtapctl key load NEWKEY" (MODE ctl) or by rewriting the node's
 # --key-file ($VXT_TMP/NODE.key) in place and sending SIGHUP (MODE hup).
@@ -108,8 +111,7 @@ rotate_key() {
 		;;
 	*) fail "rotate_key: no mode $mode" ;;
 	esac
-	vxt_loaded() { (($(key_loads "$1") > $2)); }
-	wait_for 100 0.05 vxt_loaded "$n" "$before" ||
+	wait_for 100 0.05 key_loaded "$n" "$before" ||
 		fail "$n: no 'key from ... loaded' line after the rotation by $mode: $(tail -n 3 "$VXT_TMP/$n.log" | tr '\n' ' ')"
 }
 
