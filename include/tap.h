@@ -22,6 +22,8 @@ int tap_set_offload(int fd);
 int tap_set_mac(const char *name, const struct mac *mac);
 int tap_set_mtu(const char *name, uint32_t mtu);
 int tap_set_up(const char *name);
+/* The device's transmit queue (frames the kernel holds for vxtap to read). */
+int tap_set_txqlen(const char *name, uint32_t len);
 int tap_add_addr(const char *name, const struct ipaddr *ip, uint8_t plen);
 
 /* The MTU of the interface that holds local, and its name (16 bytes).

@@ -22,6 +22,7 @@
 /* Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14), as the kernel. */
 #define ENCAP_OVERHEAD_V4 50
 #define ENCAP_OVERHEAD_V6 70
+#define TAP_TXQLEN 8192
 /* Storm-control buckets, each way: source MACs followed at once. */
 #define FLOOD_MACS 4096
 
@@ -188,6 +189,12 @@ static void setup_tap(struct vxtap *vx, const struct conf *c)
 	if ((err = tap_set_mtu(c->dev, vx->dp.cfg.mtu)) != 0) {
 		errno = -err;
 		fatal("%s: cannot set MTU %u", c->dev, vx->dp.cfg.mtu);
+	}
+	/* The default queue of 500 frames overflows while vxtap waits for a
+	 * core; a longer one absorbs the burst (one read empties it faster). */
+	if ((err = tap_set_txqlen(c->dev, TAP_TXQLEN)) != 0) {
+		errno = -err;
+		log_warn("%s: cannot set the transmit queue length to %d", c->dev, TAP_TXQLEN);
 	}
 	if ((err = tap_set_up(c->dev)) != 0) {
 		errno = -err;

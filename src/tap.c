@@ -97,6 +97,15 @@ int tap_set_mtu(const char *name, uint32_t mtu)
 	return ifreq_ioctl(AF_INET, SIOCSIFMTU, &ifr);
 }
 
+int tap_set_txqlen(const char *name, uint32_t len)
+{
+	struct ifreq ifr;
+
+	ifreq_init(&ifr, name);
+	ifr.ifr_qlen = (int)len;
+	return ifreq_ioctl(AF_INET, SIOCSIFTXQLEN, &ifr);
+}
+
 int tap_set_up(const char *name)
 {
 	struct ifreq ifr;
