@@ -67,7 +67,7 @@ struct vxtap {
 	bool udp_gro; /* UDP_GRO is on */
 
 	uint64_t ageing_ms;
-	struct ratelimit rl_move, rl_tap;
+	struct ratelimit rl_move, rl_tap, rl_frozen;
 	struct ctl *ctl; /* the control socket and peers file (ctl.h) */
 
 	/* Secure mode (NULL crypto: plain VXLAN). */

@@ -99,6 +99,14 @@ static void log_event(struct vxtap *vx, const struct dp_action *act, uint64_t no
 	char m[MAC_STRLEN], a[ADDR_STRLEN], b[ADDR_STRLEN];
 	uint32_t held;
 
+	if (act->event == DP_EV_FROZEN) {
+		if (ratelimit_ok(&vx->rl_frozen, now, &held))
+			log_warnx("fdb %s moves between peers too often: kept on %s for %u s, "
+				  "claimed by %s (%u more not logged)",
+				  mac_fmt(&act->ev_mac, m), endpoint_fmt(&act->ev_old, a),
+				  DP_MOVE_WINDOW_MS / 1000, endpoint_fmt(&act->peer->ep, b), held);
+		return;
+	}
 	if (act->event != DP_EV_MOVED || !ratelimit_ok(&vx->rl_move, now, &held))
 		return;
 	log_info("fdb %s moved from %s to %s (%u more moves not logged)", mac_fmt(&act->ev_mac, m),
@@ -770,6 +778,7 @@ int loop_init(struct vxtap *vx)
 	}
 	vx->rl_move = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	vx->rl_tap = (struct ratelimit)RATELIMIT_INIT(10000, 5);
+	vx->rl_frozen = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 
 	ev_io_init(&vx->tap_r, tap_read_cb, vx->tap_fd, EV_READ);
 	ev_io_init(&vx->udp_r, udp_read_cb, vx->udp_fd, EV_READ);

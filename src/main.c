@@ -22,7 +22,7 @@
 /* Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14), as the kernel. */
 #define ENCAP_OVERHEAD_V4 50
 #define ENCAP_OVERHEAD_V6 70
-#define TAP_TXQLEN 8192
+#define TAP_TXQLEN	  8192
 /* Storm-control buckets, each way: source MACs followed at once. */
 #define FLOOD_MACS 4096
 
