@@ -116,6 +116,12 @@ struct dp {
 		struct endpoint mac_dst;
 		uint64_t mac_time;
 		uint64_t fdb_gen;
+		/* and the owner of the last unicast MAC sent to */
+		bool tx_valid;
+		struct mac tx_mac;
+		struct endpoint tx_dst;
+		struct peer *tx_peer;
+		uint64_t tx_fdb_gen, tx_peers_gen;
 	} cache;
 };
 

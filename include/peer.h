@@ -35,8 +35,8 @@ int peers_del(struct peers *ps, const struct ipaddr *ip);
 
 struct peer *peers_find(const struct peers *ps, const struct ipaddr *ip);
 
-/* A number that changes whenever a peer is removed: a cached struct peer *
- * is valid while it stays the same. */
+/* A number that changes whenever a peer is added or removed: a cached
+ * lookup (a struct peer *, or its absence) holds while it stays the same. */
 uint64_t peers_generation(const struct peers *ps);
 size_t peers_count(const struct peers *ps);
 

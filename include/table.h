@@ -90,8 +90,9 @@ void table_foreach(const struct table *t, void (*fn)(const struct table_entry *e
 
 size_t table_count(const struct table *t, enum table_kind kind);
 
-/* A number that changes whenever an entry is removed (deleted, flushed or
- * aged): what a caller remembers about the table holds while it stays. */
+/* A number that changes whenever a key is added, removed (deleted, flushed,
+ * aged, evicted) or given another value: what a caller remembers about the
+ * table's mapping holds while it stays the same. */
 uint64_t table_generation(const struct table *t);
 
 /* Change limits at run time; entries over a new cap go at the next learn. */

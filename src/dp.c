@@ -108,6 +108,32 @@ static bool nd_proxy(struct dp *dp, const uint8_t *frame, size_t len, struct dp_
 	return true;
 }
 
+/* The FDB owner of dst and its peer (NULL: not a listed peer), with a
+ * one-entry cache: a stream of frames to one MAC costs one hash probe until
+ * the FDB or the peer set changes. */
+static const struct endpoint *owner_of(struct dp *dp, const struct mac *dst, struct peer **peer)
+{
+	uint64_t fg = fdb_generation(dp->fdb), pg = peers_generation(dp->peers);
+	const struct endpoint *ep;
+
+	if (dp->cache.tx_valid && dp->cache.tx_fdb_gen == fg && dp->cache.tx_peers_gen == pg &&
+	    mac_equal(&dp->cache.tx_mac, dst)) {
+		*peer = dp->cache.tx_peer;
+		return &dp->cache.tx_dst;
+	}
+	ep = fdb_lookup(dp->fdb, dst);
+	if (ep == NULL)
+		return NULL;
+	*peer = peers_find(dp->peers, &ep->ip);
+	dp->cache.tx_valid = true;
+	dp->cache.tx_mac = *dst;
+	dp->cache.tx_dst = *ep;
+	dp->cache.tx_peer = *peer;
+	dp->cache.tx_fdb_gen = fg;
+	dp->cache.tx_peers_gen = pg;
+	return ep;
+}
+
 void dp_from_tap(struct dp *dp, uint8_t *frame, size_t len, uint64_t now, struct dp_action *act)
 {
 	dp_from_tap_gso(dp, frame, len, len, now, act);
@@ -158,11 +184,10 @@ void dp_from_tap_gso(struct dp *dp, uint8_t *frame, size_t len, size_t seg_len, 
 	}
 
 	eth_dst(frame, &dst);
-	ep = mac_is_multicast(&dst) ? NULL : fdb_lookup(dp->fdb, &dst);
+	ep = mac_is_multicast(&dst) ? NULL : owner_of(dp, &dst, &act->peer);
 	if (ep != NULL) {
 		act->verdict = DP_UNICAST;
 		act->dst = *ep;
-		act->peer = peers_find(dp->peers, &ep->ip);
 	} else {
 		/* Broadcast, multicast and unknown unicast: head-end replication. */
 		if (peers_count(dp->peers) == 0) {

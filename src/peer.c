@@ -16,7 +16,7 @@ struct peers {
 	struct table *by_ip; /* struct ipaddr -> struct peer_node * */
 	struct peer_node **arr;
 	size_t n, cap;
-	uint64_t gen; /* bumped by every removal */
+	uint64_t gen; /* bumped by every addition and removal */
 };
 
 static struct peer_node *peer_node_of(const struct table_entry *e)
@@ -92,6 +92,7 @@ int peers_add(struct peers *ps, const struct endpoint *ep, struct peer **out)
 	}
 	p->idx = ps->n;
 	ps->arr[ps->n++] = p;
+	ps->gen++;
 	if (out)
 		*out = &p->pub;
 	return 0;

@@ -39,7 +39,7 @@ struct table {
 	struct table_entry **buckets;
 	size_t nbuckets; /* a power of two */
 	size_t nlearned, nstatic;
-	uint64_t gen; /* bumped by every removal */
+	uint64_t gen; /* bumped whenever a key is added, removed or changes value */
 
 	/* Learned entries only, oldest `updated` at the head, so ageing stops at
 	 * the first entry still alive. Relies on `now` never going backwards. */
@@ -361,6 +361,7 @@ static struct table_entry *table_insert(struct table *t, const void *key, const 
 	memcpy(e->val, val, t->val_len);
 	e->kind = kind;
 	e->updated = now;
+	t->gen++;
 	s = table_slot(t, key);
 	e->hnext = t->buckets[s];
 	t->buckets[s] = e;
@@ -445,6 +446,7 @@ static enum table_learn entry_set_val(struct table *t, struct table_entry *e, co
 		group_append(g, e);
 	}
 	memcpy(e->val, val, t->val_len);
+	t->gen++;
 	return TABLE_LEARN_MOVED;
 }
 
@@ -556,6 +558,7 @@ int table_set_static(struct table *t, const void *key, const void *val)
 		e->kind = TABLE_STATIC;
 	}
 	memcpy(e->val, val, t->val_len);
+	t->gen++;
 	return 0;
 }
 

@@ -207,6 +207,40 @@ START_TEST(tap_known_unicast_goes_to_owner)
 }
 END_TEST
 
+START_TEST(tap_owner_cache_follows_changes)
+{
+	struct dp_action act;
+
+	ck_assert_int_eq(fdb_add_static(dp.fdb, &mac_a, &peer2), 0);
+	eth_frame(frame, &mac_a, &own, ETHTYPE_IPV4, 60);
+	dp_from_tap(&dp, frame, 60, 0, &act);
+	ck_assert(endpoint_equal(&act.dst, &peer2));
+	/* the entry is changed: the next frame follows */
+	ck_assert_int_eq(fdb_add_static(dp.fdb, &mac_a, &peer3), 0);
+	eth_frame(frame, &mac_a, &own, ETHTYPE_IPV4, 60);
+	dp_from_tap(&dp, frame, 60, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_UNICAST);
+	ck_assert(endpoint_equal(&act.dst, &peer3));
+	ck_assert_ptr_nonnull(act.peer);
+	/* the peer goes: still sent to the FDB's address, but not counted on it */
+	ck_assert_int_eq(peers_del(dp.peers, &peer3.ip), 0);
+	eth_frame(frame, &mac_a, &own, ETHTYPE_IPV4, 60);
+	dp_from_tap(&dp, frame, 60, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_UNICAST);
+	ck_assert_ptr_null(act.peer);
+	/* and it comes back: counted again */
+	ck_assert_int_eq(peers_add(dp.peers, &peer3, NULL), 0);
+	eth_frame(frame, &mac_a, &own, ETHTYPE_IPV4, 60);
+	dp_from_tap(&dp, frame, 60, 0, &act);
+	ck_assert_ptr_nonnull(act.peer);
+	/* the entry is deleted: flooded */
+	ck_assert_int_eq(fdb_del(dp.fdb, &mac_a), 0);
+	eth_frame(frame, &mac_a, &own, ETHTYPE_IPV4, 60);
+	dp_from_tap(&dp, frame, 60, 0, &act);
+	ck_assert_int_eq(act.verdict, DP_FLOOD);
+}
+END_TEST
+
 START_TEST(tap_multicast_floods_even_with_entry)
 {
 	static const struct mac mc = {{0x01, 0x00, 0x5e, 0, 0, 1}};
@@ -1102,6 +1136,7 @@ static Suite *dp_suite(void)
 	tcase_add_test(tap, tap_unknown_unicast_floods);
 	tcase_add_test(tap, tap_known_unicast_goes_to_owner);
 	tcase_add_test(tap, tap_multicast_floods_even_with_entry);
+	tcase_add_test(tap, tap_owner_cache_follows_changes);
 	tcase_add_test(tap, tap_no_peers);
 	tcase_add_test(tap, tap_arp_proxy_answers_known_ip);
 	tcase_add_test(tap, tap_arp_unknown_ip_floods);
