@@ -1,4 +1,4 @@
-/* gro: coalescing decapsulated TCP segments of one flow into one super-frame,
+/* gro: coalescing decapsulated TCP (and UDP) segments of one flow into one super-frame,
  * so the TAP takes one write (with a virtio-net GSO header) for many. */
 #ifndef VXTAP_GRO_H
 #define VXTAP_GRO_H
@@ -19,8 +19,12 @@
  * TOS/traffic class, TTL/hop limit and (IPv4) DF with no options, same ports,
  * ack, window and TCP options, the next sequence number, only ACK (and PSH)
  * set, no more payload than the first segment, and a TCP checksum that
- * verifies. A short segment or PSH ends the batch. Segments are never copied:
- * the batch keeps pointers into the caller's buffers, which must stay valid
+ * verifies. A short segment or PSH ends the batch. UDP datagrams (when
+ * enabled) join on the same Ethernet/IP fields and ports, a non-zero checksum
+ * that verifies, no more payload than the first, and for IPv4 without DF the
+ * next IP id; they leave as one USO super-frame (VNET_GSO_UDP_L4), which the
+ * kernel cuts back into the same datagrams. Segments are never copied: the
+ * batch keeps pointers into the caller's buffers, which must stay valid
  * until gro_flush().
  */
 struct gro {
@@ -28,7 +32,7 @@ struct gro {
 	const uint8_t *first;
 	struct pkt_layout lo;
 	size_t mss;
-	uint32_t next_seq;
+	uint32_t next; /* TCP: next sequence number; IPv4 UDP without DF: next IP id */
 	size_t total;
 	bool closed;
 	bool psh;
@@ -36,6 +40,7 @@ struct gro {
 	size_t pay_len[GRO_MAX_SEGS];
 	uint8_t hdr[VNET_HDR_LEN + GRO_HDR_MAX];
 	uint64_t bad_csum; /* candidates refused for a checksum that failed */
+	bool udp;	   /* UDP may be merged: the TAP takes USO super-frames */
 };
 
 enum gro_result {
@@ -44,7 +49,8 @@ enum gro_result {
 	GRO_PASS,	 /* not a candidate: flush the batch, then write the frame alone */
 };
 
-void gro_init(struct gro *g);
+/* udp: also merge UDP datagrams (only when the TAP accepted USO). */
+void gro_init(struct gro *g, bool udp);
 
 /* Offer a decapsulated frame (len bytes). */
 enum gro_result gro_add(struct gro *g, const uint8_t *frame, size_t len);
@@ -55,7 +61,7 @@ enum gro_result gro_add(struct gro *g, const uint8_t *frame, size_t len);
  * number of segments in *segs; empties the batch. */
 size_t gro_flush(struct gro *g, struct iovec *iov, size_t *segs);
 
-/* True when the TCP checksum of the segment in f verifies. */
-bool gro_tcp_csum_ok(const uint8_t *f, const struct pkt_layout *lo);
+/* True when the TCP or UDP checksum of the packet in f verifies. */
+bool gro_l4_csum_ok(const uint8_t *f, const struct pkt_layout *lo);
 
 #endif

@@ -63,6 +63,7 @@ struct vxtap {
 
 	struct loop_opts opts;
 	bool vnet;    /* TAP reads and writes carry a virtio-net header */
+	bool tap_uso; /* the TAP takes UDP super-frames (kernel 6.2 and later) */
 	bool udp_gso; /* UDP_SEGMENT works */
 	bool udp_gro; /* UDP_GRO is on */
 

@@ -17,6 +17,7 @@ int tap_open(const char *name, bool vnet);
  * kernel has it, USO) super-frames. Returns the TUN_F_* flags accepted or
  * -errno. Only for a vnet TAP. */
 int tap_set_offload(int fd);
+#define TAP_F_USO4 0x20 /* TUN_F_USO4, in what tap_set_offload returns */
 
 /* Link settings by interface name; each returns 0 or -errno. */
 int tap_set_mac(const char *name, const struct mac *mac);

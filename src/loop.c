@@ -760,7 +760,7 @@ int loop_init(struct vxtap *vx)
 	    vx->seg_arena == NULL || vx->segs == NULL ||
 	    udp_txq_init(&vx->txq, LOOP_TXQ, LOOP_TXQ * 4) != 0)
 		return -ENOMEM;
-	gro_init(&vx->gro);
+	gro_init(&vx->gro, vx->tap_uso);
 	if (vx->opts.offload) {
 		vx->udp_gso = udp_probe_gso(vx->udp_fd);
 		vx->udp_gro = udp_enable_gro(vx->udp_fd);

@@ -182,6 +182,7 @@ static void setup_tap(struct vxtap *vx, const struct conf *c)
 		errno = -err;
 		log_warn("%s: the TAP takes no offloads; frames go one by one", c->dev);
 	}
+	vx->tap_uso = vx->vnet && err > 0 && (err & TAP_F_USO4) != 0;
 	if ((err = tap_set_mac(c->dev, &vx->dp.cfg.mac)) != 0) {
 		errno = -err;
 		fatal("%s: cannot set the MAC address", c->dev);

@@ -162,9 +162,9 @@ START_TEST(finish_csum_completes_partial)
 	ck_assert(pkt_layout(super, len, &lo));
 	/* what a TAP hands over with NEEDS_CSUM: the pseudo-header sum in place */
 	put_be16(super + lo.l4 + 16, (uint16_t)~csum_fold(pkt_pseudo_sum(super, &lo, len - lo.l4)));
-	ck_assert(!gro_tcp_csum_ok(super, &lo));
+	ck_assert(!gro_l4_csum_ok(super, &lo));
 	ck_assert(gso_finish_csum(super, len, (uint16_t)lo.l4, 16));
-	ck_assert(gro_tcp_csum_ok(super, &lo));
+	ck_assert(gro_l4_csum_ok(super, &lo));
 	ck_assert(!gso_finish_csum(super, len, (uint16_t)len, 16));
 	ck_assert(!gso_finish_csum(super, len, (uint16_t)(len - 1), 0));
 }
@@ -246,7 +246,7 @@ START_TEST(gro_roundtrip)
 	size_t cnt, segs, off = 0;
 	uint8_t merged[MAXF];
 
-	gro_init(&g);
+	gro_init(&g, true);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_int_eq(gro_add(&g, wire[i], wire_len[i]), GRO_HELD);
 	cnt = gro_flush(&g, iov, &segs);
@@ -268,7 +268,7 @@ START_TEST(gro_roundtrip)
 	ck_assert_uint_eq(vh.csum_start, lo.l4);
 	ck_assert_uint_eq(vh.hdr_len, lo.hlen);
 	ck_assert(gso_finish_csum(merged, off, vh.csum_start, vh.csum_offset));
-	ck_assert(gro_tcp_csum_ok(merged, &lo));
+	ck_assert(gro_l4_csum_ok(merged, &lo));
 	build(gro_vectors[_i].k, gro_vectors[_i].payload, 0x18);
 	ck_assert_uint_eq(off, lo.hlen + gro_vectors[_i].payload);
 	ck_assert_mem_eq(merged + lo.hlen, super + lo.hlen, gro_vectors[_i].payload);
@@ -284,7 +284,7 @@ START_TEST(gro_bad_checksum_never_merged)
 	struct iovec iov[GRO_MAX_SEGS + 1];
 	size_t segs, n = segment_all(TCP4, 4000, 1000, 0x10);
 
-	gro_init(&g);
+	gro_init(&g, true);
 	ck_assert_int_eq(gro_add(&g, wire[0], wire_len[0]), GRO_HELD);
 	wire[1][60] ^= 0x01; /* corrupt one payload byte */
 	ck_assert_int_eq(gro_add(&g, wire[1], wire_len[1]), GRO_PASS);
@@ -308,7 +308,7 @@ START_TEST(gro_non_tcp_and_flags_pass)
 	ck_assert_uint_eq(gso_segment(super, len, &h, arena, STRIDE, PRE, segs, 8), 2);
 	memcpy(wire[0], segs[0].hdr, segs[0].hdr_len);
 	memcpy(wire[0] + segs[0].hdr_len, segs[0].payload, segs[0].payload_len);
-	gro_init(&g);
+	gro_init(&g, false); /* a TAP without USO: UDP is never merged */
 	ck_assert_int_eq(gro_add(&g, wire[0], segs[0].hdr_len + 1000), GRO_PASS);
 	/* SYN, FIN, RST: alone */
 	segment_all(TCP4, 2000, 1000, 0x11);
@@ -329,7 +329,7 @@ START_TEST(gro_flow_changes_and_short_segment)
 	struct pkt_layout lo;
 
 	ck_assert_uint_eq(n, 3);
-	gro_init(&g);
+	gro_init(&g, true);
 	ck_assert_int_eq(gro_add(&g, wire[0], wire_len[0]), GRO_HELD);
 	/* same sequence continuation but another port: a different flow */
 	memcpy(other, wire[1], wire_len[1]);
@@ -345,6 +345,95 @@ START_TEST(gro_flow_changes_and_short_segment)
 	ck_assert_uint_eq(gro_flush(&g, iov, &segs), 4);
 	ck_assert_uint_eq(segs, 3);
 	ck_assert_uint_eq(gro_flush(&g, iov, &segs), 0);
+}
+END_TEST
+
+/* Cut a UDP super-frame into wire datagrams (wire[], wire_len[]). */
+static size_t udp_segments(enum kind k, size_t payload, size_t mss)
+{
+	struct gso_seg segs[64];
+	struct vnet_hdr h = {.gso_type = VNET_GSO_UDP_L4, .gso_size = (uint16_t)mss};
+	size_t len = build(k, payload, 0);
+	size_t n = gso_segment(super, len, &h, arena, STRIDE, PRE, segs, 64);
+
+	for (size_t i = 0; i < n; i++) {
+		memcpy(wire[i], segs[i].hdr, segs[i].hdr_len);
+		memcpy(wire[i] + segs[i].hdr_len, segs[i].payload, segs[i].payload_len);
+		wire_len[i] = segs[i].hdr_len + segs[i].payload_len;
+	}
+	return n;
+}
+
+START_TEST(gro_udp_roundtrip)
+{
+	static struct gro g;
+	struct iovec iov[GRO_MAX_SEGS + 1];
+	struct vnet_hdr vh;
+	struct pkt_layout lo;
+	enum kind k = _i == 0 ? UDP4 : UDP6;
+	size_t n = udp_segments(k, 5000, 1400), cnt, segs, off = 0;
+	static uint8_t merged[MAXF];
+
+	ck_assert_uint_eq(n, 4);
+	gro_init(&g, true);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(gro_add(&g, wire[i], wire_len[i]), GRO_HELD);
+	cnt = gro_flush(&g, iov, &segs);
+	ck_assert_uint_eq(segs, 4);
+	vnet_hdr_decode(iov[0].iov_base, &vh);
+	ck_assert_uint_eq(vh.gso_type, VNET_GSO_UDP_L4);
+	ck_assert_uint_eq(vh.gso_size, 1400);
+	ck_assert_uint_eq(vh.csum_offset, 6);
+	for (size_t i = 0; i < cnt; i++) {
+		size_t skip = i == 0 ? VNET_HDR_LEN : 0;
+		memcpy(merged + off, (uint8_t *)iov[i].iov_base + skip, iov[i].iov_len - skip);
+		off += iov[i].iov_len - skip;
+	}
+	ck_assert(pkt_layout(merged, off, &lo));
+	ck_assert_uint_eq(lo.end, off);
+	ck_assert_uint_eq(get_be16(merged + lo.l4 + 4), off - lo.l4); /* UDP length */
+	ck_assert(gso_finish_csum(merged, off, vh.csum_start, vh.csum_offset));
+	ck_assert(gro_l4_csum_ok(merged, &lo));
+	/* and cut again the way the kernel will, it gives the same datagrams */
+	{
+		struct gso_seg again[8];
+		struct vnet_hdr h2 = {.gso_type = VNET_GSO_UDP_L4, .gso_size = 1400};
+
+		ck_assert_uint_eq(gso_segment(merged, off, &h2, arena, STRIDE, PRE, again, 8), 4);
+		for (size_t i = 0; i < 4; i++) {
+			ck_assert_uint_eq(again[i].hdr_len + again[i].payload_len, wire_len[i]);
+			ck_assert_mem_eq(again[i].payload, wire[i] + again[i].hdr_len,
+					 again[i].payload_len);
+			ck_assert_mem_eq(again[i].hdr + lo.l4, wire[i] + lo.l4, 8);
+		}
+	}
+}
+END_TEST
+
+/* IPv4 UDP without DF joins only on consecutive IP ids; a zero (absent)
+ * checksum never joins. */
+START_TEST(gro_udp_ids_and_zero_checksum)
+{
+	static struct gro g;
+	struct iovec iov[GRO_MAX_SEGS + 1];
+	struct pkt_layout lo;
+	size_t segs, n = udp_segments(UDP4, 4000, 1000);
+
+	ck_assert_uint_eq(n, 4);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert(pkt_layout(wire[i], wire_len[i], &lo));
+		put_be16(wire[i] + lo.l3 + 6, 0); /* DF off */
+		if (i == 2)
+			put_be16(wire[i] + lo.l3 + 4, 0x7777); /* an id out of line */
+	}
+	gro_init(&g, true);
+	ck_assert_int_eq(gro_add(&g, wire[0], wire_len[0]), GRO_HELD);
+	ck_assert_int_eq(gro_add(&g, wire[1], wire_len[1]), GRO_HELD);
+	ck_assert_int_eq(gro_add(&g, wire[2], wire_len[2]), GRO_FLUSH_FIRST);
+	ck_assert_uint_eq(gro_flush(&g, iov, &segs), 3);
+	ck_assert_uint_eq(segs, 2);
+	put_be16(wire[3] + lo.l4 + 6, 0); /* no checksum */
+	ck_assert_int_eq(gro_add(&g, wire[3], wire_len[3]), GRO_PASS);
 }
 END_TEST
 
@@ -366,6 +455,8 @@ int main(void)
 	tcase_add_test(gro, gro_bad_checksum_never_merged);
 	tcase_add_test(gro, gro_non_tcp_and_flags_pass);
 	tcase_add_test(gro, gro_flow_changes_and_short_segment);
+	tcase_add_loop_test(gro, gro_udp_roundtrip, 0, 2);
+	tcase_add_test(gro, gro_udp_ids_and_zero_checksum);
 	suite_add_tcase(s, seg);
 	suite_add_tcase(s, gro);
 	sr = srunner_create(s);
