@@ -167,7 +167,7 @@ static void setup_addrs(const struct conf *c)
 
 static void setup_tap(struct vxtap *vx, const struct conf *c)
 {
-	int err;
+	int err = 0;
 
 	vx->tap_fd = tap_open(c->dev, vx->opts.offload);
 	if (vx->tap_fd < 0) {
@@ -265,6 +265,7 @@ int main(int argc, char *argv[])
 	else
 		random_mac(&vx.dp.cfg.mac);
 
+	setup_crypto(&vx, &c); /* a refused key file stops start-up before anything opens */
 	setup_ctl(&vx, &c);
 	vx.udp_fd = udp_open(&c.local, c.port);
 	if (vx.udp_fd < 0) {
@@ -272,7 +273,6 @@ int main(int argc, char *argv[])
 		fatal("cannot bind UDP %s port %u", ipaddr_fmt(&c.local, a), c.port);
 	}
 	setup_tables(&vx, &c);
-	setup_crypto(&vx, &c);
 	ctl_load(vx.ctl);
 	setup_tap(&vx, &c);
 	if (loop_init(&vx) != 0)

@@ -6,10 +6,14 @@
 #   1. without a key (the positive control): tshark with
 #      -d udp.port==8472,vxlan decodes ARP, ICMP and inner IPv4 inside VXLAN,
 #      and the pattern and inner header bytes are found in the capture;
-#   2. with a key: the same searches find nothing, neither tshark (with and
-#      without the VXLAN decode) decodes any VXLAN, Ethernet, ARP, IPv4 or
-#      ICMP inside a UDP datagram, and every UDP payload starts with 0xa1
-#      (init, 84 bytes), 0xa2 (response, 80) or 0xa4 (data), then 0 0 0.
+#   2. with a key: the same searches find nothing in the capture file or
+#      any UDP payload; tshark forced to decode port 8472 as VXLAN finds no
+#      VXLAN header with the I flag, no inner IPv4 header with a good
+#      checksum and no IPv4 ARP in any datagram (it does show a vxlan.vni
+#      and random inner layers for every one: decode-as does not check the
+#      flags); plain tshark sees every datagram as opaque data; and every UDP
+#      payload starts with 0xa1 (init, 84 bytes), 0xa2 (response, 80) or
+#      0xa4 (data, 32 bytes or more), then 0 0 0.
 set -euo pipefail
 # shellcheck source=test/netns/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
