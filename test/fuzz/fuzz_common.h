@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "dp.h"
+#include "storm.h"
 
 /* Small tables, so that the caps and eviction paths are reached quickly. */
 #define FUZZ_MAX_LEARNED 64
@@ -42,6 +43,11 @@ static struct dp *fuzz_setup(void)
 	fuzz_dp.fdb = fdb_new(FUZZ_MAX_LEARNED, FUZZ_AGEING_MS, seed);
 	fuzz_dp.neigh = neigh_new(FUZZ_MAX_LEARNED, FUZZ_AGEING_MS, seed);
 	fuzz_dp.peers = peers_new(seed);
+	/* The hardening paths too: small caps, damping and storm buckets. */
+	fdb_set_peer_limit(fuzz_dp.fdb, FUZZ_MAX_LEARNED / 4);
+	fdb_set_damping(fuzz_dp.fdb, 2, DP_MOVE_WINDOW_MS);
+	fuzz_dp.storm_tap = storm_new(50, 10, 16, seed);
+	fuzz_dp.storm_peer = storm_new(50, 10, 16, seed);
 	fuzz_ep(&fuzz_peers[0], 42);
 	fuzz_ep(&fuzz_peers[1], 43);
 	fuzz_ep(&fuzz_peers[2], 99); /* never added: a stranger */
