@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bytes.h" /* the checksum users read and write fields with it */
+
 /* Add len bytes at p to a running 32-bit one's-complement sum. The bytes
  * are taken as big-endian 16-bit words; an odd last byte is padded. Sums of
  * pieces combine only when every piece but the last has even length. */
@@ -19,17 +21,5 @@ uint16_t csum_fold(uint32_t sum);
  * upper-layer message to it, then fold. */
 uint32_t csum_ip6_pseudo(const uint8_t src[static 16], const uint8_t dst[static 16], uint32_t len,
 			 uint8_t next_header);
-
-/* Store a host-order 16-bit value big-endian at p. */
-static inline void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline uint16_t get_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 #endif

@@ -16,11 +16,6 @@ void gro_init(struct gro *g, bool udp)
 	g->udp = udp;
 }
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 bool gro_l4_csum_ok(const uint8_t *f, const struct pkt_layout *lo)
 {
 	size_t l4_len = lo->end - lo->l4;
@@ -83,7 +78,7 @@ static bool same_flow(const uint8_t *a, const uint8_t *b, const struct pkt_layou
 static uint32_t next_mark(const uint8_t *f, const struct pkt_layout *lo, size_t plen)
 {
 	if (lo->proto == 6)
-		return be32(f + lo->l4 + 4) + (uint32_t)plen;
+		return get_be32(f + lo->l4 + 4) + (uint32_t)plen;
 	if (!lo->v6 && !(f[lo->l3 + 6] & IP_DF))
 		return (uint16_t)(get_be16(f + lo->l3 + 4) + 1);
 	return 0;
@@ -92,7 +87,7 @@ static uint32_t next_mark(const uint8_t *f, const struct pkt_layout *lo, size_t 
 static uint32_t mark_of(const uint8_t *f, const struct pkt_layout *lo)
 {
 	if (lo->proto == 6)
-		return be32(f + lo->l4 + 4);
+		return get_be32(f + lo->l4 + 4);
 	if (!lo->v6 && !(f[lo->l3 + 6] & IP_DF))
 		return get_be16(f + lo->l3 + 4);
 	return 0;

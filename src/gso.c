@@ -181,14 +181,7 @@ static void fix_segment(uint8_t *h, const struct pkt_layout *lo, const uint8_t *
 		put_be16(ip + 10, csum_fold(csum_add(0, ip, lo->l4 - lo->l3)));
 	}
 	if (lo->proto == 6) {
-		uint32_t seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 |
-			       (uint32_t)l4[6] << 8 | l4[7];
-
-		seq += seq_step;
-		l4[4] = (uint8_t)(seq >> 24);
-		l4[5] = (uint8_t)(seq >> 16);
-		l4[6] = (uint8_t)(seq >> 8);
-		l4[7] = (uint8_t)seq;
+		put_be32(l4 + 4, get_be32(l4 + 4) + seq_step);
 		if (i + 1 < n)
 			l4[13] &= (uint8_t) ~(TCP_FIN | TCP_PSH);
 		if (i > 0)
