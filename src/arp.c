@@ -1,19 +1,10 @@
 /* arp: validating ARP for IPv4 over Ethernet and building proxy replies. */
 #include "arp.h"
 
+#include "bytes.h"
+
 #define ARP_HTYPE_ETHER	  1
 #define ARP_HTYPE_IEEE802 6
-
-static uint16_t arp_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void arp_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static bool arp_ip_is_zero(const uint8_t a[static 4])
 {
@@ -44,14 +35,14 @@ enum arp_result arp_parse(const uint8_t *p, size_t len, struct arp_ipv4 *out)
 
 	if (len < ARP_LEN)
 		return ARP_SHORT;
-	htype = arp_get16(p);
+	htype = get_be16(p);
 	if (htype != ARP_HTYPE_ETHER && htype != ARP_HTYPE_IEEE802)
 		return ARP_BAD_HTYPE;
-	if (arp_get16(p + 2) != ETHTYPE_IPV4)
+	if (get_be16(p + 2) != ETHTYPE_IPV4)
 		return ARP_BAD_PTYPE;
 	if (p[4] != MAC_LEN || p[5] != 4)
 		return ARP_BAD_LENS;
-	op = arp_get16(p + 6);
+	op = get_be16(p + 6);
 	if (op != ARP_OP_REQUEST && op != ARP_OP_REPLY)
 		return ARP_BAD_OP;
 
@@ -82,14 +73,14 @@ size_t arp_build_reply(uint8_t out[static ARP_FRAME_LEN], const struct arp_ipv4 
 
 	memcpy(out, req->sha.b, MAC_LEN);
 	memcpy(out + MAC_LEN, owner_mac->b, MAC_LEN);
-	arp_put16(out + 12, ETHTYPE_ARP);
+	put_be16(out + 12, ETHTYPE_ARP);
 
 	/* The reply always says Ethernet, whatever htype the request used. */
-	arp_put16(p, ARP_HTYPE_ETHER);
-	arp_put16(p + 2, ETHTYPE_IPV4);
+	put_be16(p, ARP_HTYPE_ETHER);
+	put_be16(p + 2, ETHTYPE_IPV4);
 	p[4] = MAC_LEN;
 	p[5] = 4;
-	arp_put16(p + 6, ARP_OP_REPLY);
+	put_be16(p + 6, ARP_OP_REPLY);
 	memcpy(p + 8, owner_mac->b, MAC_LEN);
 	memcpy(p + 14, req->tpa, 4);
 	memcpy(p + 18, req->sha.b, MAC_LEN);
