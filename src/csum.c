@@ -1,6 +1,7 @@
 /* csum: the Internet checksum over byte buffers. */
 #include "csum.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 /* The one's-complement sum does not depend on byte order (RFC 1071 2(B)):
@@ -11,11 +12,64 @@ static uint64_t add64(uint64_t acc, uint64_t w)
 	return acc + (w & 0xffffffffu) + (w >> 32);
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+/* Sum the native-order 16-bit words of n bytes (a multiple of 32, at most
+ * 64 KiB so no 32-bit lane overflows) with AVX2: each word widened to 32 bits
+ * and added lane-wise. About five times fewer instructions per byte. */
+__attribute__((target("avx2"))) static uint64_t sum_avx2(const uint8_t *b, size_t n)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	__m256i acc = zero;
+	uint32_t lanes[8];
+	uint64_t s = 0;
+
+	for (size_t i = 0; i < n; i += 32) {
+		__m256i v = _mm256_loadu_si256((const void *)(b + i));
+
+		acc = _mm256_add_epi32(acc, _mm256_unpacklo_epi16(v, zero));
+		acc = _mm256_add_epi32(acc, _mm256_unpackhi_epi16(v, zero));
+	}
+	_mm256_storeu_si256((void *)lanes, acc);
+	for (int k = 0; k < 8; k++)
+		s += lanes[k];
+	return s;
+}
+
+static bool have_avx2(void)
+{
+	return __builtin_cpu_supports("avx2");
+}
+#else
+static uint64_t sum_avx2(const uint8_t *b, size_t n)
+{
+	(void)b;
+	(void)n;
+	return 0;
+}
+
+static bool have_avx2(void)
+{
+	return false;
+}
+#endif
+
 uint32_t csum_add(uint32_t sum, const void *p, size_t len)
 {
 	const uint8_t *b = p;
 	uint64_t acc = 0, w0, w1, w2, w3;
 	uint16_t h;
+
+	if (len >= 256 && have_avx2()) {
+		while (len >= 32) {
+			size_t n = len < 65536 ? len & ~(size_t)31 : 65536;
+
+			acc += sum_avx2(b, n);
+			b += n;
+			len -= n;
+		}
+	}
 
 	while (len >= 32) {
 		memcpy(&w0, b, 8);
