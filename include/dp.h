@@ -56,6 +56,7 @@ enum dp_drop { DROP_NONE = 0, DP_DROP_REASONS(DP_DROP_ENUM) DROP__COUNT };
 	X(nd_replies, "IPv6 neighbour solicitations answered by the proxy")             \
 	X(icmp_frag_needed, "ICMP fragmentation-needed sent back for oversize packets") \
 	X(icmp6_too_big, "ICMPv6 packet-too-big sent back for oversize packets")        \
+	X(csum_finished, "inner checksums a sender left for hardware, finished")        \
 	X(fdb_learned, "FDB entries learned")                                           \
 	X(fdb_moved, "learned FDB entries moved to another peer")                       \
 	X(fdb_aged, "learned FDB entries aged out")                                     \
@@ -184,6 +185,13 @@ struct peer *dp_udp_peer(struct dp *dp, const struct ipaddr *src, size_t len, ui
 			 struct dp_action *act);
 void dp_udp_frame(struct dp *dp, struct peer *p, const uint8_t *dgram, size_t len, uint64_t now,
 		  struct dp_action *act);
+
+/* dp_udp_frame for a datagram whose inner frame is a super-frame that will
+ * reach the TAP as segments of at most seg_len bytes (Ethernet header
+ * included): the size limit applies to seg_len. (A kernel vxlan device over
+ * veth hands a local UDP socket its unsegmented tunnel super-packets.) */
+void dp_udp_frame_gso(struct dp *dp, struct peer *p, const uint8_t *dgram, size_t len,
+		      size_t seg_len, uint64_t now, struct dp_action *act);
 
 /* Age both tables at now; *next gets the earliest next deadline. */
 void dp_age(struct dp *dp, uint64_t now, uint64_t *next);

@@ -40,6 +40,7 @@ struct gro {
 	size_t pay_len[GRO_MAX_SEGS];
 	uint8_t hdr[VNET_HDR_LEN + GRO_HDR_MAX];
 	uint64_t bad_csum; /* candidates refused for a checksum that failed */
+	uint64_t finished; /* partial checksums finished (pkt_finish_partial) */
 	bool udp;	   /* UDP may be merged: the TAP takes USO super-frames */
 };
 
@@ -52,8 +53,10 @@ enum gro_result {
 /* udp: also merge UDP datagrams (only when the TAP accepted USO). */
 void gro_init(struct gro *g, bool udp);
 
-/* Offer a decapsulated frame (len bytes). */
-enum gro_result gro_add(struct gro *g, const uint8_t *frame, size_t len);
+/* Offer a decapsulated frame (len bytes). A candidate whose checksum fails
+ * but holds the pseudo-header sum (pkt_finish_partial) is finished in place
+ * first, so frame must be writable. */
+enum gro_result gro_add(struct gro *g, uint8_t *frame, size_t len);
 
 /* Describe the batch as a TAP write: iov[0] is the virtio-net header (and, for
  * more than one segment, the merged headers), the rest the payloads. Returns

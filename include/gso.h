@@ -64,6 +64,30 @@ bool gso_finish_csum(uint8_t *f, size_t len, uint16_t csum_start, uint16_t csum_
  * or 0 when f cannot be cut as h says. */
 size_t gso_first_len(const uint8_t *f, size_t len, const struct vnet_hdr *h);
 
+/* A TCP or UDP packet (layout lo) whose checksum does not verify but whose
+ * checksum field holds exactly the pseudo-header sum: what a sender leaves
+ * for its NIC to finish, and what a kernel vxlan device over veth puts on
+ * the wire. Finish it and return true; anything else is left untouched
+ * (false). Call it only for a packet that failed to verify, so one that
+ * verifies is never changed. */
+bool pkt_finish_partial(uint8_t *f, const struct pkt_layout *lo);
+
+/* Check the TCP/UDP checksum of the packet in frame f: 0 when it verifies or
+ * is not TCP/UDP (or is IPv4 UDP without a checksum), 1 when it was a
+ * partial checksum and is now finished, -1 when it is simply wrong (left for
+ * the receiving stack to drop). */
+int pkt_check_csum(uint8_t *f, size_t len);
+
+/* A VXLAN datagram of len bytes at d (flags byte 0x08) whose inner frame is
+ * one TCP or UDP packet that fills the rest of it and is longer than
+ * frame_max: a kernel vxlan device's unsegmented tunnel super-packet, which
+ * veth hands a local UDP socket as it is (with no segment size: UDP_GRO
+ * reports one only for UDP segmentation). Fills h to write the inner frame
+ * to a vnet TAP as a super-frame cut into frames of frame_max bytes
+ * (checksum partial, as the sender left it) and returns frame_max; 0 when d
+ * is not one. */
+size_t gso_tunnel_super(const uint8_t *d, size_t len, size_t frame_max, struct vnet_hdr *h);
+
 /* One wire frame cut from a super-frame: its own headers, built in the
  * caller's arena, and a slice of the super-frame's payload (not copied). */
 struct gso_seg {

@@ -58,6 +58,7 @@ struct vxtap {
 	uint8_t (*rx_cmsg)[64];
 	uint8_t *seg_arena; /* per TAP slot: LOOP_SEGS headers of LOOP_SEG_STRIDE */
 	struct gso_seg *segs;
+	uint8_t *rx_seg_arena; /* headers when a kernel peer's super-packet is cut here */
 	struct gro gro;
 	struct iovec gro_iov[GRO_MAX_SEGS + 1];
 

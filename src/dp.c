@@ -364,6 +364,12 @@ void dp_from_udp(struct dp *dp, const struct ipaddr *src, const uint8_t *dgram, 
 void dp_udp_frame(struct dp *dp, struct peer *p, const uint8_t *dgram, size_t len, uint64_t now,
 		  struct dp_action *act)
 {
+	dp_udp_frame_gso(dp, p, dgram, len, len < VXLAN_HLEN ? 0 : len - VXLAN_HLEN, now, act);
+}
+
+void dp_udp_frame_gso(struct dp *dp, struct peer *p, const uint8_t *dgram, size_t len,
+		      size_t seg_len, uint64_t now, struct dp_action *act)
+{
 	uint32_t vni;
 	const uint8_t *frame;
 	size_t flen;
@@ -393,7 +399,7 @@ void dp_udp_frame(struct dp *dp, struct peer *p, const uint8_t *dgram, size_t le
 		drop(dp, act, DROP_RUNT);
 		return;
 	}
-	if (flen > max_frame(dp)) {
+	if (seg_len > max_frame(dp)) {
 		drop(dp, act, DROP_OVERSIZE);
 		return;
 	}

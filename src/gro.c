@@ -109,7 +109,7 @@ static void start(struct gro *g, const uint8_t *f, const struct pkt_layout *lo)
 	g->pay_len[0] = plen;
 }
 
-enum gro_result gro_add(struct gro *g, const uint8_t *frame, size_t len)
+enum gro_result gro_add(struct gro *g, uint8_t *frame, size_t len)
 {
 	struct pkt_layout lo;
 	size_t plen;
@@ -117,8 +117,11 @@ enum gro_result gro_add(struct gro *g, const uint8_t *frame, size_t len)
 	if (!candidate(g, frame, len, &lo))
 		return GRO_PASS;
 	if (!gro_l4_csum_ok(frame, &lo)) {
-		g->bad_csum++;
-		return GRO_PASS; /* never merged; the stack will judge it alone */
+		if (!pkt_finish_partial(frame, &lo)) {
+			g->bad_csum++;
+			return GRO_PASS; /* never merged; the stack will judge it alone */
+		}
+		g->finished++;
 	}
 	if (g->n == 0) {
 		start(g, frame, &lo);

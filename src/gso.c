@@ -6,6 +6,8 @@
 #include "csum.h"
 #include "eth.h"
 
+#define VXLAN_HDR_BYTES 8 /* as VXLAN_HLEN; gso does not decode VXLAN itself */
+
 #define TCP_FIN 0x01
 #define TCP_PSH 0x08
 #define TCP_CWR 0x80
@@ -146,8 +148,36 @@ bool gso_finish_csum(uint8_t *f, size_t len, uint16_t csum_start, uint16_t csum_
 	if (csum_start >= len || at + 2 > len || (csum_offset & 1))
 		return false;
 	c = csum_fold(csum_add(0, f + csum_start, len - csum_start));
-	put_be16(f + at, c);
+	/* 0 means "no checksum" to UDP; 0xffff is the same sum (as the kernel). */
+	put_be16(f + at, c == 0 ? 0xffff : c);
 	return true;
+}
+
+bool pkt_finish_partial(uint8_t *f, const struct pkt_layout *lo)
+{
+	size_t off = lo->l4 + (lo->proto == 6 ? 16 : 6);
+	uint16_t field = get_be16(f + off);
+	uint16_t pseudo = (uint16_t)~csum_fold(pkt_pseudo_sum(f, lo, lo->end - lo->l4));
+
+	if (lo->proto == 17 && field == 0 && !lo->v6)
+		return false; /* IPv4 UDP without a checksum: nothing to finish */
+	if (field != pseudo)
+		return false;
+	return gso_finish_csum(f, lo->end, (uint16_t)lo->l4, (uint16_t)(off - lo->l4));
+}
+
+int pkt_check_csum(uint8_t *f, size_t len)
+{
+	struct pkt_layout lo;
+
+	if (!pkt_layout(f, len, &lo))
+		return 0;
+	if (lo.proto == 17 && !lo.v6 && get_be16(f + lo.l4 + 6) == 0)
+		return 0;
+	if (csum_fold(csum_add(pkt_pseudo_sum(f, &lo, lo.end - lo.l4), f + lo.l4,
+			       lo.end - lo.l4)) == 0)
+		return 0;
+	return pkt_finish_partial(f, &lo) ? 1 : -1;
 }
 
 static bool type_matches(const struct vnet_hdr *h, const struct pkt_layout *lo)
@@ -198,6 +228,26 @@ static void fix_segment(uint8_t *h, const struct pkt_layout *lo, const uint8_t *
 	if (lo->proto == 17 && c == 0)
 		c = 0xffff; /* zero means "no checksum" for UDP */
 	put_be16(l4 + (lo->proto == 6 ? 16 : 6), c);
+}
+
+size_t gso_tunnel_super(const uint8_t *d, size_t len, size_t frame_max, struct vnet_hdr *h)
+{
+	struct pkt_layout lo;
+	size_t seg;
+
+	if (len < VXLAN_HDR_BYTES + ETH_HDR_LEN || d[0] != 0x08)
+		return 0;
+	if (!layout(d + VXLAN_HDR_BYTES, len - VXLAN_HDR_BYTES, &lo, false) ||
+	    lo.end != len - VXLAN_HDR_BYTES || frame_max <= lo.hlen || lo.end <= frame_max)
+		return 0;
+	seg = frame_max - lo.hlen;
+	h->flags = VNET_F_NEEDS_CSUM;
+	h->gso_type = lo.proto == 17 ? VNET_GSO_UDP_L4 : lo.v6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4;
+	h->hdr_len = (uint16_t)lo.hlen;
+	h->gso_size = (uint16_t)seg;
+	h->csum_start = (uint16_t)lo.l4;
+	h->csum_offset = lo.proto == 6 ? 16 : 6;
+	return lo.hlen + seg;
 }
 
 size_t gso_first_len(const uint8_t *f, size_t len, const struct vnet_hdr *h)

@@ -50,6 +50,24 @@ static void tap_write(struct vxtap *vx, const uint8_t *data, size_t len, uint64_
 		log_warn("write to %s (%u more not logged)", vx->dev, held);
 }
 
+/* Write one frame gathered from iov (plain TAP: no vnet header). */
+static void tap_writev(struct vxtap *vx, const struct iovec *iov, int n, uint64_t now)
+{
+	size_t len = 0;
+	uint32_t held;
+
+	for (int i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	if (writev(vx->tap_fd, iov, n) == (ssize_t)len) {
+		vx->dp.st.tap_tx_packets++;
+		vx->dp.st.tap_tx_bytes += len;
+		return;
+	}
+	vx->dp.st.drops[DROP_TAP_WRITE]++;
+	if (ratelimit_ok(&vx->rl_tap, now, &held))
+		log_warn("write to %s (%u more not logged)", vx->dev, held);
+}
+
 /* Write the coalesced batch, if any, as one TAP write. */
 static void gro_write(struct vxtap *vx, uint64_t now)
 {
@@ -73,25 +91,30 @@ static void gro_write(struct vxtap *vx, uint64_t now)
 
 /* A decapsulated frame for the TAP: coalesced with its flow's neighbours
  * when the TAP takes super-frames, written alone otherwise. */
+/* A decapsulated frame for the TAP (in our receive buffer, so writable):
+ * coalesced with its flow's neighbours when the TAP takes super-frames,
+ * written alone otherwise. A checksum its sender left for hardware to finish
+ * is finished first (see pkt_finish_partial). */
 static void to_tap(struct vxtap *vx, const uint8_t *data, size_t len, uint64_t now)
 {
-	if (!vx->vnet) {
-		tap_write(vx, data, len, now);
-		return;
-	}
-	switch (gro_add(&vx->gro, data, len)) {
-	case GRO_HELD:
-		return;
-	case GRO_FLUSH_FIRST:
-		gro_write(vx, now);
-		if (gro_add(&vx->gro, data, len) == GRO_HELD)
+	uint8_t *frame = (uint8_t *)(uintptr_t)data;
+	uint64_t before = vx->gro.finished;
+	enum gro_result r = GRO_PASS;
+
+	if (vx->vnet) {
+		r = gro_add(&vx->gro, frame, len);
+		if (r == GRO_FLUSH_FIRST) {
+			gro_write(vx, now);
+			r = gro_add(&vx->gro, frame, len);
+		}
+		vx->dp.st.csum_finished += vx->gro.finished - before;
+		if (r == GRO_HELD)
 			return;
-		break;
-	case GRO_PASS:
-		gro_write(vx, now);
-		break;
+		gro_write(vx, now); /* order: what was held goes first */
 	}
-	tap_write(vx, data, len, now);
+	if (pkt_check_csum(frame, len) == 1)
+		vx->dp.st.csum_finished++;
+	tap_write(vx, frame, len, now);
 }
 
 static void log_event(struct vxtap *vx, const struct dp_action *act, uint64_t now)
@@ -577,11 +600,65 @@ static void udp_datagram(struct vxtap *vx, const struct ipaddr *src, uint8_t *dg
 		log_event(vx, &act, now);
 }
 
+/* A kernel peer's unsegmented tunnel super-packet (gso_tunnel_super): the
+ * inner super-frame goes to the TAP whole, with a header saying how to cut
+ * it. */
+static void udp_super(struct vxtap *vx, const struct ipaddr *src, const uint8_t *dgram, size_t len,
+		      size_t seg_len, const struct vnet_hdr *vh, uint64_t now)
+{
+	uint8_t hdr[VNET_HDR_LEN];
+	struct dp_action act;
+	struct peer *p = dp_udp_peer(&vx->dp, src, len, now, &act);
+	struct iovec iov[2];
+	size_t segs, payload;
+	uint32_t held;
+
+	if (p == NULL)
+		return;
+	dp_udp_frame_gso(&vx->dp, p, dgram, len, seg_len, now, &act);
+	if (act.event != DP_EV_NONE)
+		log_event(vx, &act, now);
+	if (act.verdict != DP_TO_TAP)
+		return;
+	gro_write(vx, now); /* what was held first, in order */
+	if (!vx->vnet) {
+		/* A plain TAP takes frames one by one: cut it here (every
+		 * segment gets a complete checksum). */
+		size_t n = gso_segment(act.data, act.len, vh, vx->rx_seg_arena, LOOP_SEG_STRIDE, 0,
+				       vx->segs, LOOP_SEGS);
+
+		if (n == 0)
+			vx->dp.st.drops[DROP_BAD_OFFLOAD]++;
+		for (size_t i = 0; i < n; i++) {
+			iov[0] = (struct iovec){vx->segs[i].hdr, vx->segs[i].hdr_len};
+			iov[1] = (struct iovec){(void *)(uintptr_t)vx->segs[i].payload,
+						vx->segs[i].payload_len};
+			tap_writev(vx, iov, 2, now);
+		}
+		return;
+	}
+	vnet_hdr_encode(hdr, vh);
+	iov[0] = (struct iovec){hdr, VNET_HDR_LEN};
+	iov[1] = (struct iovec){(void *)(uintptr_t)act.data, act.len};
+	payload = act.len - vh->hdr_len;
+	segs = (payload + vh->gso_size - 1) / vh->gso_size;
+	if (writev(vx->tap_fd, iov, 2) == (ssize_t)(VNET_HDR_LEN + act.len)) {
+		vx->dp.st.tap_tx_packets += segs;
+		vx->dp.st.tap_tx_bytes += act.len;
+		return;
+	}
+	vx->dp.st.drops[DROP_TAP_WRITE] += segs;
+	if (ratelimit_ok(&vx->rl_tap, now, &held))
+		log_warn("write to %s (%u more not logged)", vx->dev, held);
+}
+
 static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct vxtap *vx = container_of(w, struct vxtap, udp_r);
 	uint64_t now = loop_now_ms();
 	struct ipaddr src;
+	struct vnet_hdr vh;
+	size_t seg_len, frame_max = (size_t)vx->dp.cfg.mtu + ETH_HDR_LEN;
 
 	(void)loop;
 	(void)revents;
@@ -605,6 +682,12 @@ static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 			if (!udp_ipaddr(&vx->rx_sa[i], &src))
 				memset(&src, 0, sizeof(src));
+			if (seg == 0 && vx->crypto == NULL && total > frame_max + VXLAN_HLEN &&
+			    (seg_len = gso_tunnel_super(buf, total, frame_max, &vh)) != 0 &&
+			    (vh.gso_type != VNET_GSO_UDP_L4 || vx->tap_uso)) {
+				udp_super(vx, &src, buf, total, seg_len, &vh, now);
+				continue;
+			}
 			if (seg == 0 || seg >= total) {
 				udp_datagram(vx, &src, buf, total, now);
 				continue;
@@ -753,6 +836,9 @@ int loop_init(struct vxtap *vx)
 	vx->rx_cmsg = calloc(LOOP_BATCH, sizeof(*vx->rx_cmsg));
 	vx->seg_arena = malloc((size_t)LOOP_BATCH * LOOP_SEGS * LOOP_SEG_STRIDE);
 	vx->segs = calloc(LOOP_SEGS, sizeof(*vx->segs));
+	vx->rx_seg_arena = malloc((size_t)LOOP_SEGS * LOOP_SEG_STRIDE);
+	if (vx->rx_seg_arena == NULL)
+		return -ENOMEM;
 	if (vx->crypto != NULL && (vx->seal_arena = aligned_alloc(64, LOOP_SEAL_ARENA)) == NULL)
 		return -ENOMEM;
 	if (vx->loop == NULL || vx->tap_slots == NULL || vx->udp_slots == NULL ||
@@ -820,6 +906,7 @@ void loop_free(struct vxtap *vx)
 	free(vx->seg_arena);
 	free(vx->segs);
 	free(vx->seal_arena);
+	free(vx->rx_seg_arena);
 	udp_txq_free(&vx->txq);
 	if (vx->loop != NULL)
 		ev_loop_destroy(vx->loop);

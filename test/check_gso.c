@@ -437,6 +437,118 @@ START_TEST(gro_udp_ids_and_zero_checksum)
 }
 END_TEST
 
+/* What a kernel vxlan node over veth sends: the pseudo-header sum left in
+ * the checksum field for hardware that never finishes it. */
+static void make_partial(uint8_t *f, size_t len)
+{
+	struct pkt_layout lo;
+	size_t off;
+
+	ck_assert(pkt_layout(f, len, &lo));
+	off = lo.l4 + (lo.proto == 6 ? 16 : 6);
+	put_be16(f + off, (uint16_t)~csum_fold(pkt_pseudo_sum(f, &lo, lo.end - lo.l4)));
+}
+
+START_TEST(partial_checksums_finished_only_when_partial)
+{
+	static uint8_t copy[2048];
+	struct pkt_layout lo;
+	size_t n = segment_all(TCP4, 2000, 1000, 0x10);
+
+	ck_assert_uint_eq(n, 2);
+	/* verifies: left alone */
+	memcpy(copy, wire[0], wire_len[0]);
+	ck_assert_int_eq(pkt_check_csum(wire[0], wire_len[0]), 0);
+	ck_assert_mem_eq(copy, wire[0], wire_len[0]);
+	/* partial: finished, and then it verifies */
+	make_partial(wire[0], wire_len[0]);
+	ck_assert_int_eq(pkt_check_csum(wire[0], wire_len[0]), 1);
+	ck_assert(pkt_layout(wire[0], wire_len[0], &lo));
+	ck_assert(gro_l4_csum_ok(wire[0], &lo));
+	ck_assert_mem_eq(copy, wire[0], wire_len[0]);
+	/* simply wrong: left alone for the stack to drop */
+	wire[1][100] ^= 0x40;
+	memcpy(copy, wire[1], wire_len[1]);
+	ck_assert_int_eq(pkt_check_csum(wire[1], wire_len[1]), -1);
+	ck_assert_mem_eq(copy, wire[1], wire_len[1]);
+	/* IPv4 UDP without a checksum: nothing to do */
+	n = udp_segments(UDP4, 1000, 1000);
+	ck_assert(pkt_layout(wire[0], wire_len[0], &lo));
+	put_be16(wire[0] + lo.l4 + 6, 0);
+	ck_assert_int_eq(pkt_check_csum(wire[0], wire_len[0]), 0);
+	ck_assert_uint_eq(get_be16(wire[0] + lo.l4 + 6), 0);
+	/* IPv6 UDP partial: finished too */
+	n = udp_segments(UDP6, 1000, 1000);
+	make_partial(wire[0], wire_len[0]);
+	ck_assert_int_eq(pkt_check_csum(wire[0], wire_len[0]), 1);
+	ck_assert_int_eq(pkt_check_csum(wire[0], wire_len[0]), 0);
+	(void)n;
+}
+END_TEST
+
+START_TEST(gro_finishes_partial_then_merges)
+{
+	static struct gro g;
+	struct iovec iov[GRO_MAX_SEGS + 1];
+	size_t segs, n = segment_all(TCP4, 3000, 1000, 0x10);
+
+	ck_assert_uint_eq(n, 3);
+	for (size_t i = 0; i < n; i++)
+		make_partial(wire[i], wire_len[i]);
+	gro_init(&g, true);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(gro_add(&g, wire[i], wire_len[i]), GRO_HELD);
+	ck_assert_uint_eq(g.finished, 3);
+	ck_assert_uint_eq(g.bad_csum, 0);
+	ck_assert_uint_eq(gro_flush(&g, iov, &segs), 4);
+	ck_assert_uint_eq(segs, 3);
+}
+END_TEST
+
+/* A kernel vxlan device's unsegmented tunnel super-packet: VXLAN header and
+ * one inner frame filling the datagram. */
+START_TEST(tunnel_super_detected)
+{
+	static uint8_t dg[MAXF + 8];
+	struct vnet_hdr h;
+	struct pkt_layout lo;
+	size_t len = build(TCP4_OPTS, 20000, 0x10);
+	size_t n, got;
+
+	memcpy(dg + 8, super, len);
+	memcpy(dg, (const uint8_t[]){0x08, 0, 0, 0, 0, 0, 1, 0}, 8);
+	ck_assert(pkt_layout(super, len, &lo));
+	got = gso_tunnel_super(dg, len + 8, 1464, &h);
+	ck_assert_uint_eq(got, 1464);
+	ck_assert_uint_eq(h.gso_type, VNET_GSO_TCPV4);
+	ck_assert_uint_eq(h.gso_size, 1464 - lo.hlen);
+	ck_assert_uint_eq(h.hdr_len, lo.hlen);
+	ck_assert_uint_eq(h.csum_start, lo.l4);
+	ck_assert_uint_eq(h.csum_offset, 16);
+	ck_assert_uint_eq(h.flags, VNET_F_NEEDS_CSUM);
+	/* and it cuts into frames of that size */
+	{
+		struct gso_seg segs[64];
+
+		n = gso_segment(dg + 8, len, &h, arena, STRIDE, PRE, segs, 64);
+		ck_assert_uint_eq(n, (20000 + h.gso_size - 1) / h.gso_size);
+		ck_assert_uint_eq(segs[0].hdr_len + segs[0].payload_len, 1464);
+	}
+	/* not one: a frame that fits, plain VXLAN of another kind, a secure
+	 * datagram, or UDP_SEGMENT runs (each frame shorter than the datagram) */
+	ck_assert_uint_eq(gso_tunnel_super(dg, len + 8, len, &h), 0);
+	ck_assert_uint_eq(gso_tunnel_super(dg, len + 7, 1464, &h), 0);
+	dg[0] = 0xa4;
+	ck_assert_uint_eq(gso_tunnel_super(dg, len + 8, 1464, &h), 0);
+	dg[0] = 0x08;
+	n = segment_all(TCP4, 3000, 1000, 0x10);
+	memcpy(dg + 8, wire[0], wire_len[0]);
+	memcpy(dg + 8 + wire_len[0], wire[1], wire_len[1]);
+	ck_assert_uint_eq(gso_tunnel_super(dg, wire_len[0] + wire_len[1] + 8, 1000, &h), 0);
+	(void)n;
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("gso");
@@ -450,6 +562,7 @@ int main(void)
 	tcase_add_test(seg, finish_csum_completes_partial);
 	tcase_add_test(seg, vnet_hdr_roundtrip);
 	tcase_add_test(seg, layout_rejects);
+	tcase_add_test(seg, tunnel_super_detected);
 	tcase_add_loop_test(gro, gro_roundtrip, 0,
 			    (int)(sizeof(gro_vectors) / sizeof(gro_vectors[0])));
 	tcase_add_test(gro, gro_bad_checksum_never_merged);
@@ -457,6 +570,8 @@ int main(void)
 	tcase_add_test(gro, gro_flow_changes_and_short_segment);
 	tcase_add_loop_test(gro, gro_udp_roundtrip, 0, 2);
 	tcase_add_test(gro, gro_udp_ids_and_zero_checksum);
+	tcase_add_test(gro, partial_checksums_finished_only_when_partial);
+	tcase_add_test(gro, gro_finishes_partial_then_merges);
 	suite_add_tcase(s, seg);
 	suite_add_tcase(s, gro);
 	sr = srunner_create(s);
