@@ -182,7 +182,7 @@ static bool queue_out(struct vxtap *vx, const struct dp_action *act, const struc
  * act->data) and its own headers from the arena; payloads are not copied.
  * With UDP GSO, runs of equal-sized datagrams go as one message each, as many
  * as fit one UDP payload; otherwise one message per datagram. */
-static bool send_segments(struct vxtap *vx, const struct dp_action *act, uint8_t *arena, size_t n)
+static bool send_segments(struct vxtap *vx, const struct dp_action *act, size_t n)
 {
 	struct iovec iov[2 * LOOP_SEGS];
 	const struct gso_seg *segs = vx->segs;
@@ -215,7 +215,6 @@ static bool send_segments(struct vxtap *vx, const struct dp_action *act, uint8_t
 		}
 		i += k;
 	}
-	(void)arena;
 	return true;
 }
 
@@ -500,7 +499,7 @@ static bool tap_frame(struct vxtap *vx, uint8_t *frame, size_t len, const struct
 		}
 		if (vx->crypto != NULL)
 			return secure_out(vx, &act, vx->segs, n, now);
-		return send_segments(vx, &act, arena, n);
+		return send_segments(vx, &act, n);
 	case DP_REPLY_TAP:
 	case DP_TO_TAP:
 		tap_write(vx, act.data, act.len, now);
