@@ -72,11 +72,12 @@ size_t gso_first_len(const uint8_t *f, size_t len, const struct vnet_hdr *h);
  * verifies is never changed. */
 bool pkt_finish_partial(uint8_t *f, const struct pkt_layout *lo);
 
-/* Check the TCP/UDP checksum of the packet in frame f: 0 when it verifies or
- * is not TCP/UDP (or is IPv4 UDP without a checksum), 1 when it was a
- * partial checksum and is now finished, -1 when it is simply wrong (left for
- * the receiving stack to drop). */
-int pkt_check_csum(uint8_t *f, size_t len);
+/* Finish the TCP/UDP checksum of the packet in frame f if it is a partial
+ * one (pkt_finish_partial): only a field holding the pseudo-header sum is
+ * looked at further, and a packet that verifies is never changed. True when
+ * f was changed. Any other checksum, right or wrong, is left as it is for
+ * the receiving stack. */
+bool pkt_fix_partial(uint8_t *f, size_t len);
 
 /* A VXLAN datagram of len bytes at d (flags byte 0x08) whose inner frame is
  * one TCP or UDP packet that fills the rest of it and is longer than

@@ -166,18 +166,24 @@ bool pkt_finish_partial(uint8_t *f, const struct pkt_layout *lo)
 	return gso_finish_csum(f, lo->end, (uint16_t)lo->l4, (uint16_t)(off - lo->l4));
 }
 
-int pkt_check_csum(uint8_t *f, size_t len)
+bool pkt_fix_partial(uint8_t *f, size_t len)
 {
 	struct pkt_layout lo;
+	uint16_t pseudo;
+	size_t off;
 
 	if (!pkt_layout(f, len, &lo))
-		return 0;
-	if (lo.proto == 17 && !lo.v6 && get_be16(f + lo.l4 + 6) == 0)
-		return 0;
+		return false;
+	/* Only a field holding the pseudo-header sum can be a partial checksum:
+	 * that costs a few words to rule out, where verifying costs the packet. */
+	off = lo.l4 + (lo.proto == 6 ? 16 : 6);
+	pseudo = (uint16_t)~csum_fold(pkt_pseudo_sum(f, &lo, lo.end - lo.l4));
+	if (get_be16(f + off) != pseudo)
+		return false;
 	if (csum_fold(csum_add(pkt_pseudo_sum(f, &lo, lo.end - lo.l4), f + lo.l4,
 			       lo.end - lo.l4)) == 0)
-		return 0;
-	return pkt_finish_partial(f, &lo) ? 1 : -1;
+		return false; /* it verifies as it is: never touched */
+	return pkt_finish_partial(f, &lo);
 }
 
 static bool type_matches(const struct vnet_hdr *h, const struct pkt_layout *lo)

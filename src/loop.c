@@ -112,7 +112,7 @@ static void to_tap(struct vxtap *vx, const uint8_t *data, size_t len, uint64_t n
 			return;
 		gro_write(vx, now); /* order: what was held goes first */
 	}
-	if (pkt_check_csum(frame, len) == 1)
+	if (pkt_fix_partial(frame, len))
 		vx->dp.st.csum_finished++;
 	tap_write(vx, frame, len, now);
 }
