@@ -357,12 +357,14 @@ ping_ok() {
 
 # --- capture ----------------------------------------------------------------
 
-# capture_start NODE FILE: tcpdump on the node's eth1 into FILE; returns once
-# tcpdump says it is listening. Sets VXT_CAP_PID.
+# capture_start NODE FILE [TCPDUMP-OPTION...]: tcpdump on the node's eth1
+# into FILE; returns once tcpdump says it is listening. Sets VXT_CAP_PID.
 capture_start() {
 	local n=$1 file=$2 err=$2.err i
+	shift 2
 	: >"$err"
-	ip netns exec "$(ns "$n")" tcpdump -i eth1 -n -U --immediate-mode -Z root -w "$file" 2>"$err" </dev/null &
+	ip netns exec "$(ns "$n")" tcpdump -i eth1 -n "$@" -U --immediate-mode -Z root -w "$file" \
+		2>"$err" </dev/null &
 	VXT_CAP_PID=$!
 	track "$VXT_CAP_PID"
 	for ((i = 0; i < 100; i++)); do
@@ -540,18 +542,7 @@ capture_packets() {
 # capture_start_big NODE FILE: capture_start with a 64 MiB kernel buffer, for
 # captures of bulk transfers that must not lose frames. Sets VXT_CAP_PID.
 capture_start_big() {
-	local n=$1 file=$2 err=$2.err i
-	: >"$err"
-	ip netns exec "$(ns "$n")" tcpdump -i eth1 -n -B 65536 -U --immediate-mode -Z root -w "$file" \
-		2>"$err" </dev/null &
-	VXT_CAP_PID=$!
-	track "$VXT_CAP_PID"
-	for ((i = 0; i < 100; i++)); do
-		grep -q 'listening on' "$err" && return 0
-		alive "$VXT_CAP_PID" || fail "tcpdump on $n died: $(cat "$err")"
-		sleep 0.05
-	done
-	fail "tcpdump on $n not listening after 5 s: $(cat "$err")"
+	capture_start "$1" "$2" -B 65536
 }
 
 # capture_dropped FILE: after capture_stop, the frames tcpdump says the kernel
