@@ -26,32 +26,11 @@ uint64_t loop_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Write one frame to the TAP; with a vnet TAP, after a header that promises
- * nothing (the kernel checks the frame as it would a wire frame). */
-static void tap_write(struct vxtap *vx, const uint8_t *data, size_t len, uint64_t now)
-{
-	static const uint8_t plain[VNET_HDR_LEN];
-	struct iovec iov[2] = {{(void *)(uintptr_t)plain, VNET_HDR_LEN},
-			       {(void *)(uintptr_t)data, len}};
-	uint32_t held;
-	ssize_t r;
-
-	if (vx->vnet)
-		r = writev(vx->tap_fd, iov, 2) - VNET_HDR_LEN;
-	else
-		r = write(vx->tap_fd, data, len);
-	if (r == (ssize_t)len) {
-		vx->dp.st.tap_tx_packets++;
-		vx->dp.st.tap_tx_bytes += len;
-		return;
-	}
-	vx->dp.st.drops[DROP_TAP_WRITE]++;
-	if (ratelimit_ok(&vx->rl_tap, now, &held))
-		log_warn("write to %s (%u more not logged)", vx->dev, held);
-}
-
-/* Write one frame gathered from iov (plain TAP: no vnet header). */
-static void tap_writev(struct vxtap *vx, const struct iovec *iov, int n, uint64_t now)
+/* Write iov (n parts) to the TAP in one call: a frame, or with a vnet header
+ * of hdr bytes in front, a super-frame the kernel cuts into segs frames.
+ * Counted as segs frames either way. */
+static void tap_emit(struct vxtap *vx, const struct iovec *iov, int n, size_t hdr, size_t segs,
+		     uint64_t now)
 {
 	size_t len = 0;
 	uint32_t held;
@@ -59,29 +38,8 @@ static void tap_writev(struct vxtap *vx, const struct iovec *iov, int n, uint64_
 	for (int i = 0; i < n; i++)
 		len += iov[i].iov_len;
 	if (writev(vx->tap_fd, iov, n) == (ssize_t)len) {
-		vx->dp.st.tap_tx_packets++;
-		vx->dp.st.tap_tx_bytes += len;
-		return;
-	}
-	vx->dp.st.drops[DROP_TAP_WRITE]++;
-	if (ratelimit_ok(&vx->rl_tap, now, &held))
-		log_warn("write to %s (%u more not logged)", vx->dev, held);
-}
-
-/* Write the coalesced batch, if any, as one TAP write. */
-static void gro_write(struct vxtap *vx, uint64_t now)
-{
-	size_t segs, n = gro_flush(&vx->gro, vx->gro_iov, &segs);
-	size_t bytes = 0;
-	uint32_t held;
-
-	if (n == 0)
-		return;
-	for (size_t i = 0; i < n; i++)
-		bytes += vx->gro_iov[i].iov_len;
-	if (writev(vx->tap_fd, vx->gro_iov, (int)n) == (ssize_t)bytes) {
 		vx->dp.st.tap_tx_packets += segs;
-		vx->dp.st.tap_tx_bytes += bytes - VNET_HDR_LEN;
+		vx->dp.st.tap_tx_bytes += len - hdr;
 		return;
 	}
 	vx->dp.st.drops[DROP_TAP_WRITE] += segs;
@@ -89,12 +47,29 @@ static void gro_write(struct vxtap *vx, uint64_t now)
 		log_warn("write to %s (%u more not logged)", vx->dev, held);
 }
 
-/* A decapsulated frame for the TAP: coalesced with its flow's neighbours
- * when the TAP takes super-frames, written alone otherwise. */
-/* A decapsulated frame for the TAP (in our receive buffer, so writable):
- * coalesced with its flow's neighbours when the TAP takes super-frames,
- * written alone otherwise. A checksum its sender left for hardware to finish
- * is finished first (see pkt_finish_partial). */
+/* Write one frame to the TAP; with a vnet TAP, after a header that promises
+ * nothing (the kernel checks the frame as it would a wire frame). */
+static void tap_write(struct vxtap *vx, const uint8_t *data, size_t len, uint64_t now)
+{
+	static const uint8_t plain[VNET_HDR_LEN];
+	struct iovec iov[2] = {{(void *)(uintptr_t)plain, VNET_HDR_LEN},
+			       {(void *)(uintptr_t)data, len}};
+
+	if (vx->vnet)
+		tap_emit(vx, iov, 2, VNET_HDR_LEN, 1, now);
+	else
+		tap_emit(vx, iov + 1, 1, 0, 1, now);
+}
+
+/* Write the coalesced batch, if any, as one TAP write. */
+static void gro_write(struct vxtap *vx, uint64_t now)
+{
+	size_t segs, n = gro_flush(&vx->gro, vx->gro_iov, &segs);
+
+	if (n != 0)
+		tap_emit(vx, vx->gro_iov, (int)n, VNET_HDR_LEN, segs, now);
+}
+
 static void to_tap(struct vxtap *vx, const uint8_t *data, size_t len, uint64_t now)
 {
 	uint8_t *frame = (uint8_t *)(uintptr_t)data;
@@ -609,8 +584,7 @@ static void udp_super(struct vxtap *vx, const struct ipaddr *src, const uint8_t 
 	struct dp_action act;
 	struct peer *p = dp_udp_peer(&vx->dp, src, len, now, &act);
 	struct iovec iov[2];
-	size_t segs, payload;
-	uint32_t held;
+	size_t payload;
 
 	if (p == NULL)
 		return;
@@ -632,7 +606,7 @@ static void udp_super(struct vxtap *vx, const struct ipaddr *src, const uint8_t 
 			iov[0] = (struct iovec){vx->segs[i].hdr, vx->segs[i].hdr_len};
 			iov[1] = (struct iovec){(void *)(uintptr_t)vx->segs[i].payload,
 						vx->segs[i].payload_len};
-			tap_writev(vx, iov, 2, now);
+			tap_emit(vx, iov, 2, 0, 1, now);
 		}
 		return;
 	}
@@ -640,15 +614,7 @@ static void udp_super(struct vxtap *vx, const struct ipaddr *src, const uint8_t 
 	iov[0] = (struct iovec){hdr, VNET_HDR_LEN};
 	iov[1] = (struct iovec){(void *)(uintptr_t)act.data, act.len};
 	payload = act.len - vh->hdr_len;
-	segs = (payload + vh->gso_size - 1) / vh->gso_size;
-	if (writev(vx->tap_fd, iov, 2) == (ssize_t)(VNET_HDR_LEN + act.len)) {
-		vx->dp.st.tap_tx_packets += segs;
-		vx->dp.st.tap_tx_bytes += act.len;
-		return;
-	}
-	vx->dp.st.drops[DROP_TAP_WRITE] += segs;
-	if (ratelimit_ok(&vx->rl_tap, now, &held))
-		log_warn("write to %s (%u more not logged)", vx->dev, held);
+	tap_emit(vx, iov, 2, VNET_HDR_LEN, (payload + vh->gso_size - 1) / vh->gso_size, now);
 }
 
 static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
