@@ -153,42 +153,51 @@ static bool queue_out(struct vxtap *vx, const struct dp_action *act, const struc
 	return true;
 }
 
+/* How many segments from i on go out as one UDP_SEGMENT message: datagrams
+ * (each segment plus per_dgram bytes of framing) of the first one's size, the
+ * last of the run possibly shorter, together within one UDP payload and the
+ * segment limit. 1 when the kernel does no UDP segmentation. */
+static size_t run_len(const struct vxtap *vx, const struct gso_seg *segs, size_t i, size_t n,
+		      size_t per_dgram)
+{
+	size_t first = per_dgram + segs[i].hdr_len + segs[i].payload_len, bytes = first, k = 1;
+
+	if (!vx->udp_gso || vx->txq.gso_refused)
+		return 1;
+	while (i + k < n && k < UDP_GSO_MAX_SEGS) {
+		size_t prev = per_dgram + segs[i + k - 1].hdr_len + segs[i + k - 1].payload_len;
+		size_t d = per_dgram + segs[i + k].hdr_len + segs[i + k].payload_len;
+
+		if (prev < first || d > first || bytes + d > UDP_MAX_PAYLOAD)
+			break;
+		bytes += d;
+		k++;
+	}
+	return k;
+}
+
 /* Send a super-frame's segments: each gets the VXLAN header (already built at
- * act->data) and its own headers from the arena; payloads are not copied.
- * With UDP GSO, runs of equal-sized datagrams go as one message each, as many
- * as fit one UDP payload; otherwise one message per datagram. */
+ * act->data) and its own headers from the arena; payloads are not copied. */
 static bool send_segments(struct vxtap *vx, const struct dp_action *act, size_t n)
 {
 	struct iovec iov[2 * LOOP_SEGS];
 	const struct gso_seg *segs = vx->segs;
-	size_t i = 0;
 
-	while (i < n) {
-		size_t dgram = VXLAN_HLEN + segs[i].hdr_len + segs[i].payload_len;
-		size_t k = 0, bytes = 0;
-
-		/* A run: same size as its first, the last of it may be shorter,
-		 * the whole within one UDP payload and the segment limit. */
-		do {
-			size_t d = VXLAN_HLEN + segs[i + k].hdr_len + segs[i + k].payload_len;
-
-			if (k > 0 && (d > dgram || bytes + d > UDP_MAX_PAYLOAD))
-				break;
-			memcpy(segs[i + k].hdr - VXLAN_HLEN, act->data, VXLAN_HLEN);
-			iov[2 * k].iov_base = segs[i + k].hdr - VXLAN_HLEN;
-			iov[2 * k].iov_len = VXLAN_HLEN + segs[i + k].hdr_len;
-			iov[2 * k + 1].iov_base = (void *)(uintptr_t)segs[i + k].payload;
-			iov[2 * k + 1].iov_len = segs[i + k].payload_len;
-			bytes += d;
-			k++;
-			if (d < dgram)
-				break;
-		} while (vx->udp_gso && !vx->txq.gso_refused && i + k < n && k < UDP_GSO_MAX_SEGS);
-		if (!queue_out(vx, act, iov, 2 * k, (uint16_t)dgram, (uint32_t)k)) {
+	for (size_t i = 0, k; i < n; i += k) {
+		k = run_len(vx, segs, i, n, VXLAN_HLEN);
+		for (size_t j = 0; j < k; j++) {
+			memcpy(segs[i + j].hdr - VXLAN_HLEN, act->data, VXLAN_HLEN);
+			iov[2 * j].iov_base = segs[i + j].hdr - VXLAN_HLEN;
+			iov[2 * j].iov_len = VXLAN_HLEN + segs[i + j].hdr_len;
+			iov[2 * j + 1].iov_base = (void *)(uintptr_t)segs[i + j].payload;
+			iov[2 * j + 1].iov_len = segs[i + j].payload_len;
+		}
+		if (!queue_out(vx, act, iov, 2 * k,
+			       (uint16_t)(VXLAN_HLEN + segs[i].hdr_len + segs[i].payload_len),
+			       (uint32_t)k)) {
 			vx->dp.st.drops[DROP_UDP_SEND] += n - i - k;
 			return false;
 		}
-		i += k;
 	}
 	return true;
 }
@@ -313,26 +322,10 @@ static bool secure_out(struct vxtap *vx, const struct dp_action *act, const stru
 				return false;
 			continue;
 		}
-		for (size_t i = 0; i < n;) {
-			size_t k = 1, bytes = segs[i].hdr_len + segs[i].payload_len;
-			size_t full = bytes;
-
-			/* Runs as in send_segments, counting the sealed size. */
-			while (vx->udp_gso && !vx->txq.gso_refused && i + k < n &&
-			       k < UDP_GSO_MAX_SEGS &&
-			       segs[i + k - 1].payload_len == segs[i].payload_len) {
-				size_t d2 = segs[i + k].hdr_len + segs[i + k].payload_len;
-
-				if (d2 > full ||
-				    (bytes + d2 + (k + 1) * (VXLAN_HLEN + CRYPTO_OVERHEAD)) >
-					    UDP_MAX_PAYLOAD)
-					break;
-				bytes += d2;
-				k++;
-			}
+		for (size_t i = 0, k; i < n; i += k) {
+			k = run_len(vx, segs, i, n, VXLAN_HLEN + CRYPTO_OVERHEAD);
 			if (!seal_run(vx, ep, p, act->data, segs + i, k, now))
 				return false;
-			i += k;
 		}
 	}
 	return true;
