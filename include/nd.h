@@ -67,12 +67,6 @@ enum nd_result {
 	ND_BAD_FLAGS,	 /* NA to a multicast address with S set */
 };
 
-/* The running sum of the IPv6 pseudo-header (RFC 8200 section 8.1):
- * source, destination, upper-layer length and next header. Add the
- * upper-layer message with csum_add, then csum_fold. */
-uint32_t nd_ip6_pseudo_sum(const uint8_t src[static 16], const uint8_t dst[static 16], uint32_t len,
-			   uint8_t next_header);
-
 /* Decide whether frame (len bytes, untagged Ethernet) is an NS or NA and,
  * when it is, validate it as RFC 4861 7.1.1 and 7.1.2 require. ND_OK fills
  * out; ND_NOT_ND means "forward as any other frame"; every other result is

@@ -115,3 +115,18 @@ uint16_t csum_fold(uint32_t sum)
 		sum = (sum & 0xffffu) + (sum >> 16);
 	return (uint16_t)~sum;
 }
+
+uint32_t csum_ip6_pseudo(const uint8_t src[static 16], const uint8_t dst[static 16], uint32_t len,
+			 uint8_t next_header)
+{
+	const uint8_t tail[8] = {(uint8_t)(len >> 24),
+				 (uint8_t)(len >> 16),
+				 (uint8_t)(len >> 8),
+				 (uint8_t)len,
+				 0,
+				 0,
+				 0,
+				 next_header};
+
+	return csum_add(csum_add(csum_add(0, src, 16), dst, 16), tail, sizeof(tail));
+}

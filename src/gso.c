@@ -123,16 +123,9 @@ uint32_t pkt_pseudo_sum(const uint8_t *f, const struct pkt_layout *lo, size_t l4
 	uint8_t tail[8];
 	uint32_t sum;
 
-	if (lo->v6) {
-		sum = csum_add(0, f + lo->l3 + 8, 32);
-		tail[0] = (uint8_t)(l4_len >> 24);
-		tail[1] = (uint8_t)(l4_len >> 16);
-		tail[2] = (uint8_t)(l4_len >> 8);
-		tail[3] = (uint8_t)l4_len;
-		tail[4] = tail[5] = tail[6] = 0;
-		tail[7] = lo->proto;
-		return csum_add(sum, tail, 8);
-	}
+	if (lo->v6)
+		return csum_ip6_pseudo(f + lo->l3 + 8, f + lo->l3 + 24, (uint32_t)l4_len,
+				       lo->proto);
 	sum = csum_add(0, f + lo->l3 + 12, 8);
 	tail[0] = 0;
 	tail[1] = lo->proto;

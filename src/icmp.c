@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "csum.h"
-#include "nd.h"
+#include "nd.h" /* IPv6 header constants */
 
 #define IP4_HLEN      20
 #define IP_DF	      0x4000
@@ -193,8 +193,8 @@ size_t icmp6_build_ptb(uint8_t out[static ICMP6_REPLY_MAX], const uint8_t *frame
 	put_be16(icmp + 4, (uint16_t)(mtu >> 16));
 	put_be16(icmp + 6, (uint16_t)mtu);
 	memcpy(icmp + 8, oip, quote);
-	put_be16(icmp + 2, csum_fold(csum_add(nd_ip6_pseudo_sum(ip + 8, ip + 24, (uint32_t)plen,
-								IP6_NH_ICMPV6),
-					      icmp, plen)));
+	put_be16(icmp + 2,
+		 csum_fold(csum_add(csum_ip6_pseudo(ip + 8, ip + 24, (uint32_t)plen, IP6_NH_ICMPV6),
+				    icmp, plen)));
 	return ETH_HDR_LEN + IP6_HLEN + plen;
 }

@@ -9,21 +9,6 @@
 #define ND_OFF_FLAGS  4 /* NA flags byte, NS reserved */
 #define ND_OFF_TARGET 8
 
-uint32_t nd_ip6_pseudo_sum(const uint8_t src[static 16], const uint8_t dst[static 16], uint32_t len,
-			   uint8_t next_header)
-{
-	const uint8_t tail[8] = {(uint8_t)(len >> 24),
-				 (uint8_t)(len >> 16),
-				 (uint8_t)(len >> 8),
-				 (uint8_t)len,
-				 0,
-				 0,
-				 0,
-				 next_header};
-
-	return csum_add(csum_add(csum_add(0, src, 16), dst, 16), tail, sizeof(tail));
-}
-
 static void nd_ip6(struct ipaddr *out, const uint8_t a[static 16])
 {
 	memset(out, 0, sizeof(*out));
@@ -108,7 +93,7 @@ enum nd_result nd_parse(const uint8_t *frame, size_t len, struct nd_msg *out)
 		return ND_BAD_HOPLIMIT;
 	if (icmp[1] != 0)
 		return ND_BAD_CODE;
-	if (csum_fold(csum_add(nd_ip6_pseudo_sum(ip + 8, ip + 24, (uint32_t)plen, IP6_NH_ICMPV6),
+	if (csum_fold(csum_add(csum_ip6_pseudo(ip + 8, ip + 24, (uint32_t)plen, IP6_NH_ICMPV6),
 			       icmp, plen)) != 0)
 		return ND_BAD_CSUM;
 
@@ -184,8 +169,8 @@ size_t nd_build_na(uint8_t out[static ND_NA_FRAME_LEN], const struct nd_msg *ns,
 	icmp[ND_MSG_LEN] = ND_OPT_TLLA;
 	icmp[ND_MSG_LEN + 1] = ND_OPT_LLA_LEN / 8;
 	memcpy(icmp + ND_MSG_LEN + 2, owner_mac->b, MAC_LEN);
-	put_be16(icmp + 2, csum_fold(csum_add(nd_ip6_pseudo_sum(ip + 8, ip + 24, (uint32_t)plen,
-								IP6_NH_ICMPV6),
-					      icmp, plen)));
+	put_be16(icmp + 2,
+		 csum_fold(csum_add(csum_ip6_pseudo(ip + 8, ip + 24, (uint32_t)plen, IP6_NH_ICMPV6),
+				    icmp, plen)));
 	return ND_NA_FRAME_LEN;
 }

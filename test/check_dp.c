@@ -8,6 +8,8 @@
 #include "dp.h"
 #include "storm.h"
 
+#include "check_run.h"
+
 #define AGEING_MS 300000u
 #define HEAD	  64
 
@@ -118,9 +120,9 @@ static size_t nd_frame(uint8_t *out, uint8_t type, const struct mac *dst, const 
 		icmp[25] = 1;
 		memcpy(icmp + 26, lla->b, MAC_LEN);
 	}
-	put_be16(icmp + 2, csum_fold(csum_add(nd_ip6_pseudo_sum(ip + 8, ip + 24, (uint32_t)plen,
-								IP6_NH_ICMPV6),
-					      icmp, plen)));
+	put_be16(icmp + 2,
+		 csum_fold(csum_add(csum_ip6_pseudo(ip + 8, ip + 24, (uint32_t)plen, IP6_NH_ICMPV6),
+				    icmp, plen)));
 	return ETH_HDR_LEN + IP6_HLEN + plen;
 }
 
@@ -1180,11 +1182,5 @@ static Suite *dp_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(dp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(dp_suite());
 }

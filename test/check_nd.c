@@ -7,6 +7,8 @@
 #include "csum.h"
 #include "nd.h"
 
+#include "check_run.h"
+
 /*
  * Known-good frames, produced once with Debian's python3-scapy 2.5.0
  * (/usr/bin/python3, "from scapy.all import *"; m1 = "0a:00:00:00:00:01",
@@ -103,8 +105,8 @@ static void fix_csum(uint8_t *f)
 	size_t plen = get_be16(f + IP6 + 4);
 
 	put_be16(f + ICMP6 + 2, 0);
-	put_be16(f + ICMP6 + 2, csum_fold(csum_add(nd_ip6_pseudo_sum(f + IP6 + 8, f + IP6 + 24,
-								     (uint32_t)plen, IP6_NH_ICMPV6),
+	put_be16(f + ICMP6 + 2, csum_fold(csum_add(csum_ip6_pseudo(f + IP6 + 8, f + IP6 + 24,
+								   (uint32_t)plen, IP6_NH_ICMPV6),
 						   f + ICMP6, plen)));
 }
 
@@ -362,8 +364,6 @@ int main(void)
 	TCase *good = tcase_create("known_good");
 	TCase *parse = tcase_create("parse");
 	TCase *build = tcase_create("build");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(good, pseudo_header_sum_matches_scapy);
 	tcase_add_test(good, parse_ns);
@@ -383,9 +383,5 @@ int main(void)
 	tcase_add_test(build, build_na_for_dad_goes_to_all_nodes);
 	suite_add_tcase(s, build);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }
