@@ -151,7 +151,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vxtapctl $(DESTDIR)$(MANDIR)/man8/vxtapctl.8
 
 lint:
-	clang-format --dry-run --Werror src/*.c include/*.h test/*.c test/fuzz/*.c test/fuzz/*.h
+	clang-format --dry-run --Werror src/*.c include/*.h test/*.c test/*.h test/fuzz/*.c test/fuzz/*.h
 	mandoc -Tlint -Wwarning man/*.8
 
 clean:

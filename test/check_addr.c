@@ -7,6 +7,8 @@
 
 #include "addr.h"
 
+#include "check_run.h"
+
 struct ip_vec {
 	const char *s;
 	int family;
@@ -354,11 +356,5 @@ static Suite *addr_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(addr_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(addr_suite());
 }

@@ -6,6 +6,8 @@
 
 #include "arp.h"
 
+#include "check_run.h"
+
 /* who-has 10.244.0.1 tell 10.244.1.2 (02:42:0a:f4:01:02), by hand from RFC 826. */
 static const uint8_t req_body[ARP_LEN] = {
 	0x00, 0x01,			    /* htype Ethernet */
@@ -247,11 +249,5 @@ static Suite *arp_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(arp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(arp_suite());
 }

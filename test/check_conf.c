@@ -9,6 +9,8 @@
 
 #include "conf.h"
 
+#include "check_run.h"
+
 #define MAXARGS 24
 #define DUMPLEN 1024
 
@@ -708,11 +710,5 @@ static Suite *conf_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(conf_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(conf_suite());
 }

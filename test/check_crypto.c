@@ -9,6 +9,8 @@
 #include "crypto.h"
 #include "vxlan.h"
 
+#include "check_run.h"
+
 #define PT_LEN	 60
 #define DG_MAX	 (256 + CRYPTO_OVERHEAD + CRYPTO_HS_MAX)
 #define INIT_LEN 84
@@ -1318,14 +1320,7 @@ static Suite *crypto_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	if (sodium_init() < 0)
 		return EXIT_FAILURE;
-	sr = srunner_create(crypto_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(crypto_suite());
 }

@@ -4,6 +4,8 @@
 
 #include "csum.h"
 
+#include "check_run.h"
+
 START_TEST(rfc1071_example)
 {
 	/* RFC 1071 section 3: the sum of these bytes is 0xddf2. */
@@ -96,8 +98,6 @@ int main(void)
 {
 	Suite *s = suite_create("csum");
 	TCase *tc = tcase_create("sum");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, rfc1071_example);
 	tcase_add_test(tc, pieces_combine);
@@ -106,9 +106,5 @@ int main(void)
 	tcase_add_test(tc, long_buffer_carries);
 	tcase_add_test(tc, matches_reference_at_every_length_and_offset);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -10,6 +10,8 @@
 #include "ctlproto.h"
 #include "dp.h"
 
+#include "check_run.h"
+
 static const uint8_t seed[TABLE_SEED_LEN] = {0xc7, 0x1a};
 
 /* A daemon's tables in memory: local 192.168.56.41, port 8472, small caps. */
@@ -859,11 +861,5 @@ static Suite *ctlproto_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ctlproto_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(ctlproto_suite());
 }

@@ -5,6 +5,8 @@
 
 #include "eth.h"
 
+#include "check_run.h"
+
 struct mac_vec {
 	const char *s;
 	uint8_t b[MAC_LEN];
@@ -176,11 +178,5 @@ static Suite *eth_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(eth_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(eth_suite());
 }

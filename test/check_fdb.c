@@ -6,6 +6,8 @@
 
 #include "fdb.h"
 
+#include "check_run.h"
+
 static const uint8_t seed[TABLE_SEED_LEN] = {0x5e, 0xed};
 
 static struct mac mac_n(uint8_t n)
@@ -383,11 +385,5 @@ static Suite *fdb_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(fdb_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(fdb_suite());
 }

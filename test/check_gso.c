@@ -9,6 +9,8 @@
 #include "gro.h"
 #include "gso.h"
 
+#include "check_run.h"
+
 #define MAXF   70000
 #define STRIDE 256
 #define PRE    8
@@ -554,8 +556,6 @@ int main(void)
 	Suite *s = suite_create("gso");
 	TCase *seg = tcase_create("segment");
 	TCase *gro = tcase_create("coalesce");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(seg, segment_vectors, 0,
 			    (int)(sizeof(seg_vectors) / sizeof(seg_vectors[0])));
@@ -574,9 +574,5 @@ int main(void)
 	tcase_add_test(gro, gro_finishes_partial_then_merges);
 	suite_add_tcase(s, seg);
 	suite_add_tcase(s, gro);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -7,6 +7,8 @@
 
 #include "neigh.h"
 
+#include "check_run.h"
+
 static const uint8_t seed[TABLE_SEED_LEN] = {0xaa, 0x55};
 
 static struct ipaddr ip(const char *s)
@@ -203,11 +205,5 @@ static Suite *neigh_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(neigh_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(neigh_suite());
 }

@@ -8,6 +8,8 @@
 
 #include "peer.h"
 
+#include "check_run.h"
+
 static const uint8_t seed[TABLE_SEED_LEN] = {0x9e, 0xe7};
 
 static struct endpoint ep(const char *s)
@@ -210,11 +212,5 @@ static Suite *peer_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(peer_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(peer_suite());
 }

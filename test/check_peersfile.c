@@ -9,6 +9,8 @@
 #include "dp.h"
 #include "peersfile.h"
 
+#include "check_run.h"
+
 #define DUMPLEN 2048
 
 static const uint8_t seed[TABLE_SEED_LEN] = {0x9f, 0x11};
@@ -466,11 +468,5 @@ static Suite *peersfile_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(peersfile_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(peersfile_suite());
 }

@@ -5,6 +5,8 @@
 
 #include "storm.h"
 
+#include "check_run.h"
+
 static const uint8_t seed[TABLE_SEED_LEN] = {7, 7, 7};
 
 static struct mac mac_n(uint8_t n)
@@ -179,11 +181,5 @@ static Suite *storm_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(storm_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(storm_suite());
 }

@@ -8,6 +8,8 @@
 
 #include "table.h"
 
+#include "check_run.h"
+
 #define KLEN 6
 #define VLEN 8
 
@@ -1023,11 +1025,5 @@ static Suite *table_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(table_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(table_suite());
 }

@@ -6,6 +6,8 @@
 
 #include "vxlan.h"
 
+#include "check_run.h"
+
 struct enc_vec {
 	uint32_t vni;
 	uint8_t hdr[VXLAN_HLEN];
@@ -153,11 +155,5 @@ static Suite *vxlan_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(vxlan_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(vxlan_suite());
 }
