@@ -34,12 +34,15 @@ Q := @
 endif
 
 # The pure core: no syscalls, no libev, time passed in.
-CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp conf crypto
-CORE  += ctlproto peersfile # the control protocol and the peers file
+CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp change conf crypto
+CORE  += ctlproto ctlexec counters peersfile # the control protocol, its answers, the peers file
+CORE  += txq fwd method_plain method_sealed # the engine behind the I/O seam, the datagram methods
 # The shell: devices, sockets, the loop.
-SHELLMODS := log tap udp loop keyfile
-SHELLMODS += ctl ctlpath priv
-UNITS := $(filter-out gro,$(CORE)) # gro is tested with gso, in check_gso
+SHELLMODS := log tap udp io_fd loop keyfile
+SHELLMODS += ctl ctlpath reload priv
+# Modules tested inside another module's suite.
+TESTED_WITH := gro change txq method_plain method_sealed ctlexec counters
+UNITS := $(filter-out $(TESTED_WITH),$(CORE))
 
 CORE_OBJS  := $(CORE:%=$(BUILD)/src/%.o)
 SHELL_OBJS := $(SHELLMODS:%=$(BUILD)/src/%.o)
@@ -63,10 +66,11 @@ $(BUILD)/vxtap: $(MAIN_OBJ) $(SHELL_OBJS) $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EV_LIBS) $(SODIUM_LIBS)
 
-# The client: the protocol grammar from the core, the socket path from ctlpath.
+# The client: the protocol grammar from the core (the archive gives it only
+# the objects it uses: no tables, no crypto), the socket path from ctlpath.
 $(BUILD)/vxtapctl: $(BUILD)/src/vxtapctl.o $(BUILD)/src/ctlpath.o $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SODIUM_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/test/%.o: test/%.c
 	@mkdir -p $(@D)
@@ -104,10 +108,13 @@ asan: deps
 	$(Q)CK_FORK=no scripts/run-unit $(UNITS:%=build-asan/test/check_%)
 	$(Q)VXTAP=$(abspath build-asan/vxtap) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 test/netns/run
 
-# libFuzzer harnesses for both directions of the decision (clang only).
+# libFuzzer harnesses (clang only): both directions of the decision, and
+# what a local client or a file reaches: the control grammar and its
+# execution, the peers file, the command line.
 FUZZ_TIME  ?= 60
-FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
-FUZZERS    := udp tap
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=all
+FUZZERS    := udp tap ctl peersfile conf
 fuzz:
 	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz CFLAGS="$(FUZZ_FLAGS)" \
 		build-fuzz/libvxcore.a $(FUZZERS:%=build-fuzz/fuzz_%)

@@ -9,6 +9,8 @@
 #include "ctlproto.h"
 #include "eth.h"
 
+struct dp;
+
 /*
  * One entry a line; '#' starts a comment; blank lines are ignored:
  *
@@ -76,7 +78,7 @@ struct peersfile_diff {
  * port changed gets the new port and forgets what it taught. Entries the
  * file never named are left alone.
  */
-void peersfile_apply(const struct ctlproto_env *env, const struct peersfile *old,
-		     const struct peersfile *new, struct peersfile_diff *diff);
+void peersfile_apply(struct dp *dp, const struct peersfile *old, const struct peersfile *new,
+		     struct peersfile_diff *diff);
 
 #endif

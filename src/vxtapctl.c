@@ -159,11 +159,10 @@ static void batch_requests(const char *file, struct request_list *rl)
 		const char *s = in.data + off;
 		const char *nl = memchr(s, '\n', in.len - off);
 		size_t n = nl ? (size_t)(nl - s) : in.len - off;
-		size_t skip = strspn(s, " \t\r");
 
 		lineno++;
 		off += n + (nl != NULL);
-		if (skip >= n || s[skip] == '#')
+		if (ctlproto_is_blank(s, n))
 			continue;
 		if (rl->n == cap) {
 			size_t *l = realloc(rl->lines, (cap = cap ? cap * 2 : 256) * sizeof(*l));
@@ -215,13 +214,15 @@ struct replies {
  * closes the reply to the next request. */
 static void reply_line(struct replies *rp, const char *s, size_t n)
 {
-	if (n == 2 && memcmp(s, "ok", 2) == 0) {
+	const char *msg;
+	size_t msglen;
+
+	switch (ctlproto_reply_line(s, n, &msg, &msglen)) {
+	case CTLPROTO_REPLY_OK:
 		rp->done++;
 		return;
-	}
-	if (n >= 6 && memcmp(s, "error:", 6) == 0) {
-		const char *msg = s + 6 + (n > 6 && s[6] == ' ');
-		int len = (int)(n - (size_t)(msg - s));
+	case CTLPROTO_REPLY_ERROR: {
+		int len = (int)msglen;
 
 		if (rp->batch && rp->done < rp->rl->n)
 			fprintf(stderr, "vxtapctl: line %zu: %.*s\n", rp->rl->lines[rp->done], len,
@@ -231,6 +232,9 @@ static void reply_line(struct replies *rp, const char *s, size_t n)
 		rp->done++;
 		rp->errors++;
 		return;
+	}
+	case CTLPROTO_REPLY_BODY:
+		break;
 	}
 	fwrite(s, 1, n, stdout);
 	fputc('\n', stdout);

@@ -6,14 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctlexec.h"
 #include "dp.h"
 #include "peersfile.h"
 
+#include "check_fixture.h"
 #include "check_run.h"
 
 #define DUMPLEN 2048
-
-static const uint8_t seed[TABLE_SEED_LEN] = {0x9f, 0x11};
 
 static struct ctlproto_net net(void)
 {
@@ -186,7 +186,7 @@ END_TEST
 /* --- applying -------------------------------------------------------------- */
 
 static struct dp dp;
-static struct ctlproto_env env;
+static struct ctlexec_env env; /* steps that change the tables by hand */
 static size_t ngone;
 
 static void on_gone(const struct peer *p, void *arg)
@@ -198,21 +198,15 @@ static void on_gone(const struct peer *p, void *arg)
 
 static void setup(void)
 {
-	memset(&dp, 0, sizeof(dp));
-	dp.fdb = fdb_new(16, 300000, seed);
-	dp.neigh = neigh_new(16, 300000, seed);
-	dp.peers = peers_new(seed);
-	ck_assert(dp.fdb && dp.neigh && dp.peers);
-	env = (struct ctlproto_env){
-		.dp = &dp, .net = net(), .lim = {4, 4, 4}, .peer_gone = on_gone};
+	fixture_dp(&dp, 16, 300000, (struct dp_limits){4, 4, 4});
+	dp.hooks.peer_gone = on_gone;
+	env = (struct ctlexec_env){.dp = &dp, .net = net()};
 	ngone = 0;
 }
 
 static void teardown(void)
 {
-	fdb_free(dp.fdb);
-	neigh_free(dp.neigh);
-	peers_free(dp.peers);
+	dp_fini(&dp);
 }
 
 static void dump_fdb(const struct fdb_view *v, void *arg)
@@ -297,7 +291,7 @@ static void step(const char *s)
 		ck_assert_ptr_nonnull(p);
 		p->st.rx_packets = strtoull(w3, NULL, 10);
 	} else {
-		ck_assert_msg(ctlproto_handle(&env, s, strlen(s), 0, &out), "step \"%s\": %s", s,
+		ck_assert_msg(ctlexec_handle(&env, s, strlen(s), 0, &out), "step \"%s\": %s", s,
 			      out.data);
 	}
 	ctlproto_buf_free(&out);
@@ -427,14 +421,14 @@ START_TEST(test_apply)
 	memset(&old, 0, sizeof(old));
 	if (v->old != NULL) {
 		load(v->old, &old);
-		peersfile_apply(&env, NULL, &old, &d);
+		peersfile_apply(&dp, NULL, &old, &d);
 		ck_assert_uint_eq(d.failed, 0);
 	}
 	for (size_t i = 0; i < 6 && v->steps[i] != NULL; i++)
 		step(v->steps[i]);
 	ngone = 0;
 	load(v->new, &new);
-	peersfile_apply(&env, v->old != NULL ? &old : NULL, &new, &d);
+	peersfile_apply(&dp, v->old != NULL ? &old : NULL, &new, &d);
 	snprintf(got, sizeof(got), "peers +%zu -%zu ~%zu fdb +%zu -%zu neigh +%zu -%zu failed %zu",
 		 d.peers_added, d.peers_removed, d.peers_changed, d.fdb_added, d.fdb_removed,
 		 d.neigh_added, d.neigh_removed, d.failed);
