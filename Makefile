@@ -26,6 +26,11 @@ SODIUM_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsodium 2>/dev/null)
 SODIUM_LIBS   := $(shell $(PKG_CONFIG) --libs libsodium 2>/dev/null || echo -lsodium)
 CHECK_CFLAGS  := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS    := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
+MNL_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libmnl 2>/dev/null)
+MNL_LIBS      := $(shell $(PKG_CONFIG) --libs libmnl 2>/dev/null || echo -lmnl)
+# What every program and suite links besides its own objects.
+LIBS_CFLAGS   := $(EV_CFLAGS) $(SODIUM_CFLAGS) $(MNL_CFLAGS)
+CORE_LIBS     := $(SODIUM_LIBS) $(MNL_LIBS)
 
 ifeq ($(V),1)
 Q :=
@@ -37,9 +42,10 @@ endif
 CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp change conf crypto
 CORE  += ctlproto ctlexec counters peersfile # the control protocol, its answers, the peers file
 CORE  += txq fwd method_plain method_sealed # the engine behind the I/O seam, the datagram methods
+CORE  += route # the control plane's routes as rtnetlink messages
 # The shell: devices, sockets, the loop.
 SHELLMODS := log tap udp io_fd loop keyfile
-SHELLMODS += ctl ctlpath reload priv
+SHELLMODS += ctl ctlpath reload priv rtnl statefile
 # Modules tested inside another module's suite.
 TESTED_WITH := gro change txq method_plain method_sealed ctlexec counters
 UNITS := $(filter-out $(TESTED_WITH),$(CORE))
@@ -56,7 +62,7 @@ all: $(BUILD)/vxtap $(BUILD)/vxtapctl
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(EV_CFLAGS) $(SODIUM_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(LIBS_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libvxcore.a: $(CORE_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -64,7 +70,7 @@ $(BUILD)/libvxcore.a: $(CORE_OBJS)
 
 $(BUILD)/vxtap: $(MAIN_OBJ) $(SHELL_OBJS) $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EV_LIBS) $(SODIUM_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EV_LIBS) $(CORE_LIBS)
 
 # The client: the protocol grammar from the core (the archive gives it only
 # the objects it uses: no tables, no crypto), the socket path from ctlpath.
@@ -75,11 +81,11 @@ $(BUILD)/vxtapctl: $(BUILD)/src/vxtapctl.o $(BUILD)/src/ctlpath.o $(BUILD)/libvx
 $(BUILD)/test/%.o: test/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(LIBS_CFLAGS) -c -o $@ $<
 
 $(BUILD)/test/check_%: $(BUILD)/test/check_%.o $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(SODIUM_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(CORE_LIBS)
 
 deps:
 	$(Q)scripts/deps
@@ -127,7 +133,7 @@ fuzz:
 	done
 
 build-fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h build-fuzz/libvxcore.a
-	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer -Itest/fuzz -o $@ $< build-fuzz/libvxcore.a $(SODIUM_LIBS)
+	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer -Itest/fuzz -o $@ $< build-fuzz/libvxcore.a $(CORE_LIBS)
 
 # Throughput, packet rate, latency and CPU against the kernel driver, fastd and
 # tinc in namespaces (root; about 10 minutes). BENCH_ARGS="--rounds 1 --time 3 ...".
