@@ -229,6 +229,8 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 	log_init(c.verbose);
+	if (c.netcd > 0)
+		fatalx("--etcd-endpoints: this build has no etcd control plane yet");
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
 
