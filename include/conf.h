@@ -11,6 +11,7 @@
 
 #define CONF_IFNAMSIZ 16 /* IFNAMSIZ, counting the NUL */
 #define CONF_ETCD_MAX 16 /* --etcd-endpoints */
+#define CONF_WARN_MAX 8	 /* warnings kept for the caller to log */
 #define CONF_ERRLEN   256
 
 struct conf_fdb {
@@ -52,6 +53,7 @@ struct conf {
 	uint32_t max_fdb; /* default 4096 */
 	int verbose;	  /* count of --verbose */
 	char *control;	  /* --control PATH; NULL = the default path */
+	bool no_control;  /* --control none */
 	char *peers_file; /* --peers-file FILE; NULL = none */
 	char *key_file;	  /* --key-file FILE; NULL = plain VXLAN */
 
@@ -72,6 +74,10 @@ struct conf {
 	uint32_t subnet_renew_margin; /* minutes before expiry; default 60 */
 	char *state_dir;	      /* default /var/lib/vxtap */
 	bool have_vni, have_port;     /* given on the command line (checked against etcd's) */
+
+	/* Accepted, but probably not what was meant: one line each, to log. */
+	char warnings[CONF_WARN_MAX][CONF_ERRLEN];
+	size_t nwarnings;
 };
 
 enum conf_status {

@@ -27,7 +27,10 @@ struct ctl_conf {
  * failure; the socket is removed at exit, fatal exits included. */
 struct ctl *ctl_open(struct vxtap *vx, const struct ctl_conf *cc);
 
-/* Start accepting clients on vx->loop (after loop_init). */
+/* The socket's path. */
+const char *ctl_path(const struct ctl *ctl);
+
+/* Start accepting clients on vx->loop (after loop_init). NULL is fine. */
 void ctl_start(struct ctl *ctl);
 
 /* Close every client and the socket and remove it. NULL is fine. */

@@ -239,3 +239,22 @@ bool ipaddr_from_sockaddr(const struct sockaddr_storage *ss, struct ipaddr *ip)
 	}
 	return false;
 }
+
+bool endpoint_port_ambiguous(const char *s, size_t *split)
+{
+	const char *last = strrchr(s, ':');
+	struct ipaddr ip;
+	size_t digits;
+	unsigned long v;
+
+	if (s[0] == '[' || last == NULL || !ipaddr_parse(s, &ip) || ip.family != AF_INET6)
+		return false;
+	digits = strlen(last + 1);
+	if (digits < 2 || digits > 5 || strspn(last + 1, "0123456789") != digits)
+		return false;
+	v = strtoul(last + 1, NULL, 10);
+	if (v == 0 || v > 65535)
+		return false;
+	*split = (size_t)(last - s);
+	return true;
+}

@@ -42,8 +42,9 @@ const char conf_help[] = USAGE_LINE
 	"      --flood-rate PPS       broadcast and unknown-unicast frames a second per\n"
 	"                             source MAC, each way, 0 = any (default 1000)\n"
 	"      --user NAME            run as user NAME once set up (default stay root)\n"
-	"      --control PATH         control socket for vxtapctl\n"
-	"                             (default /run/vxtap/DEV.sock)\n"
+	"      --control PATH|none    control socket for vxtapctl, or none at all\n"
+	"                             (default /run/vxtap/DEV.sock; in a network\n"
+	"                             namespace named NS, /run/vxtap/NS/DEV.sock)\n"
 	"      --peers-file FILE      peers and static entries, one a line; re-read\n"
 	"                             on SIGHUP (default none)\n"
 	"      --key-file FILE        secure mode: seal every datagram with this key\n"
@@ -369,6 +370,9 @@ static enum conf_status set_dev(struct parse *p, const char *v)
 		if (ch == '/' || ch == ':' || ch == ' ' || (ch >= '\t' && ch <= '\r'))
 			return bad(p, "--dev", v, "is not a valid interface name");
 	}
+	/* The kernel would pick a number for "tap%d"; vxtap must know the name. */
+	if (strchr(v, '%') != NULL)
+		return bad(p, "--dev", v, "has a '%': give the device's own name");
 	memcpy(p->c->dev, v, len + 1);
 	return CONF_RUN;
 }
@@ -389,6 +393,28 @@ static enum conf_status set_local(struct parse *p, const char *v)
 }
 
 /* One ADDR[:PORT] out of a --peer list; the port stays 0 until --port is known. */
+/* Keep a warning for the caller; the first CONF_WARN_MAX only. */
+__attribute__((format(printf, 2, 3))) static void warn(struct parse *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->c->nwarnings == CONF_WARN_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->c->warnings[p->c->nwarnings++], CONF_ERRLEN, fmt, ap);
+	va_end(ap);
+}
+
+static void warn_port_ambiguous(struct parse *p, const char *opt, const char *v)
+{
+	char q[QUOTE_MAX * 4 + 4];
+	size_t split;
+
+	if (endpoint_port_ambiguous(v, &split))
+		warn(p, "%s: \"%s\" is read as one IPv6 address; if %s is a port, write [%.*s]:%s",
+		     opt, quote(v, strlen(v), q), v + split + 1, (int)split, v, v + split + 1);
+}
+
 static enum conf_status add_peer(struct parse *p, const char *tok, size_t len)
 {
 	struct conf *c = p->c;
@@ -398,6 +424,7 @@ static enum conf_status add_peer(struct parse *p, const char *tok, size_t len)
 
 	if (!take(tok, len, buf, sizeof(buf)) || !endpoint_parse(buf, 0, &ep))
 		return bad_len(p, "--peer", tok, len, "is not ADDR[:PORT]");
+	warn_port_ambiguous(p, "--peer", buf);
 	if (!ip_is_unicast(&ep.ip))
 		return bad_len(p, "--peer", tok, len, "is not a unicast address");
 	if (underlay_unfit(&ep.ip) != NULL)
@@ -497,6 +524,7 @@ static enum conf_status add_fdb(struct parse *p, const char *v)
 		return bad(p, "--fdb", v, "has an address that is not unicast");
 	if (underlay_unfit(&e.dst.ip) != NULL)
 		return bad(p, "--fdb", v, "has a link-local or IPv4-mapped address");
+	warn_port_ambiguous(p, "--fdb", eq + 1);
 	for (size_t i = 0; i < c->nfdb; i++) {
 		if (mac_equal(&c->fdb[i].mac, &e.mac))
 			return bad(p, "--fdb", v, "repeats an earlier MAC");
@@ -765,6 +793,13 @@ static enum conf_status apply(struct parse *p, const struct opt *o, const char *
 	case OPT_USER:
 		return set_user(p, v);
 	case OPT_CONTROL:
+		if (strcmp(v, "none") == 0) {
+			free(c->control);
+			c->control = NULL;
+			c->no_control = true;
+			return CONF_RUN;
+		}
+		c->no_control = false;
 		return set_path(p, o->name, v, SUN_PATH_MAX, &c->control);
 	case OPT_PEERS_FILE:
 		return set_path(p, o->name, v, 4095, &c->peers_file);

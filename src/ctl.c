@@ -22,6 +22,7 @@
 #define CTL_BACKLOG	 128
 #define CTL_ACCEPT_BURST 64
 #define CTL_COMPACT	 (64 * 1024) /* sent output dropped from the buffer past this */
+#define CTL_HINT	 "give --control PATH elsewhere, or --control none"
 
 struct ctl_client {
 	struct ctl *ctl;
@@ -98,11 +99,13 @@ static void make_parent(const char *path)
 			continue;
 		*p = '\0';
 		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-			fatal("cannot create %s for the control socket", dir);
+			fatalx("cannot create %s for the control socket: %s; " CTL_HINT, dir,
+			       strerror(errno));
 		*p = '/';
 	}
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		fatal("cannot create %s for the control socket", dir);
+		fatalx("cannot create %s for the control socket: %s; " CTL_HINT, dir,
+		       strerror(errno));
 	/* mkdir honours the umask; the directory must be searchable by all. */
 }
 
@@ -199,7 +202,7 @@ struct ctl *ctl_open(struct vxtap *vx, const struct ctl_conf *cc)
 		umask(old);
 		if (errno == EADDRINUSE)
 			fatalx("control socket %s is in use by a running vxtap", cc->path);
-		fatal("cannot bind control socket %s", cc->path);
+		fatalx("cannot bind control socket %s: %s; " CTL_HINT, cc->path, strerror(errno));
 	}
 	umask(old);
 	if (stat(cc->path, &st) != 0)
@@ -214,7 +217,6 @@ struct ctl *ctl_open(struct vxtap *vx, const struct ctl_conf *cc)
 		fatal("chmod %s", cc->path);
 	if (listen(ctl->fd, CTL_BACKLOG) != 0)
 		fatal("listen on %s", cc->path);
-	log_info("control socket %s", cc->path);
 	return ctl;
 }
 
@@ -456,10 +458,18 @@ static void accept_pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_io_start(loop, &ctl->accept_r);
 }
 
+const char *ctl_path(const struct ctl *ctl)
+{
+	return ctl->path;
+}
+
 void ctl_start(struct ctl *ctl)
 {
-	struct ev_loop *loop = ctl->vx->loop;
+	struct ev_loop *loop;
 
+	if (ctl == NULL)
+		return;
+	loop = ctl->vx->loop;
 	/* Secure mode is set up after the socket is opened. */
 	if (method_sealed_crypto(ctl->vx->method) != NULL)
 		ctl->env.key_load = key_load;

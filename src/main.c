@@ -30,7 +30,11 @@ static void pick_mtu(const struct conf *c, const struct method *m, struct dp_con
 {
 	char ifname[16];
 	int under = tap_underlay_mtu(&c->local, ifname);
+	char a[ADDR_STRLEN];
 
+	if (under == -EADDRNOTAVAIL)
+		fatalx("--local %s is not an address in this network namespace",
+		       ipaddr_fmt(&c->local, a));
 	if (!dp_pick_mtu(cfg, under, c->local.family, m->ops->overhead, c->mtu))
 		log_warnx("cannot read the MTU of the device holding the local address; using %d",
 			  DP_DEFAULT_MTU);
@@ -180,12 +184,15 @@ static void setup_tap(struct vxtap *vx, const struct conf *c)
 	setup_addrs(c);
 }
 
-/* The control socket first: a second vxtap for the device stops here. */
+/* The control socket before the UDP socket and the TAP: a second vxtap for
+ * the device stops here. */
 static void setup_ctl(struct vxtap *vx, const struct conf *c)
 {
 	struct ctl_conf cc = {.path = c->control};
 	char path[CTLPATH_MAX];
 
+	if (c->no_control)
+		return;
 	if (cc.path == NULL) {
 		if (!ctlpath_default(c->dev, path, &cc.rmdir_parent))
 			fatalx("the default control socket path is too long; give --control");
@@ -229,6 +236,8 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 	log_init(c.verbose);
+	for (size_t i = 0; i < c.nwarnings; i++)
+		log_warnx("%s", c.warnings[i]);
 	if (c.netcd > 0)
 		fatalx("--etcd-endpoints: this build has no etcd control plane yet");
 	if (sodium_init() < 0)
@@ -251,18 +260,21 @@ int main(int argc, char *argv[])
 		mac_from_random(&cfg.mac, rnd);
 	}
 
-	setup_ctl(&vx, &c);
-	vx.fds.udp = udp_open(&c.local, c.port);
-	if (vx.fds.udp < 0) {
-		errno = -vx.fds.udp;
-		fatal("cannot bind UDP %s port %u", ipaddr_fmt(&c.local, a), c.port);
-	}
+	/* Everything that can be refused for what it says comes before any
+	 * socket is bound: the command line, the key file, the peers file. */
 	setup_tables(&vx, &c, &cfg);
 	rc = (struct reload_conf){.peers_file = c.peers_file, .key_file = c.key_file};
 	rc.net.local = c.local;
 	rc.net.port = c.port;
 	vx.reload = reload_new(&vx, &rc);
 	reload_load(vx.reload);
+
+	setup_ctl(&vx, &c); /* a second vxtap for the device stops here */
+	vx.fds.udp = udp_open(&c.local, c.port);
+	if (vx.fds.udp < 0) {
+		errno = -vx.fds.udp;
+		fatal("cannot bind UDP %s port %u", ipaddr_fmt(&c.local, a), c.port);
+	}
 	setup_tap(&vx, &c);
 	if (vx.opts.offload) {
 		vx.caps.udp_gso = udp_probe_gso(vx.fds.udp);
@@ -276,12 +288,13 @@ int main(int argc, char *argv[])
 	priv_drop(&c);
 
 	log_info("ready dev %s mac %s mtu %u path_mtu %u vni %u local %s port %u peers %zu "
-		 "offload %s%s%s%s%s",
+		 "offload %s%s%s%s%s control %s",
 		 vx.dev, mac_fmt(&vx.dp.cfg.mac, m), vx.dp.cfg.mtu, vx.dp.cfg.path_mtu,
 		 vx.dp.cfg.vni, ipaddr_fmt(&c.local, a), c.port, peers_count(vx.dp.peers),
 		 vx.caps.vnet ? "tap" : "none", vx.caps.udp_gso ? ",udp-gso" : "",
 		 vx.caps.udp_gro ? ",udp-gro" : "", vx.opts.busy_poll ? " busy-poll" : "",
-		 method_sealed_crypto(vx.method) != NULL ? " secure" : "");
+		 method_sealed_crypto(vx.method) != NULL ? " secure" : "",
+		 vx.ctl != NULL ? ctl_path(vx.ctl) : "none");
 	loop_run(&vx);
 	ctl_free(vx.ctl);
 	reload_free(vx.reload);

@@ -10,8 +10,8 @@
 
 #include "change.h"
 
-static const char grammar[] = "expected ADDR[:PORT], fdb MAC dst ADDR[:PORT] or "
-			      "neigh IP lladdr MAC";
+static const char grammar[] = "expected ADDR[:PORT], fdb MAC dst ADDR[:PORT], "
+			      "neigh IP lladdr MAC or peers none";
 
 __attribute__((format(printf, 3, 4))) static bool fail(struct peersfile_error *err, size_t line,
 						       const char *fmt, ...)
@@ -85,6 +85,10 @@ static bool parse_words(const struct ctlproto_net *net, int argc, char **argv, s
 	struct ctlproto_req req;
 	int n = 0;
 
+	if (argc == 2 && strcmp(argv[0], "peers") == 0 && strcmp(argv[1], "none") == 0) {
+		pf->none_line = line;
+		return true;
+	}
 	if (argc == 1 && strcmp(argv[0], "peer") != 0 && strcmp(argv[0], "fdb") != 0 &&
 	    strcmp(argv[0], "neigh") != 0) {
 		req_argv[n++] = peer;
@@ -261,6 +265,12 @@ bool peersfile_parse(const struct ctlproto_net *net, const char *text, size_t le
 		peersfile_free(pf);
 		return false;
 	}
+	if (pf->none_line != 0 && pf->npeers != 0) {
+		fail(err, pf->none_line, "\"peers none\" but line %zu lists a peer",
+		     pf->peers[0].line);
+		peersfile_free(pf);
+		return false;
+	}
 	return true;
 }
 
@@ -375,6 +385,11 @@ static void add_new(struct dp *dp, const struct peersfile *new, struct peersfile
 		else if (differs)
 			d->neigh_added++;
 	}
+}
+
+bool peersfile_empties(const struct peersfile *old, const struct peersfile *new)
+{
+	return old != NULL && old->npeers > 0 && new->npeers == 0 && new->none_line == 0;
 }
 
 void peersfile_apply(struct dp *dp, const struct peersfile *old, const struct peersfile *new,

@@ -197,8 +197,18 @@ static void hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 			log_info("SIGHUP: no --peers-file to read");
 		return;
 	}
-	if (load(r, false, &pf))
-		apply(r, &pf, false, "SIGHUP: reloaded");
+	if (!load(r, false, &pf))
+		return;
+	if (peersfile_empties(&r->applied, &pf)) {
+		log_warnx(
+			"SIGHUP: %s lists no peers; keeping the %zu it listed (a file meant to "
+			"have none says \"peers none\"; replace the file by writing a new one and "
+			"renaming it over the old)",
+			r->peers_file, r->applied.npeers);
+		peersfile_free(&pf);
+		return;
+	}
+	apply(r, &pf, false, "SIGHUP: reloaded");
 }
 
 void reload_start(struct reload *r)

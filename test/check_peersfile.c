@@ -73,6 +73,8 @@ static const struct ok_vec ok_vecs[] = {
 	{"fdb 0a:00:00:00:00:03 dst 192.168.56.43:9\nfdb 0a:00:00:00:00:02 dst 192.168.56.99\n",
 	 "peers= fdb=0a:00:00:00:00:02=192.168.56.99:8472@2,0a:00:00:00:00:03=192.168.56.43:9@1 "
 	 "neigh="},
+	{"peers none\nfdb 0a:00:00:00:00:02 dst 192.168.56.42\n",
+	 "peers= fdb=0a:00:00:00:00:02=192.168.56.42:8472@2 neigh="},
 	/* No newline at the end; a '#' right after the value. */
 	{"192.168.56.42#node 2", "peers=192.168.56.42:8472@1 fdb= neigh="},
 };
@@ -99,7 +101,9 @@ struct bad_vec {
 	const char *msg;
 };
 
-#define GRAMMAR "expected ADDR[:PORT], fdb MAC dst ADDR[:PORT] or neigh IP lladdr MAC"
+#define GRAMMAR                                                                  \
+	"expected ADDR[:PORT], fdb MAC dst ADDR[:PORT], neigh IP lladdr MAC or " \
+	"peers none"
 
 static const struct bad_vec bad_vecs[] = {
 	{"192.168.56.42\n1.2.3\n", 2, "\"1.2.3\" is not ADDR[:PORT]"},
@@ -135,6 +139,10 @@ static const struct bad_vec bad_vecs[] = {
 	 3, "fdb MAC listed again (first on line 2)"},
 	{"192.168.56.42\n192.168.56.43\x01\n", 2, "control byte 0x01"},
 	{"192.168.56.42\n\x7f\n", 2, "control byte 0x7f"},
+	/* "peers none" means none: a peer beside it is a contradiction. */
+	{"fdb 0a:00:00:00:00:02 dst 192.168.56.42\npeers none\n192.168.56.43\n", 2,
+	 "\"peers none\" but line 3 lists a peer"},
+	{"peers some\n", 1, GRAMMAR},
 	/* A bad line after good ones: the whole file is refused. */
 	{"192.168.56.42\n192.168.56.43\n192.168.56.44\nbogus line here\n", 4, GRAMMAR},
 };
@@ -442,6 +450,34 @@ START_TEST(test_apply)
 }
 END_TEST
 
+/* A reload that would remove every peer is refused unless the file says
+ * "peers none"; files that never had peers, and start-up, are not held to it. */
+START_TEST(test_empties)
+{
+	struct ctlproto_net n = net();
+	struct peersfile two, empty, none, fdb_only;
+	struct peersfile_error err;
+	const char *t2 = "192.168.56.42\n192.168.56.43\n",
+		   *tf = "fdb 0a:00:00:00:00:02 dst 192.168.56.42\n";
+
+	ck_assert(peersfile_parse(&n, t2, strlen(t2), &two, &err));
+	ck_assert(peersfile_parse(&n, "", 0, &empty, &err));
+	ck_assert(peersfile_parse(&n, "peers none\n", 11, &none, &err));
+	ck_assert(peersfile_parse(&n, tf, strlen(tf), &fdb_only, &err));
+	ck_assert(peersfile_empties(&two, &empty));
+	ck_assert(peersfile_empties(&two, &fdb_only));
+	ck_assert(!peersfile_empties(&two, &none));
+	ck_assert(!peersfile_empties(&two, &two));
+	ck_assert(!peersfile_empties(NULL, &empty));
+	ck_assert(!peersfile_empties(&empty, &empty));
+	ck_assert(!peersfile_empties(&none, &empty));
+	peersfile_free(&two);
+	peersfile_free(&empty);
+	peersfile_free(&none);
+	peersfile_free(&fdb_only);
+}
+END_TEST
+
 static Suite *peersfile_suite(void)
 {
 	Suite *s = suite_create("peersfile");
@@ -450,6 +486,7 @@ static Suite *peersfile_suite(void)
 	tc = tcase_create("parse");
 	tcase_add_loop_test(tc, test_parse_ok, 0, (int)(sizeof(ok_vecs) / sizeof(ok_vecs[0])));
 	tcase_add_loop_test(tc, test_parse_bad, 0, (int)(sizeof(bad_vecs) / sizeof(bad_vecs[0])));
+	tcase_add_test(tc, test_empties);
 	tcase_add_test(tc, test_parse_special);
 	suite_add_tcase(s, tc);
 
