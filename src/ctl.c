@@ -150,6 +150,8 @@ static void changed(const struct ctlproto_req *req, void *arg)
 		log_info("control: peer %s added", endpoint_fmt(&req->ep, a));
 	else if (req->cmd == CTLPROTO_PEER_DEL)
 		log_info("control: peer %s removed", ipaddr_fmt(&req->ep.ip, a));
+	else if (req->cmd == CTLPROTO_PEER_FLUSH)
+		log_info("control: every peer removed");
 	else if (req->cmd == CTLPROTO_FDB_FLUSH || req->cmd == CTLPROTO_NEIGH_FLUSH)
 		log_info("control: learned %s entries flushed",
 			 req->cmd == CTLPROTO_FDB_FLUSH ? "fdb" : "neigh");

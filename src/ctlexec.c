@@ -300,6 +300,13 @@ bool ctlexec_run(const struct ctlexec_env *env, const struct ctlproto_req *req, 
 	case CTLPROTO_PEER_SHOW:
 		shown = peer_show(env, req->fmt, now, out);
 		break;
+	case CTLPROTO_PEER_FLUSH:
+		/* Each removal refills the hole from the end: take the last. */
+		while (peers_count(env->dp->peers) > 0)
+			change_peer_del(
+				env->dp,
+				&peers_at(env->dp->peers, peers_count(env->dp->peers) - 1)->ep.ip);
+		break;
 	case CTLPROTO_FDB_ADD:
 		r = change_fdb_add(env->dp, &req->mac, &req->ep);
 		if (r != 0)

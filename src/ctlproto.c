@@ -212,6 +212,7 @@ static const struct cmd_def cmds[] = {
 	{"peer",  "add",   CTLPROTO_PEER_ADD,    ARGS_PEER,      0,        "peer add ADDR[:PORT]"},
 	{"peer",  "del",   CTLPROTO_PEER_DEL,    ARGS_PEER,      0,        "peer del ADDR[:PORT]"},
 	{"peer",  "show",  CTLPROTO_PEER_SHOW,   ARGS_NONE,      FMT_JSON, "peer show [--json]"},
+	{"peer",  "flush", CTLPROTO_PEER_FLUSH,  ARGS_NONE,      0,        "peer flush"},
 	{"fdb",   "add",   CTLPROTO_FDB_ADD,     ARGS_FDB_ADD,   0,        "fdb add MAC dst ADDR[:PORT]"},
 	{"fdb",   "del",   CTLPROTO_FDB_DEL,     ARGS_MAC,       0,        "fdb del MAC"},
 	{"fdb",   "show",  CTLPROTO_FDB_SHOW,    ARGS_NONE,      FMT_JSON, "fdb show [--json]"},

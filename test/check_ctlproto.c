@@ -361,7 +361,7 @@ static const struct exec_vec exec_vecs[] = {
 	{{NULL}, "", ""},
 	{{NULL},
 	 "help",
-	 "peer add ADDR[:PORT]\npeer del ADDR[:PORT]\npeer show [--json]\n"
+	 "peer add ADDR[:PORT]\npeer del ADDR[:PORT]\npeer show [--json]\npeer flush\n"
 	 "fdb add MAC dst ADDR[:PORT]\nfdb del MAC\nfdb show [--json]\nfdb flush\n"
 	 "neigh add IP lladdr MAC\nneigh del IP\nneigh show [--json]\nneigh flush\n"
 	 "stats [--json | --prometheus]\nkey load FILE\nhelp\nok\n"},
@@ -500,6 +500,26 @@ START_TEST(test_peer_del_drops_learned)
 		dp_from_tap(&dp, frame, 60, 5, &act);
 		ck_assert_int_eq(act.verdict, DP_FLOOD);
 	}
+}
+END_TEST
+
+/* peer flush: every peer goes, each with what it taught, the shell told of each. */
+START_TEST(test_peer_flush)
+{
+	struct endpoint e2 = ep("192.168.56.42");
+	struct mac m1 = mac("0a:00:00:00:00:01");
+
+	req_ok("peer add 192.168.56.42");
+	req_ok("peer add 192.168.56.43");
+	req_ok("peer add 192.168.56.44");
+	req_ok("fdb add 0a:00:00:00:00:02 dst 192.168.56.42");
+	ck_assert_int_eq(fdb_learn(dp.fdb, &m1, &e2, 1, NULL), TABLE_LEARN_NEW);
+	req_ok("peer flush");
+	ck_assert_uint_eq(peers_count(dp.peers), 0);
+	ck_assert_uint_eq(ngone, 3);
+	ck_assert_uint_eq(fdb_count(dp.fdb, false), 0);
+	ck_assert_uint_eq(fdb_count(dp.fdb, true), 1);
+	req_ok("peer flush"); /* nothing left: still ok */
 }
 END_TEST
 
@@ -955,6 +975,7 @@ static Suite *ctlproto_suite(void)
 	tcase_add_test(tc, test_key_load);
 	tcase_add_test(tc, test_peer_del_drops_learned);
 	tcase_add_test(tc, test_changed_hook);
+	tcase_add_test(tc, test_peer_flush);
 	tcase_add_test(tc, test_many_requests);
 	suite_add_tcase(s, tc);
 
