@@ -24,6 +24,8 @@ EV_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libev 2>/dev/null)
 EV_LIBS       := $(shell $(PKG_CONFIG) --libs libev 2>/dev/null || echo -lev)
 SODIUM_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsodium 2>/dev/null)
 SODIUM_LIBS   := $(shell $(PKG_CONFIG) --libs libsodium 2>/dev/null || echo -lsodium)
+MHD_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS      := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 CHECK_CFLAGS  := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS    := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
@@ -36,9 +38,11 @@ endif
 # The pure core: no syscalls, no libev, time passed in.
 CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp conf crypto
 CORE  += ctlproto peersfile # the control protocol and the peers file
+CORE  += sdproto metricsproto # sd_notify messages; the HTTP endpoint's answers
 # The shell: devices, sockets, the loop.
 SHELLMODS := log tap udp loop keyfile
 SHELLMODS += ctl ctlpath priv
+SHELLMODS += sdnotify metrics service # the service manager and monitoring
 UNITS := $(filter-out gro,$(CORE)) # gro is tested with gso, in check_gso
 
 CORE_OBJS  := $(CORE:%=$(BUILD)/src/%.o)
@@ -53,7 +57,7 @@ all: $(BUILD)/vxtap $(BUILD)/vxtapctl
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(EV_CFLAGS) $(SODIUM_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(EV_CFLAGS) $(SODIUM_CFLAGS) $(MHD_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libvxcore.a: $(CORE_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -61,7 +65,7 @@ $(BUILD)/libvxcore.a: $(CORE_OBJS)
 
 $(BUILD)/vxtap: $(MAIN_OBJ) $(SHELL_OBJS) $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EV_LIBS) $(SODIUM_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EV_LIBS) $(SODIUM_LIBS) $(MHD_LIBS)
 
 # The client: the protocol grammar from the core, the socket path from ctlpath.
 $(BUILD)/vxtapctl: $(BUILD)/src/vxtapctl.o $(BUILD)/src/ctlpath.o $(BUILD)/libvxcore.a

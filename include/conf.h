@@ -59,6 +59,10 @@ struct conf {
 	uint32_t max_moves;	   /* MAC moves a minute before a freeze; 5, 0 = off */
 	uint32_t flood_rate;	   /* flooded frames a second per source MAC; 1000, 0 = off */
 	char *user;		   /* --user NAME: drop root after set-up; NULL = stay */
+
+	/* Monitoring. */
+	bool have_metrics;	 /* --metrics given */
+	struct endpoint metrics; /* --metrics ADDR:PORT: HTTP /metrics and /healthz */
 };
 
 enum conf_status {

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "loop.h"
 #include "priv.h"
+#include "service.h"
 #include "storm.h"
 #include "tap.h"
 #include "udp.h"
@@ -223,6 +224,7 @@ static void setup_ctl(struct vxtap *vx, const struct conf *c)
 int main(int argc, char *argv[])
 {
 	static struct vxtap vx;
+	struct service *svc;
 	struct conf c;
 	char err[CONF_ERRLEN], a[ADDR_STRLEN], m[MAC_STRLEN];
 
@@ -278,6 +280,8 @@ int main(int argc, char *argv[])
 	if (loop_init(&vx) != 0)
 		fatalx("out of memory");
 	ctl_start(vx.ctl);
+	/* HOOK(service): $NOTIFY_SOCKET and --metrics, once the TAP is up, before priv_drop. */
+	svc = service_start(&vx, &c);
 	loop_handshake_all(&vx);
 	priv_drop(&c);
 
@@ -288,7 +292,9 @@ int main(int argc, char *argv[])
 		 vx.vnet ? "tap" : "none", vx.udp_gso ? ",udp-gso" : "",
 		 vx.udp_gro ? ",udp-gro" : "", vx.opts.busy_poll ? " busy-poll" : "",
 		 vx.crypto != NULL ? " secure" : "");
+	service_ready(svc); /* HOOK(service): READY=1; SIGHUP and peer-count notifications */
 	loop_run(&vx);
+	service_stop(svc); /* HOOK(service): STOPPING=1; the HTTP endpoint closes */
 	ctl_free(vx.ctl);
 
 	/* Closing the last descriptor of a non-persistent TAP removes it. */

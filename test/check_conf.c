@@ -108,13 +108,18 @@ static void dump(const struct conf *c, char out[static DUMPLEN])
 	    c->peers_file ? c->peers_file : "-");
 	put(out, DUMPLEN, " fdb_per_peer=%u max_moves=%u flood_rate=%u user=%s",
 	    c->max_fdb_per_peer, c->max_moves, c->flood_rate, c->user ? c->user : "-");
+	put(out, DUMPLEN, " metrics=");
+	if (c->have_metrics)
+		put_ep(out, DUMPLEN, &c->metrics);
+	else
+		put(out, DUMPLEN, "-");
 }
 
 /* Every key in dump order, with its default. */
 static const char defaults[] = "dev=vxtap0 vni=1 port=8472 local=- peers= addr=- mac=- mtu=0 "
 			       "fdb=- neigh=- ageing=300 learning=1 max_fdb=4096 verbose=0 "
 			       "control=- peers_file=- "
-			       "fdb_per_peer=1024 max_moves=5 flood_rate=1000 user=-";
+			       "fdb_per_peer=1024 max_moves=5 flood_rate=1000 user=- metrics=-";
 
 /* The value of key in a "key=value ..." string, or NULL. */
 static const char *find_val(const char *s, const char *key, size_t *len)
@@ -287,6 +292,13 @@ static const struct ok_vec ok_vecs[] = {
 	{{"vxtap", "--local", "2001:db8::1", "--peer", "2001:db8::2", NULL},
 	 "local=2001:db8::1 peers=[2001:db8::2]:8472"},
 	{ARGS("--"), "local=10.0.0.1 peers=10.0.0.2:8472"},
+	/* --metrics: any family whatever the underlay's, wildcards allowed. */
+	{ARGS("--metrics", "127.0.0.1:9472"),
+	 "local=10.0.0.1 peers=10.0.0.2:8472 metrics=127.0.0.1:9472"},
+	{ARGS("--metrics=0.0.0.0:80"), "local=10.0.0.1 peers=10.0.0.2:8472 metrics=0.0.0.0:80"},
+	{ARGS("--metrics", "[::]:9472"), "local=10.0.0.1 peers=10.0.0.2:8472 metrics=[::]:9472"},
+	{ARGS("--metrics", "[fd00::1]:65535", "--metrics", "[::1]:1"),
+	 "local=10.0.0.1 peers=10.0.0.2:8472 metrics=[::1]:1"},
 	/* The control socket and the peers file; the file may stand in for --peer. */
 	{ARGS("--control", "/tmp/x/vx.sock", "--peers-file=/etc/vxtap/peers"),
 	 "local=10.0.0.1 peers=10.0.0.2:8472 control=/tmp/x/vx.sock peers_file=/etc/vxtap/peers"},
@@ -543,6 +555,27 @@ static const struct bad_vec bad_vecs[] = {
 	{{"vxtap", "--local", "10.0.0.1", "--peers-file", NULL},
 	 U,
 	 "option '--peers-file' requires an argument"},
+	/* --metrics */
+	{ARGS("--metrics", "127.0.0.1"), E,
+	 "--metrics: \"127.0.0.1\" has no port (give ADDR:PORT, or [ADDR]:PORT for IPv6)"},
+	{ARGS("--metrics", "::1"), E,
+	 "--metrics: \"::1\" has no port (give ADDR:PORT, or [ADDR]:PORT for IPv6)"},
+	{ARGS("--metrics", "[::1]"), E,
+	 "--metrics: \"[::1]\" has no port (give ADDR:PORT, or [ADDR]:PORT for IPv6)"},
+	{ARGS("--metrics", "127.0.0.1:0"), E, "--metrics: \"127.0.0.1:0\" is not ADDR:PORT"},
+	{ARGS("--metrics", "127.0.0.1:65536"), E,
+	 "--metrics: \"127.0.0.1:65536\" is not ADDR:PORT"},
+	{ARGS("--metrics", "localhost:9472"), E, "--metrics: \"localhost:9472\" is not ADDR:PORT"},
+	{ARGS("--metrics", ":9472"), E, "--metrics: \":9472\" is not ADDR:PORT"},
+	{ARGS("--metrics", ""), E, "--metrics: \"\" is not ADDR:PORT"},
+	{ARGS("--metrics", "[::1:9472"), E, "--metrics: \"[::1:9472\" is not ADDR:PORT"},
+	{ARGS("--metrics", "239.1.1.1:9472"), E,
+	 "--metrics: \"239.1.1.1:9472\" is not a unicast or wildcard address"},
+	{ARGS("--metrics", "255.255.255.255:9472"), E,
+	 "--metrics: \"255.255.255.255:9472\" is not a unicast or wildcard address"},
+	{ARGS("--metrics", "[ff02::1]:9472"), E,
+	 "--metrics: \"[ff02::1]:9472\" is not a unicast or wildcard address"},
+	{ARGS("--metrics"), U, "option '--metrics' requires an argument"},
 	{ARGS("--foo"), U, "unrecognized option '--foo'"},
 	{ARGS("--foo=bar"), U, "unrecognized option '--foo'"},
 	{ARGS("--loc", "10.0.0.1"), U, "unrecognized option '--loc'"},
@@ -658,7 +691,7 @@ START_TEST(test_help_text)
 		"--dev --vni --port --local --peer --addr --mac --mtu --fdb "
 		"--neigh --ageing --no-learning --max-fdb --verbose --help "
 		"--version --control --peers-file --max-fdb-per-peer --max-moves "
-		"--flood-rate --user SIGINT SIGTERM SIGUSR1 SIGHUP";
+		"--flood-rate --user --metrics SIGINT SIGTERM SIGUSR1 SIGHUP";
 	size_t ulen = strlen(conf_usage_line);
 
 	ck_assert_ptr_null(strchr(conf_usage_line, '\n'));
