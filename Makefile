@@ -4,6 +4,8 @@ VERSION   := 0.1.0
 PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
+COMPLETIONDIR  ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR   ?=
 BUILD     ?= build
 WERROR    ?= 1
@@ -50,14 +52,14 @@ SHELL_OBJS := $(SHELLMODS:%=$(BUILD)/src/%.o)
 MAIN_OBJ   := $(BUILD)/src/main.o
 TEST_BINS  := $(UNITS:%=$(BUILD)/test/check_%)
 
-.PHONY: all unit check netcheck demo asan install uninstall clean lint deps bench fuzz bench-ctl bench-cost
+.PHONY: all unit check netcheck demo asan install uninstall clean lint deps bench fuzz bench-ctl bench-cost deb
 
 all: $(BUILD)/vxtap $(BUILD)/vxtapctl
 
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(EV_CFLAGS) $(SODIUM_CFLAGS) $(MHD_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(EV_CFLAGS) $(SODIUM_CFLAGS) $(MHD_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libvxcore.a: $(CORE_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -75,7 +77,7 @@ $(BUILD)/vxtapctl: $(BUILD)/src/vxtapctl.o $(BUILD)/src/ctlpath.o $(BUILD)/libvx
 $(BUILD)/test/%.o: test/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 $(BUILD)/test/check_%: $(BUILD)/test/check_%.o $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
@@ -143,16 +145,40 @@ bench-cost:
 bench-ctl: all
 	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) VXTAPCTL=$(abspath $(BUILD)/vxtapctl) scripts/bench-ctl
 
+# The unit runs $(SBINDIR)/vxtap: its ExecStart follows SBINDIR.
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPLETIONDIR) \
+		$(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0755 $(BUILD)/vxtap $(DESTDIR)$(SBINDIR)/vxtap
 	install -m 0755 $(BUILD)/vxtapctl $(DESTDIR)$(SBINDIR)/vxtapctl
 	install -m 0644 man/vxtap.8 $(DESTDIR)$(MANDIR)/man8/vxtap.8
 	install -m 0644 man/vxtapctl.8 $(DESTDIR)$(MANDIR)/man8/vxtapctl.8
+	install -m 0644 completion/vxtap.bash $(DESTDIR)$(COMPLETIONDIR)/vxtap
+	ln -sf vxtap $(DESTDIR)$(COMPLETIONDIR)/vxtapctl
+	sed 's|/usr/sbin/vxtap|$(SBINDIR)/vxtap|' systemd/vxtap@.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/vxtap@.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vxtap@.service
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vxtap $(DESTDIR)$(MANDIR)/man8/vxtap.8
 	rm -f $(DESTDIR)$(SBINDIR)/vxtapctl $(DESTDIR)$(MANDIR)/man8/vxtapctl.8
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/vxtap $(DESTDIR)$(COMPLETIONDIR)/vxtapctl
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/vxtap@.service
+
+# The Debian package, built from a copy of the tracked files in $(DEB_WORK)
+# (so the tree and its parent stay clean): $(BUILD)/vxtap_VERSION_ARCH.deb.
+DEB_WORK ?= $(BUILD)/deb
+deb:
+	$(Q)rm -rf $(DEB_WORK) && mkdir -p $(DEB_WORK)/vxtap-$(VERSION)
+	$(Q)if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z | tar --null -T - -cf - | tar -C $(DEB_WORK)/vxtap-$(VERSION) -xf -; \
+	else \
+		tar --exclude='./build*' --exclude=./.git -cf - . | tar -C $(DEB_WORK)/vxtap-$(VERSION) -xf -; \
+	fi
+	$(Q)cd $(DEB_WORK)/vxtap-$(VERSION) && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -n 40 $(DEB_WORK)/build.log; exit 1; }
+	$(Q)deb=$$(ls $(DEB_WORK)/vxtap_$(VERSION)_*.deb) && mkdir -p $(BUILD) && cp $$deb $(BUILD)/ && \
+		echo "$(BUILD)/$${deb##*/}"
 
 lint:
 	clang-format --dry-run --Werror src/*.c include/*.h test/*.c test/*.h test/fuzz/*.c test/fuzz/*.h
