@@ -25,7 +25,7 @@ struct metrics {
 	struct ratelimit rl;
 };
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct metrics *m = cls;
 	char line[256];
