@@ -40,9 +40,37 @@ wait_lines() {
 
 start_receiver
 seed_args 1 2
+
+# A start-up that fails at the TAP (a veth holds the name) or after it (the
+# --metrics port is taken) must send nothing at all: READY=1 never comes
+# before the whole set-up is done.
+ip -n "$(ns n1)" link add "$VXT_DEV" type veth peer name vxtblock
+ip netns exec "$(ns n1)" "$VXT_PY" -c 'import socket, time; s = socket.socket(); s.bind(("127.0.0.1", 9472)); s.listen(); time.sleep(60)' &
+holder=$!
+track "$holder"
+vxt_port_held() { nsx n1 ss -Hltn 'sport = :9472' | grep -q .; }
+wait_for 100 0.05 vxt_port_held || fail "could not hold port 9472 in n1"
+for why in tap metrics; do
+	rc=0
+	NOTIFY_SOCKET=$sockp nsx n1 timeout 20 "$VXTAP" "${VXT_ARGS[@]}" --control "$(sock n1)" \
+		--metrics 127.0.0.1:9472 >"$VXT_TMP/fail-$why.err" 2>&1 </dev/null || rc=$?
+	((rc == 1)) || fail "start-up failing at the $why exited $rc, want 1: $(cat "$VXT_TMP/fail-$why.err")"
+	# A datagram of the test's own, sent now, is queued behind anything
+	# vxtap sent: once it is in, so is all of that.
+	"$VXT_PY" -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(sys.argv[2].encode(), sys.argv[1])' \
+		"$sockp" "MARK=$why"
+	wait_for 100 0.05 grep -q "^MARK=$why\$" "$nlog" || fail "the receiver did not get the test's own datagram"
+	[[ $(grep -Evc '^(listening|MARK=.*)$' "$nlog") == 0 ]] ||
+		fail "a start-up that failed at the $why sent: $(grep -Ev '^(listening|MARK=.*)$' "$nlog")"
+	info "start-up failing at the $why: exit 1, nothing sent ($(tail -n 1 "$VXT_TMP/fail-$why.err"))"
+	ip -n "$(ns n1)" link del "$VXT_DEV" 2>/dev/null || true
+done
+kill "$holder"
+reap "$holder" 100 || true
+
 NOTIFY_SOCKET=$sockp start_vxtap n1 "${VXT_ARGS[@]}" --control "$(sock n1)"
 wait_lines '^READY=1' 1
-first=$(grep -v '^listening$' "$nlog" | head -n 1)
+first=$(grep -Ev '^(listening|MARK=.*)$' "$nlog" | head -n 1)
 info "first message: $first"
 [[ $first == "READY=1|STATUS=1 peer tap=yes" ]] ||
 	fail "first message is '$first', want 'READY=1|STATUS=1 peer tap=yes' (READY=1 first, with flannel.1 already there)"
