@@ -78,6 +78,10 @@ struct conf {
 	/* Accepted, but probably not what was meant: one line each, to log. */
 	char warnings[CONF_WARN_MAX][CONF_ERRLEN];
 	size_t nwarnings;
+
+	/* Monitoring. */
+	bool have_metrics;	 /* --metrics given */
+	struct endpoint metrics; /* --metrics ADDR:PORT: HTTP /metrics and /healthz */
 };
 
 enum conf_status {

@@ -67,6 +67,8 @@ const char conf_help[] = USAGE_LINE
 	"                             --mac is given (default /var/lib/vxtap)\n"
 	"      --no-offload           no TAP offloads, UDP GSO or GRO: one frame a call\n"
 	"      --busy-poll            poll without sleeping (lower latency, one core)\n"
+	"      --metrics ADDR:PORT    serve /metrics (Prometheus) and /healthz over HTTP\n"
+	"                             ([ADDR]:PORT for IPv6; default off)\n"
 	"  -v, --verbose              log more; repeat for more\n"
 	"  -h, --help                 print this help and exit\n"
 	"  -V, --version              print the version and exit\n"
@@ -136,6 +138,7 @@ enum opt_id {
 	OPT_SUBNET_FILE,
 	OPT_RENEW_MARGIN,
 	OPT_STATE_DIR,
+	OPT_METRICS,
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_VERSION,
@@ -181,6 +184,7 @@ static const struct opt opts[] = {
 	{"--subnet-file", 0,   true,  OPT_SUBNET_FILE},
 	{"--subnet-lease-renew-margin", 0, true, OPT_RENEW_MARGIN},
 	{"--state-dir",   0,   true,  OPT_STATE_DIR},
+	{"--metrics",     0,   true,  OPT_METRICS},
 	{"--verbose",     'v', false, OPT_VERBOSE},
 	{"--help",        'h', false, OPT_HELP},
 	{"--version",     'V', false, OPT_VERSION},
@@ -594,6 +598,24 @@ static enum conf_status set_user(struct parse *p, const char *v)
 	return p->c->user == NULL ? nomem(p) : CONF_RUN;
 }
 
+/* ADDR:PORT or [ADDR]:PORT to listen on: a unicast or wildcard address,
+ * and a port, which has no default. */
+static enum conf_status set_metrics(struct parse *p, const char *v)
+{
+	struct endpoint ep;
+
+	if (!endpoint_parse(v, 0, &ep))
+		return bad(p, "--metrics", v, "is not ADDR:PORT");
+	if (ep.port == 0)
+		return bad(p, "--metrics", v,
+			   "has no port (give ADDR:PORT, or [ADDR]:PORT for IPv6)");
+	if (!ipaddr_is_unspecified(&ep.ip) && !ip_is_unicast(&ep.ip))
+		return bad(p, "--metrics", v, "is not a unicast or wildcard address");
+	p->c->metrics = ep;
+	p->c->have_metrics = true;
+	return CONF_RUN;
+}
+
 /* A path the daemon opens later: only what can be told before then. */
 /* One etcd URL: http:// or https://, a host (an IPv6 one in brackets) and
  * an optional port, nothing after but one '/'. Kept without that slash. */
@@ -805,6 +827,8 @@ static enum conf_status apply(struct parse *p, const struct opt *o, const char *
 		return set_path(p, o->name, v, 4095, &c->peers_file);
 	case OPT_KEY_FILE:
 		return set_path(p, o->name, v, 4095, &c->key_file);
+	case OPT_METRICS:
+		return set_metrics(p, v);
 	case OPT_GENKEY:
 		return CONF_GENKEY;
 	case OPT_ETCD_ENDPOINTS:

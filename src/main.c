@@ -17,6 +17,7 @@
 #include "method_sealed.h"
 #include "priv.h"
 #include "reload.h"
+#include "service.h"
 #include "tap.h"
 #include "udp.h"
 
@@ -206,6 +207,7 @@ static void setup_ctl(struct vxtap *vx, const struct conf *c)
 int main(int argc, char *argv[])
 {
 	static struct vxtap vx;
+	struct service *svc;
 	struct conf c;
 	struct dp_config cfg;
 	struct reload_conf rc;
@@ -284,18 +286,22 @@ int main(int argc, char *argv[])
 		fatalx("out of memory");
 	ctl_start(vx.ctl);
 	reload_start(vx.reload);
+	/* $NOTIFY_SOCKET and --metrics, once the TAP is up, before priv_drop. */
+	svc = service_start(&vx, &c);
 	loop_start_method(&vx);
 	priv_drop(&c);
 
-	log_info("ready dev %s mac %s mtu %u path_mtu %u vni %u local %s port %u peers %zu "
-		 "offload %s%s%s%s%s control %s",
+	log_info("ready dev %s mac %s mtu %u path_mtu %u vni %u local %s port %u control %s "
+		 "peers %zu offload %s%s%s%s%s",
 		 vx.dev, mac_fmt(&vx.dp.cfg.mac, m), vx.dp.cfg.mtu, vx.dp.cfg.path_mtu,
-		 vx.dp.cfg.vni, ipaddr_fmt(&c.local, a), c.port, peers_count(vx.dp.peers),
+		 vx.dp.cfg.vni, ipaddr_fmt(&c.local, a), c.port,
+		 vx.ctl != NULL ? ctl_path(vx.ctl) : "none", peers_count(vx.dp.peers),
 		 vx.caps.vnet ? "tap" : "none", vx.caps.udp_gso ? ",udp-gso" : "",
 		 vx.caps.udp_gro ? ",udp-gro" : "", vx.opts.busy_poll ? " busy-poll" : "",
-		 method_sealed_crypto(vx.method) != NULL ? " secure" : "",
-		 vx.ctl != NULL ? ctl_path(vx.ctl) : "none");
+		 method_sealed_crypto(vx.method) != NULL ? " secure" : "");
+	service_ready(svc); /* READY=1; SIGHUP and peer-count notifications */
 	loop_run(&vx);
+	service_stop(svc); /* STOPPING=1; the HTTP endpoint closes */
 	ctl_free(vx.ctl);
 	reload_free(vx.reload);
 

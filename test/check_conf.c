@@ -115,6 +115,11 @@ static void dump(const struct conf *c, char out[static DUMPLEN])
 	    c->etcd_prefix, c->etcd_cafile ? c->etcd_cafile : "-",
 	    c->etcd_certfile ? c->etcd_certfile : "-", c->etcd_keyfile ? c->etcd_keyfile : "-",
 	    c->subnet_file, c->subnet_renew_margin, c->state_dir);
+	put(out, DUMPLEN, " metrics=");
+	if (c->have_metrics)
+		put_ep(out, DUMPLEN, &c->metrics);
+	else
+		put(out, DUMPLEN, "-");
 }
 
 /* Every key in dump order, with its default. */
@@ -124,7 +129,7 @@ static const char defaults[] =
 	"control=- peers_file=- "
 	"fdb_per_peer=1024 max_moves=5 flood_rate=1000 user=- etcd=- "
 	"prefix=/coreos.com/network ca=- cert=- key=- "
-	"subnet_file=/run/flannel/subnet.env margin=60 state_dir=/var/lib/vxtap";
+	"subnet_file=/run/flannel/subnet.env margin=60 state_dir=/var/lib/vxtap metrics=-";
 
 /* The value of key in a "key=value ..." string, or NULL. */
 static const char *find_val(const char *s, const char *key, size_t *len)
@@ -297,6 +302,13 @@ static const struct ok_vec ok_vecs[] = {
 	{{"vxtap", "--local", "2001:db8::1", "--peer", "2001:db8::2", NULL},
 	 "local=2001:db8::1 peers=[2001:db8::2]:8472"},
 	{ARGS("--"), "local=10.0.0.1 peers=10.0.0.2:8472"},
+	/* --metrics: any family whatever the underlay's, wildcards allowed. */
+	{ARGS("--metrics", "127.0.0.1:9472"),
+	 "local=10.0.0.1 peers=10.0.0.2:8472 metrics=127.0.0.1:9472"},
+	{ARGS("--metrics=0.0.0.0:80"), "local=10.0.0.1 peers=10.0.0.2:8472 metrics=0.0.0.0:80"},
+	{ARGS("--metrics", "[::]:9472"), "local=10.0.0.1 peers=10.0.0.2:8472 metrics=[::]:9472"},
+	{ARGS("--metrics", "[fd00::1]:65535", "--metrics", "[::1]:1"),
+	 "local=10.0.0.1 peers=10.0.0.2:8472 metrics=[::1]:1"},
 	/* The control socket and the peers file; the file may stand in for --peer. */
 	{ARGS("--control", "/tmp/x/vx.sock", "--peers-file=/etc/vxtap/peers"),
 	 "local=10.0.0.1 peers=10.0.0.2:8472 control=/tmp/x/vx.sock peers_file=/etc/vxtap/peers"},
@@ -578,6 +590,27 @@ static const struct bad_vec bad_vecs[] = {
 	{{"vxtap", "--local", "10.0.0.1", "--peers-file", NULL},
 	 U,
 	 "option '--peers-file' requires an argument"},
+	/* --metrics */
+	{ARGS("--metrics", "127.0.0.1"), E,
+	 "--metrics: \"127.0.0.1\" has no port (give ADDR:PORT, or [ADDR]:PORT for IPv6)"},
+	{ARGS("--metrics", "::1"), E,
+	 "--metrics: \"::1\" has no port (give ADDR:PORT, or [ADDR]:PORT for IPv6)"},
+	{ARGS("--metrics", "[::1]"), E,
+	 "--metrics: \"[::1]\" has no port (give ADDR:PORT, or [ADDR]:PORT for IPv6)"},
+	{ARGS("--metrics", "127.0.0.1:0"), E, "--metrics: \"127.0.0.1:0\" is not ADDR:PORT"},
+	{ARGS("--metrics", "127.0.0.1:65536"), E,
+	 "--metrics: \"127.0.0.1:65536\" is not ADDR:PORT"},
+	{ARGS("--metrics", "localhost:9472"), E, "--metrics: \"localhost:9472\" is not ADDR:PORT"},
+	{ARGS("--metrics", ":9472"), E, "--metrics: \":9472\" is not ADDR:PORT"},
+	{ARGS("--metrics", ""), E, "--metrics: \"\" is not ADDR:PORT"},
+	{ARGS("--metrics", "[::1:9472"), E, "--metrics: \"[::1:9472\" is not ADDR:PORT"},
+	{ARGS("--metrics", "239.1.1.1:9472"), E,
+	 "--metrics: \"239.1.1.1:9472\" is not a unicast or wildcard address"},
+	{ARGS("--metrics", "255.255.255.255:9472"), E,
+	 "--metrics: \"255.255.255.255:9472\" is not a unicast or wildcard address"},
+	{ARGS("--metrics", "[ff02::1]:9472"), E,
+	 "--metrics: \"[ff02::1]:9472\" is not a unicast or wildcard address"},
+	{ARGS("--metrics"), U, "option '--metrics' requires an argument"},
 	{ARGS("--foo"), U, "unrecognized option '--foo'"},
 	{ARGS("--foo=bar"), U, "unrecognized option '--foo'"},
 	{ARGS("--loc", "10.0.0.1"), U, "unrecognized option '--loc'"},
@@ -731,7 +764,7 @@ START_TEST(test_help_text)
 		"--version --control --peers-file --max-fdb-per-peer --max-moves "
 		"--flood-rate --user --etcd-endpoints --etcd-prefix --etcd-cafile "
 		"--etcd-certfile --etcd-keyfile --subnet-file --subnet-lease-renew-margin "
-		"--state-dir SIGINT SIGTERM SIGUSR1 SIGHUP";
+		"--state-dir --metrics SIGINT SIGTERM SIGUSR1 SIGHUP";
 	size_t ulen = strlen(conf_usage_line);
 
 	ck_assert_ptr_null(strchr(conf_usage_line, '\n'));
