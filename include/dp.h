@@ -204,6 +204,9 @@ enum dp_event {
 	/* act->ev_mac moved too often: frozen on act->ev_old (its home) for
 	 * DP_MOVE_WINDOW_MS; act->peer is the peer that claimed it last. */
 	DP_EV_FROZEN,
+	/* a cap was reached learning act->ev_mac from act->peer: it was not
+	 * learned (ev_evicted false), or another entry made room (true) */
+	DP_EV_CAP,
 };
 
 /* The largest frame dp builds itself (ARP or NA answer, ICMP error). */
@@ -220,6 +223,7 @@ struct dp_action {
 	enum dp_event event;
 	struct mac ev_mac;
 	struct endpoint ev_old;
+	bool ev_evicted;
 	uint8_t reply[DP_REPLY_MAX];
 };
 

@@ -37,10 +37,14 @@ enum fwd_error {
 	FWD_ERR_UDP_RECV,  /* receiving on the socket failed (err) */
 };
 
-/* What the shell hears about (to log, rate-limited). Either may be NULL. */
+/* What the shell hears about (to log, rate-limited). Any may be NULL. */
 struct fwd_hooks {
-	/* a MAC moved or froze (act->event) */
+	/* a MAC moved or froze, or a cap was reached (act->event) */
 	void (*event)(void *arg, const struct dp_action *act, uint64_t now);
+	/* a datagram from src was dropped for act->drop (set only when wanted:
+	 * it is called per datagram) */
+	void (*drop)(void *arg, const struct ipaddr *src, const struct dp_action *act,
+		     uint64_t now);
 	void (*error)(void *arg, enum fwd_error what, int err, uint64_t now);
 	void *arg;
 };

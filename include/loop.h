@@ -33,9 +33,21 @@ struct loop_watchers {
 	ev_idle busy; /* keeps the loop polling with a zero timeout */
 };
 
+/* -v: the last drop logged for an address and reason (a small hash table:
+ * a collision only logs a line sooner). */
+#define LOOP_NOTES   256
+#define LOOP_NOTE_MS 10000
+struct loop_note {
+	struct ipaddr src;
+	enum dp_drop reason;
+	uint64_t last;
+	uint32_t held;
+};
+
 /* Rate limits for what the data path logs. */
 struct loop_logs {
-	struct ratelimit move, frozen, tap_read, tap_write, udp_recv;
+	struct ratelimit move, frozen, cap, tap_read, tap_write, udp_recv;
+	struct loop_note notes[LOOP_NOTES];
 };
 
 /* The running daemon. */

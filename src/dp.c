@@ -377,13 +377,23 @@ static void learn(struct dp *dp, const struct mac *src, const struct peer *p, ui
 	case TABLE_LEARN_FULL:
 	case TABLE_LEARN_NOMEM:
 		dp->st.fdb_full++;
+		act->event = DP_EV_CAP;
+		act->ev_mac = *src;
+		act->ev_evicted = false;
 		remember = false;
 		break;
 	case TABLE_LEARN_REFRESHED:
 	case TABLE_LEARN_STATIC:
 		break;
 	}
-	dp->st.fdb_evicted += fdb_evicted(dp->fdb) - evicted;
+	if (fdb_evicted(dp->fdb) != evicted) {
+		dp->st.fdb_evicted += fdb_evicted(dp->fdb) - evicted;
+		if (act->event == DP_EV_NONE) {
+			act->event = DP_EV_CAP;
+			act->ev_mac = *src;
+			act->ev_evicted = true;
+		}
+	}
 	if (remember) {
 		/* The entry exists now: remember it. */
 		dp->cache.mac = *src;

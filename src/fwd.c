@@ -232,6 +232,8 @@ static void udp_datagram(struct fwd *f, const struct ipaddr *src, uint8_t *dgram
 	f->method->ops->recv(f->method, &f->txq, f->dp, src, dgram, len, now, &act);
 	if (act.verdict == DP_TO_TAP)
 		to_tap(f, act.data, act.len, now);
+	else if (act.verdict == DP_DROP && f->hooks.drop != NULL)
+		f->hooks.drop(f->hooks.arg, src, &act, now);
 	event(f, &act, now);
 }
 

@@ -48,10 +48,44 @@ static void on_event(void *arg, const struct dp_action *act, uint64_t now)
 				  DP_MOVE_WINDOW_MS / 1000, endpoint_fmt(&act->peer->ep, b), held);
 		return;
 	}
+	if (act->event == DP_EV_CAP) {
+		if (ratelimit_ok(&vx->logs.cap, now, &held))
+			log_debug("fdb %s from %s: %s (%u more not logged)",
+				  mac_fmt(&act->ev_mac, m), endpoint_fmt(&act->peer->ep, a),
+				  act->ev_evicted
+					  ? "learned; the least recently used entry made room"
+					  : "not learned: a cap is reached",
+				  held);
+		return;
+	}
 	if (act->event != DP_EV_MOVED || !ratelimit_ok(&vx->logs.move, now, &held))
 		return;
 	log_info("fdb %s moved from %s to %s (%u more moves not logged)", mac_fmt(&act->ev_mac, m),
 		 endpoint_fmt(&act->ev_old, a), endpoint_fmt(&act->peer->ep, b), held);
+}
+
+/* -v: a datagram dropped from src, one line per address and reason per
+ * LOOP_NOTE_MS at most, with how many went unlogged; -vv: every one. */
+static void on_drop(void *arg, const struct ipaddr *src, const struct dp_action *act, uint64_t now)
+{
+	struct vxtap *vx = arg;
+	struct loop_note *n;
+	uint32_t h = (uint32_t)act->drop * 2654435761u;
+	char a[ADDR_STRLEN], more[48] = "";
+
+	for (size_t i = 0; i < sizeof(src->a); i++)
+		h = (h ^ src->a[i]) * 16777619u;
+	n = &vx->logs.notes[h % LOOP_NOTES];
+	if (log_level() < 2 && n->last != 0 && now - n->last < LOOP_NOTE_MS &&
+	    n->reason == act->drop && ipaddr_equal(&n->src, src)) {
+		n->held++;
+		return;
+	}
+	if (n->held != 0)
+		snprintf(more, sizeof(more), "; %u more like it not logged", n->held);
+	log_debug("dropped a datagram from %s: %s (%s)%s", ipaddr_fmt(src, a),
+		  dp_drop_name(act->drop), dp_drop_desc(act->drop), more);
+	*n = (struct loop_note){.src = *src, .reason = act->drop, .last = now};
 }
 
 static void on_error(void *arg, enum fwd_error what, int err, uint64_t now)
@@ -263,6 +297,9 @@ int loop_init(struct vxtap *vx)
 {
 	struct fwd_hooks hooks = {.event = on_event, .error = on_error, .arg = vx};
 
+	if (log_level() >= 1)
+		hooks.drop = on_drop;
+
 	vx->loop = ev_default_loop(EVFLAG_AUTO);
 	if (vx->loop == NULL)
 		return -ENOMEM;
@@ -275,6 +312,7 @@ int loop_init(struct vxtap *vx)
 	vx->logs.tap_read = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	vx->logs.tap_write = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	vx->logs.udp_recv = (struct ratelimit)RATELIMIT_INIT(10000, 5);
+	vx->logs.cap = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 
 	ev_io_init(&vx->w.tap_r, tap_read_cb, vx->fds.tap, EV_READ);
 	ev_io_init(&vx->w.udp_r, udp_read_cb, vx->fds.udp, EV_READ);

@@ -119,6 +119,16 @@ trap 'vxt_cleanup; exit 143' TERM
 
 VXT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/vxtap-netns.XXXXXX")
 
+# unstamp: standard input without the RFC 3339 time stamp vxtap puts in front
+# of each log line (it leaves them to journald when that reads its stderr).
+unstamp() { sed -E 's/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z //'; }
+
+# vxlog NODE: the node's vxtap log, without time stamps.
+vxlog() { unstamp <"$VXT_TMP/$1.log"; }
+
+# log_has NODE ERE: the node's log has a line matching ERE (time stamps aside).
+log_has() { vxlog "$1" | grep -Eq "$2"; }
+
 # track PID: record a background process so cleanup ends it.
 track() { VXT_PIDS+=("$1"); }
 
@@ -229,7 +239,7 @@ start_vxtap() {
 	track "$pid"
 	VXT_VXPID[$n]=$pid
 	for ((i = 0; i < VXT_READY_TRIES; i++)); do
-		if grep -q '^vxtap: ready' "$log"; then
+		if unstamp <"$log" | grep -q '^vxtap: ready'; then
 			return 0
 		fi
 		if ! alive "$pid"; then
@@ -275,21 +285,21 @@ dump() {
 	local n=$1 pid log before i now
 	pid=$(vxpid "$n")
 	log=$VXT_TMP/$n.log
-	before=$(grep -c '^vxtap: dump end' "$log" || true)
+	before=$(unstamp <"$log" | grep -c '^vxtap: dump end' || true)
 	alive "$pid" || fail "vxtap on $n is not running (dump)"
 	kill -USR1 "$pid"
 	for ((i = 0; i < 100; i++)); do
-		now=$(grep -c '^vxtap: dump end' "$log" || true)
+		now=$(unstamp <"$log" | grep -c '^vxtap: dump end' || true)
 		((now > before)) && break
 		sleep 0.05
 	done
 	((now > before)) || fail "vxtap on $n did not complete a dump after SIGUSR1"
-	awk '
+	unstamp <"$log" | awk '
 		/^vxtap: dump begin/ { buf = ""; on = 1; next }
 		/^vxtap: dump end/   { last = buf; on = 0; next }
 		on && /^vxtap: /     { buf = buf $0 "\n" }
 		END                  { printf "%s", last }
-	' "$log"
+	'
 }
 
 # counter NODE NAME: the value of counter NAME from a fresh dump.
@@ -510,7 +520,7 @@ start_vxtap_valgrind() {
 	track "$pid"
 	VXT_VXPID[$n]=$pid
 	for ((i = 0; i < VXT_VG_READY_TRIES; i++)); do
-		grep -q '^vxtap: ready' "$log" && return 0
+		unstamp <"$log" | grep -q '^vxtap: ready' && return 0
 		if ! alive "$pid"; then
 			local rc=0
 			wait "$pid" || rc=$?

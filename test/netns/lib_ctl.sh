@@ -137,7 +137,7 @@ broadcasts() {
 log_wait() {
 	local i
 	for ((i = 0; i < 100; i++)); do
-		grep -Eq "$2" "$VXT_TMP/$1.log" && return 0
+		vxlog "$1" | grep -Eq "$2" && return 0
 		sleep 0.05
 	done
 	fail "no line matching '$2' in the log of $1"

@@ -17,7 +17,7 @@ key_new() {
 }
 
 # ready_line NODE: the node's last "vxtap: ready" line.
-ready_line() { grep '^vxtap: ready' "$VXT_TMP/$1.log" | tail -n 1; }
+ready_line() { vxlog "$1" | grep '^vxtap: ready' | tail -n 1; }
 
 # start_secure I N KEYFILE [ARGS...]: the seed's node I of N (start_node) in
 # secure mode; fails unless its ready line ends with " secure".
@@ -88,7 +88,7 @@ ping_none() {
 }
 
 # key_loads NODE: how many "key from FILE loaded" lines the node has logged.
-key_loads() { grep -c '^vxtap: key from .* loaded' "$VXT_TMP/$1.log" || true; }
+key_loads() { vxlog "$1" | grep -c '^vxtap: key from .* loaded' || true; }
 
 # key_loaded NODE BEFORE: the node has logged more key loads than BEFORE.
 key_loaded() { (($(key_loads "$1") > $2)); }
@@ -140,7 +140,7 @@ rotation_test() {
 
 	info "== rotating n1 to key B ($mode)"
 	rotate_key "$mode" n1 "$VXT_TMP/b.key"
-	grep '^vxtap: key from' "$VXT_TMP/n1.log" | tail -n 1 | sed 's/^/  /'
+	vxlog n1 | grep '^vxtap: key from' | tail -n 1 | sed 's/^/  /'
 	r0=$(ping_replies "$ping")
 	ping_wait_replies "$ping" $((r0 + 60))
 	info "== rotating n2 to key B ($mode), $(($(ping_replies "$ping") - r0)) replies later"

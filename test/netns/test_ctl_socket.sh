@@ -29,7 +29,7 @@ pid1=$(vxpid n1)
 rc=0
 timeout 10 ip netns exec "$(ns n1)" "$VXTAP" "${args1[@]}" >"$VXT_TMP/second.out" 2>&1 || rc=$?
 ((rc == 1)) || fail "a second vxtap on $s1 exited $rc, want 1: $(cat "$VXT_TMP/second.out")"
-grep -qx "vxtap: control socket $s1 is in use by a running vxtap" "$VXT_TMP/second.out" ||
+unstamp <"$VXT_TMP/second.out" | grep -qx "vxtap: control socket $s1 is in use by a running vxtap" ||
 	fail "the second vxtap said: $(cat "$VXT_TMP/second.out")"
 same_daemon n1 "$pid1"
 [[ -S $s1 ]] || fail "the second vxtap removed the first one's socket"
@@ -40,7 +40,7 @@ ip -n "$(ns n1)" link show "$VXT_DEV" >/dev/null || fail "n1's $VXT_DEV went awa
 stop_vxtap n1 KILL || true
 [[ -S $s1 ]] || fail "the killed vxtap left no socket (the stale case is not tested)"
 start_vxtap n1 "${args1[@]}"
-grep -q "^vxtap: removing stale control socket $s1\$" "$VXT_TMP/n1.log" || fail "no stale-socket line in the log"
+vxlog n1 | grep -q "^vxtap: removing stale control socket $s1\$" || fail "no stale-socket line in the log"
 "$VXTAPCTL" --socket "$s1" stats >/dev/null || fail "n1 does not answer after replacing the stale socket"
 
 # A clean exit removes it.
@@ -52,7 +52,7 @@ stop_vxtap n1 || fail "vxtap on n1 did not exit 0 on SIGTERM"
 rc=0
 timeout 10 ip netns exec "$(ns n1)" "$VXTAP" "${args1[@]}" >"$VXT_TMP/file.out" 2>&1 || rc=$?
 ((rc == 1)) || fail "vxtap over a regular file exited $rc, want 1"
-grep -qx "vxtap: control socket $s1 exists and is not a socket" "$VXT_TMP/file.out" ||
+unstamp <"$VXT_TMP/file.out" | grep -qx "vxtap: control socket $s1 exists and is not a socket" ||
 	fail "over a regular file vxtap said: $(cat "$VXT_TMP/file.out")"
 [[ -f $s1 ]] || fail "vxtap removed a regular file at $s1"
 
@@ -65,8 +65,8 @@ def=/run/vxtap/$(ns n2)/$VXT_DEV.sock
 ip netns exec "$(ns n2)" "$VXTAP" "${VXT_ARGS[@]}" >>"$VXT_TMP/n2.log" 2>&1 </dev/null &
 pid2=$!
 track "$pid2"
-wait_for 200 0.05 grep -q '^vxtap: ready' "$VXT_TMP/n2.log" || fail "vxtap on n2 (default socket) not ready"
-grep -q "^vxtap: ready .* control $def " "$VXT_TMP/n2.log" || fail "n2's vxtap did not use $def"
+wait_for 200 0.05 log_has n2 '^vxtap: ready' || fail "vxtap on n2 (default socket) not ready"
+vxlog n2 | grep -q "^vxtap: ready .* control $def " || fail "n2's vxtap did not use $def"
 [[ -S $def ]] || fail "no default socket at $def"
 nsx n2 "$VXTAPCTL" --dev "$VXT_DEV" peer show | grep -q '^192\.168\.56\.41:8472 ' ||
 	fail "vxtapctl --dev $VXT_DEV in n2 did not reach n2's vxtap"

@@ -24,7 +24,7 @@ kernel_flood 3 2
 start_vxtap n2 --dev "$VXT_DEV" --vni "$vni" --port "$port" --local 192.168.56.42 \
 	--peer 192.168.56.41,192.168.56.43 --addr 10.244.0.2/16 --mac "$(node_mac 2)"
 grep -q "vni $vni local 192.168.56.42 port $port " "$VXT_TMP/n2.log" ||
-	fail "n2's ready line does not say 'vni $vni ... port $port': $(grep '^vxtap: ready' "$VXT_TMP/n2.log")"
+	fail "n2's ready line does not say 'vni $vni ... port $port': $(vxlog n2 | grep '^vxtap: ready')"
 
 cap=$VXT_TMP/n2-eth1.pcap
 capture_start n2 "$cap"

@@ -56,7 +56,7 @@ for ((i = 0; i < 400 && answered == 0; i++)); do
 done
 ((answered)) || fail "/healthz never answered: $(cat "$log")"
 info "start-up: $refused refused connection(s), then 200 with flannel.1 up"
-wait_for 100 0.05 grep -q '^vxtap: ready' "$log" || fail "vxtap on n1 not ready"
+wait_for 100 0.05 log_has n1 '^vxtap: ready' || fail "vxtap on n1 not ready"
 grep -q "metrics on http://0.0.0.0:$PORT/metrics" "$log" || fail "no 'metrics on' line: $(cat "$log")"
 start_node 2 2
 ping_warm n1 10.244.0.2 || fail "n1 -> 10.244.0.2: no reply to warm-up pings"

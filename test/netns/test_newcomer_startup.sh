@@ -25,7 +25,8 @@ make_topology 2
 run_fail() {
 	local n=$1 want=$2 out=$3 rc=0
 	shift 3
-	timeout 10 ip netns exec "$(ns "$n")" "$VXTAP" "$@" >"$out" 2>&1 </dev/null || rc=$?
+	timeout 10 ip netns exec "$(ns "$n")" "$VXTAP" "$@" 2>&1 </dev/null | unstamp >"$out" ||
+		rc=${PIPESTATUS[0]}
 	((rc == want)) || fail "vxtap $* exited $rc, expected $want: $(cat "$out")"
 	(($(wc -l <"$out") == 1)) || fail "vxtap $* printed more than one line: $(cat "$out")"
 	info "  exit $rc: $(cat "$out")"
@@ -52,7 +53,7 @@ grep -q 'cannot create /proc/vxtap-test for the control socket: .*; give --contr
 info "--control none"
 start_vxtap n1 --dev "$VXT_DEV" --local 192.168.56.41 --peer 192.168.56.42 --addr 10.244.0.1/16 \
 	--control none
-grep -q '^vxtap: ready .* control none ' "$VXT_TMP/n1.log" || fail "the ready line does not say control none"
+vxlog n1 | grep -q '^vxtap: ready .* control none ' || fail "the ready line does not say control none"
 seed_args 2 2
 start_vxtap n2 "${VXT_ARGS[@]}"
 ping_warm n1 10.244.0.2 || fail "n1 -> 10.244.0.2 with --control none: no reply"
@@ -83,7 +84,7 @@ ip -n "$(ns v6)" link set d0 up
 ip -n "$(ns v6)" -6 addr add fd00:56::41/64 dev d0 nodad
 start_vxtap v6 --dev "$VXT_DEV" --local fd00:56::41 --peer fd00:56::42:8472
 grep -qx 'vxtap: --peer: "fd00:56::42:8472" is read as one IPv6 address; if 8472 is a port, write \[fd00:56::42\]:8472' \
-	"$VXT_TMP/v6.log" || fail "no warning for an unbracketed IPv6 peer ending in :8472"
+	<(vxlog v6) || fail "no warning for an unbracketed IPv6 peer ending in :8472"
 grep -q ' peers 1 ' "$VXT_TMP/v6.log" || fail "the peer was not taken as written"
 stop_all_vxtap
 info "ok"

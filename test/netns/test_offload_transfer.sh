@@ -23,10 +23,10 @@ run_round() {
 	done
 	if [[ $mode == on ]]; then
 		grep -q 'offload tap,udp-gso,udp-gro' "$VXT_TMP/n1.log" ||
-			fail "offloads not in use: $(grep '^vxtap: ready' "$VXT_TMP/n1.log")"
+			fail "offloads not in use: $(vxlog n1 | grep '^vxtap: ready')"
 	else
 		grep -q 'offload none' "$VXT_TMP/n1.log" ||
-			fail "--no-offload not honoured: $(grep '^vxtap: ready' "$VXT_TMP/n1.log")"
+			fail "--no-offload not honoured: $(vxlog n1 | grep '^vxtap: ready')"
 	fi
 	ping_warm n1 10.244.0.2 || fail "n1 -> 10.244.0.2 ($mode): no reply"
 	ping_warm n1 10.244.0.3 || fail "n1 -> 10.244.0.3 ($mode): no reply"

@@ -74,7 +74,7 @@ first=$(grep -Ev '^(listening|MARK=.*)$' "$nlog" | head -n 1)
 info "first message: $first"
 [[ $first == "READY=1|STATUS=1 peer tap=yes" ]] ||
 	fail "first message is '$first', want 'READY=1|STATUS=1 peer tap=yes' (READY=1 first, with flannel.1 already there)"
-grep -q '^vxtap: ready' "$VXT_TMP/n1.log" || fail "vxtap logged no ready line"
+log_has n1 '^vxtap: ready' || fail "vxtap logged no ready line"
 
 ctl_ok n1 peer add 192.168.56.43 >/dev/null
 wait_lines '^STATUS=2 peers$' 1

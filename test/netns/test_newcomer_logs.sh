@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Logs that explain: every line carries an RFC 3339 time stamp unless standard
+# error is journald's stream (JOURNAL_STREAM names it); -v says why datagrams
+# from an address are dropped, one line per address and reason per 10 s, and
+# -vv says it for every one.
+set -euo pipefail
+# shellcheck source=test/netns/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=test/netns/lib_ctl.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib_ctl.sh"
+require_root
+require_vxtap
+require_vxtapctl
+
+make_topology 3
+start_node 1 2 -v
+start_node 2 2 -vv
+# Node 3 sends to nodes 1 and 2, which do not list it.
+start_node 3 3
+
+grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z vxtap: ready ' "$VXT_TMP/n1.log" ||
+	fail "n1's ready line has no RFC 3339 time stamp: $(grep 'vxtap: ready' "$VXT_TMP/n1.log")"
+
+# No ARP reply comes back, so each ping is an ARP request flooded again.
+nsx n3 ping -n -q -c 4 -i 0.5 -W 1 10.244.0.1 >/dev/null 2>&1 || true
+dropped=$(counter n1 drop_unknown_peer)
+((dropped >= 3)) || fail "n1 dropped only $dropped datagrams from the stranger"
+lines1=$(vxlog n1 | grep -c '^vxtap: dropped a datagram from 192\.168\.56\.43: unknown_peer (datagram from an address not in the peer list)' || true)
+((lines1 == 1)) || fail "-v logged $lines1 lines for $dropped drops from one address, expected 1"
+dropped2=$(counter n2 drop_unknown_peer)
+lines2=$(vxlog n2 | grep -c '^vxtap: dropped a datagram from 192\.168\.56\.43: unknown_peer' || true)
+((dropped2 >= 3 && lines2 == dropped2)) || fail "-vv logged $lines2 lines for $dropped2 drops"
+info "n1 (-v): $dropped drops, $lines1 line; n2 (-vv): $dropped2 drops, $lines2 lines"
+
+# Under journald: standard error is the stream JOURNAL_STREAM names, so no stamps.
+stop_vxtap n1
+log=$VXT_TMP/journal.log
+: >"$log"
+js=$(stat -c '%d:%i' "$log")
+JOURNAL_STREAM=$js ip netns exec "$(ns n1)" "$VXTAP" --dev "$VXT_DEV" --local 192.168.56.41 \
+	--peer 192.168.56.42 --control "$VXT_TMP/j.sock" >>"$log" 2>&1 </dev/null &
+pid=$!
+track "$pid"
+wait_for 200 0.05 grep -q 'vxtap: ready' "$log" || fail "vxtap under JOURNAL_STREAM not ready"
+grep -q '^vxtap: ready ' "$log" || fail "lines are stamped although journald stamps them: $(head -n 1 "$log")"
+kill -TERM "$pid"
+reap "$pid" 100 || fail "vxtap under JOURNAL_STREAM did not exit 0"
+stop_all_vxtap
+info "ok"
