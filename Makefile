@@ -43,7 +43,7 @@ endif
 # The pure core: no syscalls, no libev, time passed in.
 CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp conf crypto
 CORE  += ctlproto peersfile # the control protocol and the peers file
-CORE  += jsonrd flannel etcdgw # the flannel control plane: records, etcd messages
+CORE  += jsonrd flannel etcdgw flset fldiff flnet # the flannel control plane
 # The shell: devices, sockets, the loop.
 SHELLMODS := log tap udp loop keyfile
 SHELLMODS += ctl ctlpath priv
