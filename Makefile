@@ -89,8 +89,7 @@ $(BUILD)/test/check_%: $(BUILD)/test/check_%.o $(BUILD)/libvxcore.a
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(SODIUM_LIBS) $(JSON_LIBS)
 
 # The etcd transport against a real etcd (test/netns/test_etcd_transport.sh).
-$(BUILD)/test/etcd_smoke: $(BUILD)/test/etcd_smoke.o $(ETCD_OBJS) $(BUILD)/src/log.o \
-		$(BUILD)/libvxcore.a
+$(BUILD)/test/etcd_smoke: $(BUILD)/test/etcd_smoke.o $(ETCD_OBJS) $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(EV_LIBS) $(SODIUM_LIBS) $(JSON_LIBS)
 
@@ -102,8 +101,8 @@ unit: $(TEST_BINS)
 	$(Q)scripts/run-unit $(TEST_BINS)
 
 # Network-namespace tests: root required; they fail (never skip) without it.
-netcheck: $(BUILD)/vxtap $(BUILD)/vxtapctl
-	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) test/netns/run
+netcheck: $(BUILD)/vxtap $(BUILD)/vxtapctl $(BUILD)/test/etcd_smoke
+	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) ETCD_SMOKE=$(abspath $(BUILD)/test/etcd_smoke) test/netns/run
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS)
@@ -117,9 +116,10 @@ demo: deps
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" \
-		all $(UNITS:%=build-asan/test/check_%)
+		all $(UNITS:%=build-asan/test/check_%) build-asan/test/etcd_smoke
 	$(Q)CK_FORK=no scripts/run-unit $(UNITS:%=build-asan/test/check_%)
-	$(Q)VXTAP=$(abspath build-asan/vxtap) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 test/netns/run
+	$(Q)VXTAP=$(abspath build-asan/vxtap) ETCD_SMOKE=$(abspath build-asan/test/etcd_smoke) \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 test/netns/run
 
 # libFuzzer harnesses for both directions of the decision (clang only).
 FUZZ_TIME  ?= 60

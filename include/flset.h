@@ -126,7 +126,8 @@ bool flset_find_ip(const struct flset *s, const struct ipaddr *ip, struct flanne
 bool flset_find(const struct flset *s, const struct flannel_subnet *subnet,
 		struct ipaddr *public_ip);
 
-/* Counters: records skipped by reason, stale events. */
+/* Counters: records skipped by reason, stale events (not counting listed
+ * keys that were held already). */
 const uint64_t *flset_skipped(const struct flset *s); /* [FLSET_SKIP__COUNT] */
 uint64_t flset_stale(const struct flset *s);
 

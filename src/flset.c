@@ -41,6 +41,7 @@ struct flset {
 	size_t nbk;
 	int64_t floor; /* revision of the last full list */
 	uint32_t gen;
+	bool listing; /* between list_begin and list_end */
 	bool changed;
 	uint64_t skipped[FLSET_SKIP__COUNT];
 	uint64_t stale;
@@ -322,7 +323,8 @@ static struct entry *locate(struct flset *s, const struct flannel_subnet *sn, in
 	if (e != NULL)
 		e->gen = s->gen; /* named by the list being read, if any */
 	if (rev <= s->floor || (e != NULL && rev <= e->rev)) {
-		s->stale++;
+		if (!s->listing)
+			s->stale++; /* a listed key held already is no replayed event */
 		r->verdict = FLSET_STALE;
 		return NULL;
 	}
@@ -462,6 +464,7 @@ struct flset_result flset_del(struct flset *s, const char *key, size_t keylen, i
 void flset_list_begin(struct flset *s)
 {
 	s->gen++;
+	s->listing = true;
 }
 
 void flset_list_end(struct flset *s, int64_t revision)
@@ -490,6 +493,7 @@ void flset_list_end(struct flset *s, int64_t revision)
 	s->nbk = w;
 	if (revision > s->floor)
 		s->floor = revision;
+	s->listing = false;
 }
 
 /* --- queries ---------------------------------------------------------- */

@@ -316,6 +316,7 @@ END_TEST
 START_TEST(test_list)
 {
 	struct flannel_subnet *taken;
+	uint64_t stale;
 	size_t n;
 
 	put("10.244.2.0-24", val("192.168.56.42", "0a:58:0a:f4:02:00"), 3);
@@ -350,8 +351,9 @@ START_TEST(test_list)
 		FLSET_STALE);
 	ck_assert_int_eq(del("10.244.5.0-24", 9).verdict, FLSET_STALE);
 
-	/* The same list again: nothing changes. */
+	/* The same list again: nothing changes, and no event counts as stale. */
 	flset_changed(s);
+	stale = flset_stale(s);
 	flset_list_begin(s);
 	put("10.244.2.0-24", val("192.168.56.42", "0a:58:0a:f4:02:00"), 3);
 	put("10.244.3.0-24", val("192.168.56.33", "0a:58:0a:f4:03:00"), 9);
@@ -359,6 +361,7 @@ START_TEST(test_list)
 	put("10.244.5.0-24", val("192.168.56.45", "0a:58:0a:f4:05:00"), 8);
 	flset_list_end(s, 20);
 	ck_assert(!flset_changed(s));
+	ck_assert_uint_eq(flset_stale(s), stale);
 
 	/* An empty list removes every node it does not name. */
 	flset_list_begin(s);
