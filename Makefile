@@ -125,6 +125,7 @@ asan: deps
 FUZZ_TIME  ?= 60
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 FUZZERS    := udp tap
+FUZZERS    += flannel etcdgw # the control plane's parsers
 fuzz:
 	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz CFLAGS="$(FUZZ_FLAGS)" \
 		build-fuzz/libvxcore.a $(FUZZERS:%=build-fuzz/fuzz_%)
@@ -137,7 +138,8 @@ fuzz:
 	done
 
 build-fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h build-fuzz/libvxcore.a
-	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer -Itest/fuzz -o $@ $< build-fuzz/libvxcore.a $(SODIUM_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) -fsanitize=fuzzer -Itest/fuzz -o $@ $< build-fuzz/libvxcore.a \
+		$(SODIUM_LIBS) $(JSON_LIBS)
 
 # Throughput, packet rate, latency and CPU against the kernel driver, fastd and
 # tinc in namespaces (root; about 10 minutes). BENCH_ARGS="--rounds 1 --time 3 ...".
