@@ -480,8 +480,13 @@ static size_t first_line(const char *body, size_t len)
 	return nl ? (size_t)(nl - body) : len;
 }
 
-enum etcdgw_status etcdgw_parse(enum etcdgw_kind kind, const char *body, size_t len,
-				struct etcdgw_resp *out, char err[static ETCDGW_ERRLEN])
+/* Reads the answer's object (already known to be one) into out. */
+typedef bool read_fn(struct pctx *p, struct json_object *obj, enum etcdgw_kind kind, void *out);
+
+/* One answer: etcd's error object, or the object read() understands (wrapped:
+ * the "result" inside it, as streams send). *code gets the error's code. */
+static enum etcdgw_status answer(const char *text, size_t len, bool wrapped, read_fn *read,
+				 enum etcdgw_kind kind, void *out, int *code, char *err)
 {
 	struct pctx p = {err, false};
 	char jerr[JSONRD_ERRLEN];
@@ -489,43 +494,48 @@ enum etcdgw_status etcdgw_parse(enum etcdgw_kind kind, const char *body, size_t 
 	struct json_object *root, *obj;
 	bool ok;
 
-	memset(out, 0, sizeof(*out));
 	err[0] = '\0';
-	if (kind == ETCDGW_KEEPALIVE)
-		len = first_line(body, len);
-	root = jsonrd_parse(body, len, &ok, jerr);
+	*code = 0;
+	root = jsonrd_parse(text, len, &ok, jerr);
 	if (!ok) {
 		snprintf(err, ETCDGW_ERRLEN, "not JSON (%s)", jerr);
 		return ETCDGW_BAD;
 	}
 	if (!json_object_is_type(root, json_type_object)) {
 		bad(&p, "not a JSON object");
-		goto out;
-	}
-	if (parse_error(&p, root, &out->code, &st))
-		goto out;
-	obj = root;
-	if (kind == ETCDGW_KEEPALIVE) {
-		obj = member(root, "result");
+	} else if (!parse_error(&p, root, code, &st)) {
+		obj = wrapped ? member(root, "result") : root;
 		if (!json_object_is_type(obj, json_type_object)) {
 			bad(&p, "no result object");
-			goto out;
+		} else if (read(&p, obj, kind, out)) {
+			st = ETCDGW_OK;
+			err[0] = '\0';
+		} else {
+			st = p.nomem ? ETCDGW_NOMEM : ETCDGW_BAD;
 		}
 	}
-	if (parse_kind(&p, kind, obj, out)) {
-		st = ETCDGW_OK;
-		err[0] = '\0';
-	} else {
-		st = p.nomem ? ETCDGW_NOMEM : ETCDGW_BAD;
-	}
-out:
 	json_object_put(root);
-	if (st != ETCDGW_OK) {
-		int code = out->code;
+	return st;
+}
 
+static bool read_resp(struct pctx *p, struct json_object *obj, enum etcdgw_kind kind, void *out)
+{
+	return parse_kind(p, kind, obj, out);
+}
+
+enum etcdgw_status etcdgw_parse(enum etcdgw_kind kind, const char *body, size_t len,
+				struct etcdgw_resp *out, char err[static ETCDGW_ERRLEN])
+{
+	enum etcdgw_status st;
+	int code;
+
+	memset(out, 0, sizeof(*out));
+	if (kind == ETCDGW_KEEPALIVE)
+		len = first_line(body, len);
+	st = answer(body, len, kind == ETCDGW_KEEPALIVE, read_resp, kind, out, &code, err);
+	if (st != ETCDGW_OK)
 		etcdgw_resp_free(out);
-		out->code = code;
-	}
+	out->code = code;
 	return st;
 }
 
@@ -604,47 +614,23 @@ static bool parse_watch_result(struct pctx *p, struct json_object *r, struct etc
 	return true;
 }
 
+static bool read_watch(struct pctx *p, struct json_object *obj, enum etcdgw_kind kind, void *out)
+{
+	(void)kind;
+	return parse_watch_result(p, obj, out);
+}
+
 enum etcdgw_status etcdgw_parse_watch(const char *line, size_t len, struct etcdgw_watch *out,
 				      char err[static ETCDGW_ERRLEN])
 {
-	struct pctx p = {err, false};
-	char jerr[JSONRD_ERRLEN];
-	enum etcdgw_status st = ETCDGW_BAD;
-	struct json_object *root, *r;
-	bool ok;
+	enum etcdgw_status st;
+	int code;
 
 	memset(out, 0, sizeof(*out));
-	err[0] = '\0';
-	root = jsonrd_parse(line, len, &ok, jerr);
-	if (!ok) {
-		snprintf(err, ETCDGW_ERRLEN, "not JSON (%s)", jerr);
-		return ETCDGW_BAD;
-	}
-	if (!json_object_is_type(root, json_type_object)) {
-		bad(&p, "not a JSON object");
-		goto out;
-	}
-	if (parse_error(&p, root, &out->code, &st))
-		goto out;
-	r = member(root, "result");
-	if (!json_object_is_type(r, json_type_object)) {
-		bad(&p, "no result object");
-		goto out;
-	}
-	if (parse_watch_result(&p, r, out)) {
-		st = ETCDGW_OK;
-		err[0] = '\0';
-	} else {
-		st = p.nomem ? ETCDGW_NOMEM : ETCDGW_BAD;
-	}
-out:
-	json_object_put(root);
-	if (st != ETCDGW_OK) {
-		int code = out->code;
-
+	st = answer(line, len, true, read_watch, ETCDGW_RANGE, out, &code, err);
+	if (st != ETCDGW_OK)
 		etcdgw_watch_free(out);
-		out->code = code;
-	}
+	out->code = code;
 	return st;
 }
 

@@ -17,14 +17,19 @@ const char *fldiff_name(enum fldiff_kind k)
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "unknown";
 }
 
+static int key_subnet(const struct flset_node *a, const struct flset_node *b)
+{
+	if (a->subnet.ip != b->subnet.ip)
+		return a->subnet.ip < b->subnet.ip ? -1 : 1;
+	return a->subnet.len < b->subnet.len ? -1 : a->subnet.len > b->subnet.len;
+}
+
 /* The winner among nodes sharing a key: newest values, then lowest subnet. */
 static int newer_first(const struct flset_node *a, const struct flset_node *b)
 {
 	if (a->mod_revision != b->mod_revision)
 		return a->mod_revision > b->mod_revision ? -1 : 1;
-	if (a->subnet.ip != b->subnet.ip)
-		return a->subnet.ip < b->subnet.ip ? -1 : 1;
-	return a->subnet.len < b->subnet.len ? -1 : a->subnet.len > b->subnet.len;
+	return key_subnet(a, b);
 }
 
 static int cmp_ip(const struct ipaddr *a, const struct ipaddr *b)
@@ -34,11 +39,22 @@ static int cmp_ip(const struct ipaddr *a, const struct ipaddr *b)
 	return memcmp(a->a, b->a, sizeof(a->a));
 }
 
+static int key_ip(const struct flset_node *a, const struct flset_node *b)
+{
+	return cmp_ip(&a->public_ip, &b->public_ip);
+}
+
+static int key_mac(const struct flset_node *a, const struct flset_node *b)
+{
+	return memcmp(a->vtep_mac.b, b->vtep_mac.b, MAC_LEN);
+}
+
+/* qsort orders: by key, the winner of each key first. */
 static int by_ip(const void *x, const void *y)
 {
 	const struct flset_node *a = *(const struct flset_node *const *)x;
 	const struct flset_node *b = *(const struct flset_node *const *)y;
-	int c = cmp_ip(&a->public_ip, &b->public_ip);
+	int c = key_ip(a, b);
 
 	return c ? c : newer_first(a, b);
 }
@@ -47,12 +63,18 @@ static int by_mac(const void *x, const void *y)
 {
 	const struct flset_node *a = *(const struct flset_node *const *)x;
 	const struct flset_node *b = *(const struct flset_node *const *)y;
-	int c = memcmp(a->vtep_mac.b, b->vtep_mac.b, MAC_LEN);
+	int c = key_mac(a, b);
 
 	return c ? c : newer_first(a, b);
 }
 
-static bool same_key(const struct flset_node *a, const struct flset_node *b)
+static int by_subnet(const void *x, const void *y)
+{
+	return key_subnet(*(const struct flset_node *const *)x,
+			  *(const struct flset_node *const *)y);
+}
+
+static bool same_pubkey(const struct flset_node *a, const struct flset_node *b)
 {
 	return a->has_pubkey == b->has_pubkey &&
 	       (!a->has_pubkey || memcmp(a->pubkey, b->pubkey, sizeof(a->pubkey)) == 0);
@@ -64,20 +86,10 @@ struct table {
 	size_t n;
 };
 
-static bool ip_key(const struct flset_node *a, const struct flset_node *b)
-{
-	return cmp_ip(&a->public_ip, &b->public_ip) == 0;
-}
-
-static bool mac_key(const struct flset_node *a, const struct flset_node *b)
-{
-	return mac_equal(&a->vtep_mac, &b->vtep_mac);
-}
-
 /* Sort by cmp (key, then newest first) and keep the first node of each key;
  * count losers whose values differ from the winner's (same_value). */
 static int derive(const struct flset_nodes *l, int (*cmp)(const void *, const void *),
-		  bool (*same_keyed)(const struct flset_node *, const struct flset_node *),
+		  int (*key)(const struct flset_node *, const struct flset_node *),
 		  bool (*same_value)(const struct flset_node *, const struct flset_node *),
 		  struct table *t, size_t *conflicts)
 {
@@ -94,7 +106,7 @@ static int derive(const struct flset_nodes *l, int (*cmp)(const void *, const vo
 		t->v[i] = &l->v[i];
 	qsort(t->v, l->n, sizeof(*t->v), cmp);
 	for (size_t i = 0; i < l->n; i++) {
-		if (w > 0 && same_keyed(t->v[w - 1], t->v[i])) {
+		if (w > 0 && key(t->v[w - 1], t->v[i]) == 0) {
 			if (!same_value(t->v[w - 1], t->v[i]))
 				(*conflicts)++;
 			continue;
@@ -179,116 +191,85 @@ static void subnet_op(struct out *o, enum fldiff_kind kind, const struct flset_n
 		op->mac = n->vtep_mac;
 }
 
-static int cmp_subnet(const struct flset_node *a, const struct flset_node *b)
-{
-	if (a->subnet.ip != b->subnet.ip)
-		return a->subnet.ip < b->subnet.ip ? -1 : 1;
-	return a->subnet.len < b->subnet.len ? -1 : a->subnet.len > b->subnet.len;
-}
+/* One table's rules: key order, whether two entries of one key hold the same
+ * value (NULL: values never change, as a route's), the operations. */
+struct rules {
+	int (*cmp)(const struct flset_node *, const struct flset_node *);
+	bool (*same)(const struct flset_node *, const struct flset_node *);
+	void (*op)(struct out *, enum fldiff_kind, const struct flset_node *, bool);
+	enum fldiff_kind add, del;
+};
 
-/* Merge-walk two sorted tables; calls back for additions/changes or removals. */
 enum walk { WALK_ADD, WALK_DEL };
 
-static void walk_peers(struct out *o, const struct table *a, const struct table *d, enum walk w)
+/* Merge-walk two tables sorted by key: additions and changes, or removals. */
+static void walk(struct out *o, const struct table *a, const struct table *d, const struct rules *r,
+		 enum walk w)
 {
 	size_t i = 0, j = 0;
 
 	while (i < a->n || j < d->n) {
-		int c = i == a->n   ? 1
-			: j == d->n ? -1
-				    : cmp_ip(&a->v[i]->public_ip, &d->v[j]->public_ip);
+		int c = i == a->n ? 1 : j == d->n ? -1 : r->cmp(a->v[i], d->v[j]);
 
 		if (c < 0) {
 			if (w == WALK_DEL)
-				peer_op(o, FLDIFF_PEER_DEL, a->v[i], false);
+				r->op(o, r->del, a->v[i], false);
 			i++;
 		} else if (c > 0) {
 			if (w == WALK_ADD)
-				peer_op(o, FLDIFF_PEER_ADD, d->v[j], false);
+				r->op(o, r->add, d->v[j], false);
 			j++;
 		} else {
-			if (w == WALK_ADD && !same_key(a->v[i], d->v[j]))
-				peer_op(o, FLDIFF_PEER_ADD, d->v[j], true);
+			if (w == WALK_ADD && r->same && !r->same(a->v[i], d->v[j]))
+				r->op(o, r->add, d->v[j], true);
 			i++;
 			j++;
 		}
 	}
 }
 
-static void walk_fdb(struct out *o, const struct table *a, const struct table *d, enum walk w)
+static bool neigh_same(const struct flset_node *a, const struct flset_node *b)
 {
-	size_t i = 0, j = 0;
-
-	while (i < a->n || j < d->n) {
-		int c = i == a->n   ? 1
-			: j == d->n ? -1
-				    : memcmp(a->v[i]->vtep_mac.b, d->v[j]->vtep_mac.b, MAC_LEN);
-
-		if (c < 0) {
-			if (w == WALK_DEL)
-				fdb_op(o, FLDIFF_FDB_DEL, a->v[i], false);
-			i++;
-		} else if (c > 0) {
-			if (w == WALK_ADD)
-				fdb_op(o, FLDIFF_FDB_ADD, d->v[j], false);
-			j++;
-		} else {
-			if (w == WALK_ADD && !fdb_same(a->v[i], d->v[j]))
-				fdb_op(o, FLDIFF_FDB_ADD, d->v[j], true);
-			i++;
-			j++;
-		}
-	}
+	return mac_equal(&a->vtep_mac, &b->vtep_mac);
 }
 
-/* Neighbours (mac_too) or routes, per subnet: the node lists are sorted so. */
-static void walk_subnets(struct out *o, const struct flset_nodes *a, const struct flset_nodes *d,
-			 enum walk w, enum fldiff_kind add, enum fldiff_kind del, bool mac_too)
+static bool always(const struct flset_node *a, const struct flset_node *b)
 {
-	size_t i = 0, j = 0;
-
-	while (i < a->n || j < d->n) {
-		int c = i == a->n ? 1 : j == d->n ? -1 : cmp_subnet(&a->v[i], &d->v[j]);
-
-		if (c < 0) {
-			if (w == WALK_DEL)
-				subnet_op(o, del, &a->v[i], false);
-			i++;
-		} else if (c > 0) {
-			if (w == WALK_ADD)
-				subnet_op(o, add, &d->v[j], false);
-			j++;
-		} else {
-			if (w == WALK_ADD && mac_too &&
-			    !mac_equal(&a->v[i].vtep_mac, &d->v[j].vtep_mac))
-				subnet_op(o, add, &d->v[j], true);
-			i++;
-			j++;
-		}
-	}
+	(void)a;
+	(void)b;
+	return true;
 }
+
+static const struct rules peers = {key_ip, same_pubkey, peer_op, FLDIFF_PEER_ADD, FLDIFF_PEER_DEL};
+static const struct rules fdb = {key_mac, fdb_same, fdb_op, FLDIFF_FDB_ADD, FLDIFF_FDB_DEL};
+static const struct rules neigh = {key_subnet, neigh_same, subnet_op, FLDIFF_NEIGH_ADD,
+				   FLDIFF_NEIGH_DEL};
+static const struct rules routes = {key_subnet, NULL, subnet_op, FLDIFF_ROUTE_ADD,
+				    FLDIFF_ROUTE_DEL};
 
 int fldiff(const struct flset_nodes *applied, const struct flset_nodes *desired,
 	   struct fldiff_ops *out)
 {
-	struct table pa = {0}, pd = {0}, fa = {0}, fd = {0};
+	struct table pa = {0}, pd = {0}, fa = {0}, fd = {0}, sa = {0}, sd = {0};
 	struct out o = {0};
 	size_t conflicts = 0, ignored = 0;
 	int rc = -ENOMEM;
 
-	if (derive(applied, by_ip, ip_key, same_key, &pa, &ignored) < 0 ||
-	    derive(desired, by_ip, ip_key, same_key, &pd, &conflicts) < 0 ||
-	    derive(applied, by_mac, mac_key, fdb_same, &fa, &ignored) < 0 ||
-	    derive(desired, by_mac, mac_key, fdb_same, &fd, &conflicts) < 0)
+	if (derive(applied, by_ip, key_ip, same_pubkey, &pa, &ignored) < 0 ||
+	    derive(desired, by_ip, key_ip, same_pubkey, &pd, &conflicts) < 0 ||
+	    derive(applied, by_mac, key_mac, fdb_same, &fa, &ignored) < 0 ||
+	    derive(desired, by_mac, key_mac, fdb_same, &fd, &conflicts) < 0 ||
+	    derive(applied, by_subnet, key_subnet, always, &sa, &ignored) < 0 ||
+	    derive(desired, by_subnet, key_subnet, always, &sd, &ignored) < 0)
 		goto out;
-	walk_subnets(&o, applied, desired, WALK_DEL, FLDIFF_ROUTE_ADD, FLDIFF_ROUTE_DEL, false);
-	walk_peers(&o, &pa, &pd, WALK_ADD);
-	walk_fdb(&o, &fa, &fd, WALK_ADD);
-	walk_subnets(&o, applied, desired, WALK_ADD, FLDIFF_NEIGH_ADD, FLDIFF_NEIGH_DEL, true);
-	walk_subnets(&o, applied, desired, WALK_ADD, FLDIFF_ROUTE_ADD, FLDIFF_ROUTE_DEL, false);
-	walk_subnets(&o, applied, desired, WALK_DEL, FLDIFF_NEIGH_ADD, FLDIFF_NEIGH_DEL, true);
-	walk_fdb(&o, &fa, &fd, WALK_DEL);
-	walk_peers(&o, &pa, &pd, WALK_DEL);
+	walk(&o, &sa, &sd, &routes, WALK_DEL);
+	walk(&o, &pa, &pd, &peers, WALK_ADD);
+	walk(&o, &fa, &fd, &fdb, WALK_ADD);
+	walk(&o, &sa, &sd, &neigh, WALK_ADD);
+	walk(&o, &sa, &sd, &routes, WALK_ADD);
+	walk(&o, &sa, &sd, &neigh, WALK_DEL);
+	walk(&o, &fa, &fd, &fdb, WALK_DEL);
+	walk(&o, &pa, &pd, &peers, WALK_DEL);
 	if (!o.oom)
 		rc = 0;
 out:
@@ -296,6 +277,8 @@ out:
 	free(pd.v);
 	free(fa.v);
 	free(fd.v);
+	free(sa.v);
+	free(sd.v);
 	fldiff_free(out);
 	if (rc == 0) {
 		out->v = o.v;

@@ -6,6 +6,7 @@
 
 #include "flset.h"
 
+#include "check_fl.h"
 #include "check_run.h"
 
 #define NVEC(v) ((int)(sizeof(v) / sizeof((v)[0])))
@@ -34,20 +35,6 @@ static void teardown(void)
 	s = NULL;
 }
 
-/* A lease value as flanneld writes it for node ip with VtepMAC mac. */
-static const char *val(const char *ip, const char *mac)
-{
-	static char buf[4][FLANNEL_LEASE_MAX];
-	static int k;
-	struct flannel_lease l = {.vni = 1};
-
-	k = (k + 1) % 4;
-	ck_assert(ipaddr_parse(ip, &l.public_ip));
-	ck_assert(mac_parse(mac, &l.vtep_mac));
-	flannel_lease_format(&l, buf[k]);
-	return buf[k];
-}
-
 static struct flset_result put(const char *key, const char *value, int64_t rev)
 {
 	char full[256];
@@ -64,24 +51,16 @@ static struct flset_result del(const char *key, int64_t rev)
 	return flset_del(s, full, strlen(full), rev);
 }
 
-/* The node list as text: "10.244.2.0/24=192.168.56.42,0a:..:02@5 ..." */
+/* The node list as text, with revisions. */
 static const char *nodes(void)
 {
-	static char out[2048];
 	struct flset_nodes l = {0};
-	char c[FLANNEL_CIDRLEN], a[ADDR_STRLEN], m[MAC_STRLEN];
+	const char *text;
 
 	ck_assert_int_eq(flset_nodes(s, &l), 0);
-	out[0] = '\0';
-	for (size_t i = 0; i < l.n; i++) {
-		size_t len = strlen(out);
-
-		snprintf(out + len, sizeof(out) - len, "%s%s=%s,%s@%lld", i ? " " : "",
-			 flannel_cidr_format(&l.v[i].subnet, c), ipaddr_fmt(&l.v[i].public_ip, a),
-			 mac_fmt(&l.v[i].vtep_mac, m), (long long)l.v[i].mod_revision);
-	}
+	text = fl_nodes_text(&l, true);
 	flset_nodes_free(&l);
-	return out;
+	return text;
 }
 
 static struct flannel_subnet sn(const char *key)
@@ -97,7 +76,7 @@ START_TEST(test_put_del_revisions)
 	struct flset_result r;
 
 	ck_assert_str_eq(nodes(), "");
-	r = put("10.244.2.0-24", val("192.168.56.42", "0a:58:0a:f4:02:00"), 5);
+	r = put("10.244.2.0-24", fl_value("192.168.56.42", "0a:58:0a:f4:02:00"), 5);
 	ck_assert_int_eq(r.verdict, FLSET_APPLIED);
 	ck_assert(r.has_subnet);
 	ck_assert_uint_eq(r.subnet.ip, 0x0af40200);
@@ -106,40 +85,44 @@ START_TEST(test_put_del_revisions)
 	ck_assert_str_eq(nodes(), "10.244.2.0/24=192.168.56.42,0a:58:0a:f4:02:00@5");
 
 	/* The same value again at a newer revision: nothing the tables see. */
-	r = put("10.244.2.0-24", val("192.168.56.42", "0a:58:0a:f4:02:00"), 6);
+	r = put("10.244.2.0-24", fl_value("192.168.56.42", "0a:58:0a:f4:02:00"), 6);
 	ck_assert_int_eq(r.verdict, FLSET_SAME);
 	ck_assert(!flset_changed(s));
 	/* A duplicate and an older replay: ignored. */
-	ck_assert_int_eq(put("10.244.2.0-24", val("192.168.56.99", "0a:58:0a:f4:09:00"), 6).verdict,
-			 FLSET_STALE);
-	ck_assert_int_eq(put("10.244.2.0-24", val("192.168.56.99", "0a:58:0a:f4:09:00"), 3).verdict,
-			 FLSET_STALE);
+	ck_assert_int_eq(
+		put("10.244.2.0-24", fl_value("192.168.56.99", "0a:58:0a:f4:09:00"), 6).verdict,
+		FLSET_STALE);
+	ck_assert_int_eq(
+		put("10.244.2.0-24", fl_value("192.168.56.99", "0a:58:0a:f4:09:00"), 3).verdict,
+		FLSET_STALE);
 	ck_assert_int_eq(del("10.244.2.0-24", 4).verdict, FLSET_STALE);
 	ck_assert_uint_eq(flset_stale(s), 3);
 	ck_assert_str_eq(nodes(), "10.244.2.0/24=192.168.56.42,0a:58:0a:f4:02:00@6");
 
 	/* A new public IP. */
-	ck_assert_int_eq(put("10.244.2.0-24", val("192.168.56.52", "0a:58:0a:f4:02:00"), 8).verdict,
-			 FLSET_APPLIED);
+	ck_assert_int_eq(
+		put("10.244.2.0-24", fl_value("192.168.56.52", "0a:58:0a:f4:02:00"), 8).verdict,
+		FLSET_APPLIED);
 	ck_assert_str_eq(nodes(), "10.244.2.0/24=192.168.56.52,0a:58:0a:f4:02:00@8");
 
 	/* Deleted; then the put before the delete comes again (a replay): stays gone. */
 	ck_assert_int_eq(del("10.244.2.0-24", 9).verdict, FLSET_APPLIED);
 	ck_assert_str_eq(nodes(), "");
-	ck_assert_int_eq(put("10.244.2.0-24", val("192.168.56.52", "0a:58:0a:f4:02:00"), 8).verdict,
-			 FLSET_STALE);
+	ck_assert_int_eq(
+		put("10.244.2.0-24", fl_value("192.168.56.52", "0a:58:0a:f4:02:00"), 8).verdict,
+		FLSET_STALE);
 	ck_assert_int_eq(del("10.244.2.0-24", 9).verdict, FLSET_STALE);
 	ck_assert_str_eq(nodes(), "");
 	ck_assert(!flset_find(s, &(struct flannel_subnet){0x0af40200, 24}, NULL));
 	/* Created again later. */
 	ck_assert_int_eq(
-		put("10.244.2.0-24", val("192.168.56.42", "0a:58:0a:f4:02:00"), 12).verdict,
+		put("10.244.2.0-24", fl_value("192.168.56.42", "0a:58:0a:f4:02:00"), 12).verdict,
 		FLSET_APPLIED);
 	ck_assert_str_eq(nodes(), "10.244.2.0/24=192.168.56.42,0a:58:0a:f4:02:00@12");
 	/* A delete of a key never seen: remembered, so its older put is refused. */
 	ck_assert_int_eq(del("10.244.3.0-24", 20).verdict, FLSET_SAME);
 	ck_assert_int_eq(
-		put("10.244.3.0-24", val("192.168.56.43", "0a:58:0a:f4:03:00"), 19).verdict,
+		put("10.244.3.0-24", fl_value("192.168.56.43", "0a:58:0a:f4:03:00"), 19).verdict,
 		FLSET_STALE);
 }
 END_TEST
@@ -181,11 +164,11 @@ static const struct bad_vec bad_vecs[] = {
 START_TEST(test_bad_records)
 {
 	const struct bad_vec *v = &bad_vecs[_i];
-	const char *value = v->value ? v->value : val("192.168.56.45", "0a:58:0a:f4:05:00");
+	const char *value = v->value ? v->value : fl_value("192.168.56.45", "0a:58:0a:f4:05:00");
 	struct flset_result r;
 
 	if (v->reason == FLSET_SKIP_OWN_MAC)
-		value = val("192.168.56.45", "0a:58:0a:f4:01:00");
+		value = fl_value("192.168.56.45", "0a:58:0a:f4:01:00");
 	r = put(v->key, value, 10);
 	ck_assert_int_eq(r.verdict, FLSET_SKIPPED);
 	ck_assert_msg(r.reason == v->reason, "%s: %s, want %s", v->key, flset_skip_name(r.reason),
@@ -203,7 +186,7 @@ START_TEST(test_bad_records)
 	    v->reason == FLANNEL_BAD_LENGTH)
 		return;
 	/* Over a good node: the node stays as it was. */
-	ck_assert_int_eq(put(v->key, val("192.168.56.45", "0a:58:0a:f4:05:00"), 12).verdict,
+	ck_assert_int_eq(put(v->key, fl_value("192.168.56.45", "0a:58:0a:f4:05:00"), 12).verdict,
 			 FLSET_APPLIED);
 	ck_assert(flset_changed(s));
 	r = put(v->key, value, 13);
@@ -268,7 +251,7 @@ START_TEST(test_own)
 
 	ck_assert(ipaddr_parse("192.168.56.41", &self));
 	/* Before this node holds a subnet, its PublicIP marks its old lease. */
-	r = put("10.244.7.0-24", val("192.168.56.41", "0a:58:0a:f4:07:00"), 4);
+	r = put("10.244.7.0-24", fl_value("192.168.56.41", "0a:58:0a:f4:07:00"), 4);
 	ck_assert_int_eq(r.verdict, FLSET_OWN_IP);
 	ck_assert_int_eq(r.lease, 77);
 	ck_assert(flset_find_ip(s, &self, &got, &rev, &lease));
@@ -278,23 +261,23 @@ START_TEST(test_own)
 	ck_assert_str_eq(nodes(), "");
 
 	/* A remote node on what becomes this node's subnet leaves the list. */
-	put("10.244.1.0-24", val("192.168.56.49", "0a:58:0a:f4:09:00"), 5);
+	put("10.244.1.0-24", fl_value("192.168.56.49", "0a:58:0a:f4:09:00"), 5);
 	ck_assert_str_eq(nodes(), "10.244.1.0/24=192.168.56.49,0a:58:0a:f4:09:00@5");
 	flset_changed(s);
 	flset_own(s, &own);
 	ck_assert(flset_changed(s));
 	ck_assert_str_eq(nodes(), "");
 
-	r = put("10.244.1.0-24", val("192.168.56.41", "0a:58:0a:f4:01:00"), 6);
+	r = put("10.244.1.0-24", fl_value("192.168.56.41", "0a:58:0a:f4:01:00"), 6);
 	ck_assert_int_eq(r.verdict, FLSET_OWN);
 	ck_assert(!r.deleted);
 	/* Someone else writes this node's key: skipped, and who it was is told. */
-	r = put("10.244.1.0-24", val("192.168.56.50", "0a:58:0a:f4:0a:00"), 7);
+	r = put("10.244.1.0-24", fl_value("192.168.56.50", "0a:58:0a:f4:0a:00"), 7);
 	ck_assert_int_eq(r.verdict, FLSET_SKIPPED);
 	ck_assert_int_eq(r.reason, FLSET_SKIP_OWN_SUBNET);
 	ck_assert(r.first);
 	ck_assert_str_eq(ipaddr_fmt(&r.public_ip, a), "192.168.56.50");
-	ck_assert(!put("10.244.1.0-24", val("192.168.56.50", "0a:58:0a:f4:0a:00"), 8).first);
+	ck_assert(!put("10.244.1.0-24", fl_value("192.168.56.50", "0a:58:0a:f4:0a:00"), 8).first);
 	ck_assert(flset_find(s, &own, &ip));
 	ck_assert_str_eq(ipaddr_fmt(&ip, a), "192.168.56.50");
 	r = put("10.244.1.0-24", "garbage", 9);
@@ -305,7 +288,7 @@ START_TEST(test_own)
 	ck_assert(r.deleted);
 
 	/* Now held: this node's PublicIP elsewhere is a skipped record. */
-	r = put("10.244.8.0-24", val("192.168.56.41", "0a:58:0a:f4:08:00"), 11);
+	r = put("10.244.8.0-24", fl_value("192.168.56.41", "0a:58:0a:f4:08:00"), 11);
 	ck_assert_int_eq(r.verdict, FLSET_SKIPPED);
 	ck_assert_int_eq(r.reason, FLSET_SKIP_OWN_IP);
 	ck_assert(r.first);
@@ -319,21 +302,25 @@ START_TEST(test_list)
 	uint64_t stale;
 	size_t n;
 
-	put("10.244.2.0-24", val("192.168.56.42", "0a:58:0a:f4:02:00"), 3);
-	put("10.244.3.0-24", val("192.168.56.43", "0a:58:0a:f4:03:00"), 4);
-	put("10.244.4.0-24", val("192.168.56.44", "0a:58:0a:f4:04:00"), 15); /* after the list */
+	put("10.244.2.0-24", fl_value("192.168.56.42", "0a:58:0a:f4:02:00"), 3);
+	put("10.244.3.0-24", fl_value("192.168.56.43", "0a:58:0a:f4:03:00"), 4);
+	put("10.244.4.0-24", fl_value("192.168.56.44", "0a:58:0a:f4:04:00"),
+	    15); /* after the list */
 	del("10.244.6.0-24", 5);
 	flset_changed(s);
 
 	/* The list at revision 10 holds node 2 unchanged, node 3 changed, node 5
 	 * new, and no node 4 (created after it was taken). */
 	flset_list_begin(s);
-	ck_assert_int_eq(put("10.244.2.0-24", val("192.168.56.42", "0a:58:0a:f4:02:00"), 3).verdict,
-			 FLSET_STALE);
-	ck_assert_int_eq(put("10.244.3.0-24", val("192.168.56.33", "0a:58:0a:f4:03:00"), 9).verdict,
-			 FLSET_APPLIED);
-	ck_assert_int_eq(put("10.244.5.0-24", val("192.168.56.45", "0a:58:0a:f4:05:00"), 8).verdict,
-			 FLSET_APPLIED);
+	ck_assert_int_eq(
+		put("10.244.2.0-24", fl_value("192.168.56.42", "0a:58:0a:f4:02:00"), 3).verdict,
+		FLSET_STALE);
+	ck_assert_int_eq(
+		put("10.244.3.0-24", fl_value("192.168.56.33", "0a:58:0a:f4:03:00"), 9).verdict,
+		FLSET_APPLIED);
+	ck_assert_int_eq(
+		put("10.244.5.0-24", fl_value("192.168.56.45", "0a:58:0a:f4:05:00"), 8).verdict,
+		FLSET_APPLIED);
 	put("10.244.9.0-25", "x", 7); /* bad, but its key is taken */
 	flset_list_end(s, 10);
 	ck_assert_str_eq(nodes(), "10.244.2.0/24=192.168.56.42,0a:58:0a:f4:02:00@3 "
@@ -347,7 +334,7 @@ START_TEST(test_list)
 
 	/* Anything at or before the list's revision is old news now. */
 	ck_assert_int_eq(
-		put("10.244.7.0-24", val("192.168.56.47", "0a:58:0a:f4:07:00"), 10).verdict,
+		put("10.244.7.0-24", fl_value("192.168.56.47", "0a:58:0a:f4:07:00"), 10).verdict,
 		FLSET_STALE);
 	ck_assert_int_eq(del("10.244.5.0-24", 9).verdict, FLSET_STALE);
 
@@ -355,10 +342,10 @@ START_TEST(test_list)
 	flset_changed(s);
 	stale = flset_stale(s);
 	flset_list_begin(s);
-	put("10.244.2.0-24", val("192.168.56.42", "0a:58:0a:f4:02:00"), 3);
-	put("10.244.3.0-24", val("192.168.56.33", "0a:58:0a:f4:03:00"), 9);
-	put("10.244.4.0-24", val("192.168.56.44", "0a:58:0a:f4:04:00"), 15);
-	put("10.244.5.0-24", val("192.168.56.45", "0a:58:0a:f4:05:00"), 8);
+	put("10.244.2.0-24", fl_value("192.168.56.42", "0a:58:0a:f4:02:00"), 3);
+	put("10.244.3.0-24", fl_value("192.168.56.33", "0a:58:0a:f4:03:00"), 9);
+	put("10.244.4.0-24", fl_value("192.168.56.44", "0a:58:0a:f4:04:00"), 15);
+	put("10.244.5.0-24", fl_value("192.168.56.45", "0a:58:0a:f4:05:00"), 8);
 	flset_list_end(s, 20);
 	ck_assert(!flset_changed(s));
 	ck_assert_uint_eq(flset_stale(s), stale);
@@ -421,7 +408,7 @@ START_TEST(test_replays_random)
 		if (in[i].del)
 			del(key, in[i].rev);
 		else
-			put(key, val(ip, mac), in[i].rev);
+			put(key, fl_value(ip, mac), in[i].rev);
 	}
 	/* What the in-order stream leaves (revisions differ; compare without them). */
 	for (int k = 0; k < 8; k++) {
@@ -456,7 +443,7 @@ START_TEST(test_nodes_copy)
 {
 	struct flset_nodes a = {0}, b = {0};
 
-	put("10.244.2.0-24", val("192.168.56.42", "0a:58:0a:f4:02:00"), 3);
+	put("10.244.2.0-24", fl_value("192.168.56.42", "0a:58:0a:f4:02:00"), 3);
 	ck_assert_int_eq(flset_nodes(s, &a), 0);
 	ck_assert_int_eq(flset_nodes_copy(&b, &a), 0);
 	ck_assert_uint_eq(b.n, 1);
