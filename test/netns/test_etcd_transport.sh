@@ -129,6 +129,27 @@ grep -q '^OP neigh add 10.244.252.0 lladdr 0a:58:0a:f4:fc:62 (replace)' "$VXT_TM
 	fail "node 1 did not move 10.244.252.0 to the new VtepMAC"
 info "  after the outage node 1 listed again and applied the leave, the change and the join"
 
+info "TLS with client certificates; a wrong CA and a missing key file fail cleanly"
+add_etcd_node e2 192.168.56.12
+make_certs "$VXT_TMP/pki" 192.168.56.12
+use_tls e2 "$VXT_TMP/pki"
+start_etcd e2
+make_certs "$VXT_TMP/other" 192.168.56.12
+pki=$VXT_TMP/pki
+ETCD_CAFILE=$pki/ca.crt ETCD_CERTFILE=$pki/client.crt ETCD_KEYFILE=$pki/client.key \
+	smoke n1 tls.log basic "$(etcd_url e2)"
+ETCD_CAFILE=$VXT_TMP/other/ca.crt ETCD_CERTFILE=$pki/client.crt ETCD_KEYFILE=$pki/client.key \
+	smoke n1 tls-ca.log dead "$(etcd_url e2)"
+grep -Eq 'certificate|SSL' "$VXT_TMP/tls-ca.log" || fail "a wrong CA gave no certificate error"
+rc=0
+ETCD_CAFILE=$pki/ca.crt ETCD_CERTFILE=$pki/client.crt ETCD_KEYFILE=$pki/missing.key \
+	nsx n1 "$SMOKE" basic "$(etcd_url e2)" >"$VXT_TMP/tls-key.log" 2>&1 || rc=$?
+if ((rc != 1)) || ! grep -q "^FAIL: etcd key file \"$pki/missing.key\": No such file or directory" \
+	"$VXT_TMP/tls-key.log"; then
+	fail "a missing key file: status $rc, $(cat "$VXT_TMP/tls-key.log")"
+fi
+info "  a missing key file is refused at start: $(sed -n "s/^FAIL: //p" "$VXT_TMP/tls-key.log")"
+
 for i in 1 2; do
 	kill -TERM "${pid[i]}"
 	reap "${pid[i]}" 100 || fail "node $i's machine exited with an error: $(tail -3 "$VXT_TMP/flnet$i.log")"
