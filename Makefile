@@ -102,7 +102,7 @@ unit: $(TEST_BINS)
 
 # Network-namespace tests: root required; they fail (never skip) without it.
 netcheck: $(BUILD)/vxtap $(BUILD)/vxtapctl $(BUILD)/test/etcd_smoke
-	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) ETCD_SMOKE=$(abspath $(BUILD)/test/etcd_smoke) test/netns/run
+	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) VXTAP_ETCD_SMOKE=$(abspath $(BUILD)/test/etcd_smoke) test/netns/run
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS)
@@ -118,7 +118,7 @@ asan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" \
 		all $(UNITS:%=build-asan/test/check_%) build-asan/test/etcd_smoke
 	$(Q)CK_FORK=no scripts/run-unit $(UNITS:%=build-asan/test/check_%)
-	$(Q)VXTAP=$(abspath build-asan/vxtap) ETCD_SMOKE=$(abspath build-asan/test/etcd_smoke) \
+	$(Q)VXTAP=$(abspath build-asan/vxtap) VXTAP_ETCD_SMOKE=$(abspath build-asan/test/etcd_smoke) \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 test/netns/run
 
 # libFuzzer harnesses for both directions of the decision (clang only).

@@ -26,7 +26,7 @@
  *                             table operations as the network changes
  * Every mode checks that the loop never stalls (a 10 ms timer keeps
  * ticking) and exits 0 when all is well, 1 with a "FAIL:" line otherwise.
- * TLS: ETCD_CAFILE, ETCD_CERTFILE, ETCD_KEYFILE in the environment.
+ * TLS: SMOKE_CAFILE, SMOKE_CERTFILE, SMOKE_KEYFILE in the environment.
  */
 
 #define BURST	 500
@@ -599,9 +599,9 @@ int main(int argc, char **argv)
 {
 	struct etcd_opts opts = {
 		.connect_timeout_ms = 2000,
-		.cafile = getenv("ETCD_CAFILE"),
-		.certfile = getenv("ETCD_CERTFILE"),
-		.keyfile = getenv("ETCD_KEYFILE"),
+		.cafile = getenv("SMOKE_CAFILE"),
+		.certfile = getenv("SMOKE_CERTFILE"),
+		.keyfile = getenv("SMOKE_KEYFILE"),
 	};
 	char err[ETCD_ERRLEN];
 	int rc;
