@@ -4,6 +4,8 @@ VERSION   := 0.1.0
 PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
+COMPLETIONDIR  ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR   ?=
 BUILD     ?= build
 WERROR    ?= 1
@@ -24,15 +26,19 @@ EV_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libev 2>/dev/null)
 EV_LIBS       := $(shell $(PKG_CONFIG) --libs libev 2>/dev/null || echo -lev)
 SODIUM_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsodium 2>/dev/null)
 SODIUM_LIBS   := $(shell $(PKG_CONFIG) --libs libsodium 2>/dev/null || echo -lsodium)
+MHD_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS      := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 CHECK_CFLAGS  := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS    := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
+MNL_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libmnl 2>/dev/null)
+MNL_LIBS      := $(shell $(PKG_CONFIG) --libs libmnl 2>/dev/null || echo -lmnl)
 JSON_CFLAGS   := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 JSON_LIBS     := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 CURL_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS     := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
-MNL_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libmnl 2>/dev/null)
-MNL_LIBS      := $(shell $(PKG_CONFIG) --libs libmnl 2>/dev/null || echo -lmnl)
-LIB_CFLAGS    := $(EV_CFLAGS) $(SODIUM_CFLAGS) $(JSON_CFLAGS) $(CURL_CFLAGS) $(MNL_CFLAGS)
+# What every program and suite links besides its own objects.
+LIBS_CFLAGS   := $(EV_CFLAGS) $(SODIUM_CFLAGS) $(MNL_CFLAGS) $(JSON_CFLAGS) $(CURL_CFLAGS)
+CORE_LIBS     := $(SODIUM_LIBS) $(MNL_LIBS) $(JSON_LIBS)
 
 ifeq ($(V),1)
 Q :=
@@ -41,15 +47,22 @@ Q := @
 endif
 
 # The pure core: no syscalls, no libev, time passed in.
-CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp conf crypto
-CORE  += ctlproto peersfile # the control protocol and the peers file
+CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp change conf crypto
+CORE  += ctlproto ctlexec counters peersfile # the control protocol, its answers, the peers file
+CORE  += txq fwd method_plain method_sealed # the engine behind the I/O seam, the datagram methods
+CORE  += route # the control plane's routes as rtnetlink messages
+CORE  += sdproto metricsproto # sd_notify messages; the HTTP endpoint's answers
 CORE  += jsonrd flannel etcdgw flset fldiff flnet # the flannel control plane
 # The shell: devices, sockets, the loop.
-SHELLMODS := log tap udp loop keyfile
-SHELLMODS += ctl ctlpath priv
+SHELLMODS := log tap udp io_fd loop keyfile
+SHELLMODS += ctl ctlpath reload priv rtnl statefile
+SHELLMODS += sdnotify metrics service # the service manager and monitoring
 # The etcd transport (libcurl multi on libev): built and tested, not yet linked into vxtap.
 ETCDMODS := etcd
-UNITS := $(filter-out gro jsonrd,$(CORE)) # gro is tested with gso, jsonrd with flannel
+# Modules tested inside another module's suite.
+TESTED_WITH := gro change txq method_plain method_sealed ctlexec counters
+TESTED_WITH += jsonrd # with flannel
+UNITS := $(filter-out $(TESTED_WITH),$(CORE))
 
 CORE_OBJS  := $(CORE:%=$(BUILD)/src/%.o)
 SHELL_OBJS := $(SHELLMODS:%=$(BUILD)/src/%.o)
@@ -57,14 +70,14 @@ ETCD_OBJS  := $(ETCDMODS:%=$(BUILD)/src/%.o)
 MAIN_OBJ   := $(BUILD)/src/main.o
 TEST_BINS  := $(UNITS:%=$(BUILD)/test/check_%)
 
-.PHONY: all unit check netcheck demo asan install uninstall clean lint deps bench fuzz bench-ctl bench-cost
+.PHONY: all unit check netcheck demo asan install uninstall clean lint deps bench fuzz bench-ctl bench-cost deb
 
 all: $(BUILD)/vxtap $(BUILD)/vxtapctl
 
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LIBS_CFLAGS) $(MHD_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libvxcore.a: $(CORE_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -72,26 +85,27 @@ $(BUILD)/libvxcore.a: $(CORE_OBJS)
 
 $(BUILD)/vxtap: $(MAIN_OBJ) $(SHELL_OBJS) $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EV_LIBS) $(SODIUM_LIBS) $(JSON_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EV_LIBS) $(CORE_LIBS) $(MHD_LIBS)
 
-# The client: the protocol grammar from the core, the socket path from ctlpath.
+# The client: the protocol grammar from the core (the archive gives it only
+# the objects it uses: no tables, no crypto), the socket path from ctlpath.
 $(BUILD)/vxtapctl: $(BUILD)/src/vxtapctl.o $(BUILD)/src/ctlpath.o $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SODIUM_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/test/%.o: test/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CHECK_CFLAGS) $(LIBS_CFLAGS) -c -o $@ $<
 
 $(BUILD)/test/check_%: $(BUILD)/test/check_%.o $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(SODIUM_LIBS) $(JSON_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(CORE_LIBS)
 
 # The etcd transport against a real etcd (test/netns/test_etcd_transport.sh).
 $(BUILD)/test/etcd_smoke: $(BUILD)/test/etcd_smoke.o $(ETCD_OBJS) $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(EV_LIBS) $(SODIUM_LIBS) $(JSON_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(EV_LIBS) $(CORE_LIBS)
 
 deps:
 	$(Q)scripts/deps
@@ -121,11 +135,14 @@ asan: deps
 	$(Q)VXTAP=$(abspath build-asan/vxtap) VXTAP_ETCD_SMOKE=$(abspath build-asan/test/etcd_smoke) \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 test/netns/run
 
-# libFuzzer harnesses for both directions of the decision (clang only).
+# libFuzzer harnesses (clang only): both directions of the decision, and
+# what a local client or a file reaches: the control grammar and its
+# execution, the peers file, the command line.
 FUZZ_TIME  ?= 60
-FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
-FUZZERS    := udp tap
-FUZZERS    += flannel etcdgw # the control plane's parsers
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=all
+FUZZERS    := udp tap ctl peersfile conf
+FUZZERS    += flannel etcdgw # the control plane's records, etcd's answers and watch lines
 fuzz:
 	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz CFLAGS="$(FUZZ_FLAGS)" \
 		build-fuzz/libvxcore.a $(FUZZERS:%=build-fuzz/fuzz_%)
@@ -138,8 +155,8 @@ fuzz:
 	done
 
 build-fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h build-fuzz/libvxcore.a
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) -fsanitize=fuzzer -Itest/fuzz -o $@ $< build-fuzz/libvxcore.a \
-		$(SODIUM_LIBS) $(JSON_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LIBS_CFLAGS) -fsanitize=fuzzer -Itest/fuzz -o $@ $< build-fuzz/libvxcore.a \
+		$(CORE_LIBS)
 
 # Throughput, packet rate, latency and CPU against the kernel driver, fastd and
 # tinc in namespaces (root; about 10 minutes). BENCH_ARGS="--rounds 1 --time 3 ...".
@@ -158,16 +175,40 @@ bench-cost:
 bench-ctl: all
 	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) VXTAPCTL=$(abspath $(BUILD)/vxtapctl) scripts/bench-ctl
 
+# The unit runs $(SBINDIR)/vxtap: its ExecStart follows SBINDIR.
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPLETIONDIR) \
+		$(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0755 $(BUILD)/vxtap $(DESTDIR)$(SBINDIR)/vxtap
 	install -m 0755 $(BUILD)/vxtapctl $(DESTDIR)$(SBINDIR)/vxtapctl
 	install -m 0644 man/vxtap.8 $(DESTDIR)$(MANDIR)/man8/vxtap.8
 	install -m 0644 man/vxtapctl.8 $(DESTDIR)$(MANDIR)/man8/vxtapctl.8
+	install -m 0644 completion/vxtap.bash $(DESTDIR)$(COMPLETIONDIR)/vxtap
+	ln -sf vxtap $(DESTDIR)$(COMPLETIONDIR)/vxtapctl
+	sed 's|/usr/sbin/vxtap|$(SBINDIR)/vxtap|' systemd/vxtap@.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/vxtap@.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vxtap@.service
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vxtap $(DESTDIR)$(MANDIR)/man8/vxtap.8
 	rm -f $(DESTDIR)$(SBINDIR)/vxtapctl $(DESTDIR)$(MANDIR)/man8/vxtapctl.8
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/vxtap $(DESTDIR)$(COMPLETIONDIR)/vxtapctl
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/vxtap@.service
+
+# The Debian package, built from a copy of the tracked files in $(DEB_WORK)
+# (so the tree and its parent stay clean): $(BUILD)/vxtap_VERSION_ARCH.deb.
+DEB_WORK ?= $(BUILD)/deb
+deb:
+	$(Q)rm -rf $(DEB_WORK) && mkdir -p $(DEB_WORK)/vxtap-$(VERSION)
+	$(Q)if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z | tar --null -T - -cf - | tar -C $(DEB_WORK)/vxtap-$(VERSION) -xf -; \
+	else \
+		tar --exclude='./build*' --exclude=./.git -cf - . | tar -C $(DEB_WORK)/vxtap-$(VERSION) -xf -; \
+	fi
+	$(Q)cd $(DEB_WORK)/vxtap-$(VERSION) && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -n 40 $(DEB_WORK)/build.log; exit 1; }
+	$(Q)deb=$$(ls $(DEB_WORK)/vxtap_$(VERSION)_*.deb) && mkdir -p $(BUILD) && cp $$deb $(BUILD)/ && \
+		echo "$(BUILD)/$${deb##*/}"
 
 lint:
 	clang-format --dry-run --Werror src/*.c include/*.h test/*.c test/*.h test/fuzz/*.c test/fuzz/*.h

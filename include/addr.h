@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /* Long enough for "[ffff:...:ffff]:65535" plus NUL. */
 #define ADDR_STRLEN 56
@@ -49,5 +50,16 @@ bool ipaddr_is_unspecified(const struct ipaddr *a);
  * "A.B.C.D:PORT" or "[V6]:PORT". */
 const char *ipaddr_fmt(const struct ipaddr *a, char buf[static ADDR_STRLEN]);
 const char *endpoint_fmt(const struct endpoint *e, char buf[static ADDR_STRLEN]);
+
+/* True when s, read as an unbracketed IPv6 address, ends in a group that
+ * looks like a port (two to five decimal digits, 1-65535), as
+ * "fd00:56::41:8472" does: the writer may have meant [fd00:56::41]:8472.
+ * *split gets the length of what comes before that group's colon. */
+bool endpoint_port_ambiguous(const char *s, size_t *split);
+
+/* ep as a socket address; returns its length. */
+socklen_t endpoint_to_sockaddr(const struct endpoint *ep, struct sockaddr_storage *ss);
+/* The address of ss; false (ip zeroed) when ss is neither AF_INET nor AF_INET6. */
+bool ipaddr_from_sockaddr(const struct sockaddr_storage *ss, struct ipaddr *ip);
 
 #endif

@@ -10,6 +10,8 @@
 #include "eth.h"
 
 #define CONF_IFNAMSIZ 16 /* IFNAMSIZ, counting the NUL */
+#define CONF_ETCD_MAX 16 /* --etcd-endpoints */
+#define CONF_WARN_MAX 8	 /* warnings kept for the caller to log */
 #define CONF_ERRLEN   256
 
 struct conf_fdb {
@@ -51,6 +53,7 @@ struct conf {
 	uint32_t max_fdb; /* default 4096 */
 	int verbose;	  /* count of --verbose */
 	char *control;	  /* --control PATH; NULL = the default path */
+	bool no_control;  /* --control none */
 	char *peers_file; /* --peers-file FILE; NULL = none */
 	char *key_file;	  /* --key-file FILE; NULL = plain VXLAN */
 
@@ -59,6 +62,26 @@ struct conf {
 	uint32_t max_moves;	   /* MAC moves a minute before a freeze; 5, 0 = off */
 	uint32_t flood_rate;	   /* flooded frames a second per source MAC; 1000, 0 = off */
 	char *user;		   /* --user NAME: drop root after set-up; NULL = stay */
+
+	/* The etcd control plane (flannel's records); off without endpoints. */
+	char **etcd_endpoints; /* "http://ADDR:PORT" or "https://...", no trailing slash */
+	size_t netcd;
+	char *etcd_prefix;   /* default /coreos.com/network */
+	char *etcd_cafile;   /* TLS: NULL = none */
+	char *etcd_certfile; /* client certificate (with etcd_keyfile) */
+	char *etcd_keyfile;
+	char *subnet_file;	      /* default /run/flannel/subnet.env */
+	uint32_t subnet_renew_margin; /* minutes before expiry; default 60 */
+	char *state_dir;	      /* default /var/lib/vxtap */
+	bool have_vni, have_port;     /* given on the command line (checked against etcd's) */
+
+	/* Accepted, but probably not what was meant: one line each, to log. */
+	char warnings[CONF_WARN_MAX][CONF_ERRLEN];
+	size_t nwarnings;
+
+	/* Monitoring. */
+	bool have_metrics;	 /* --metrics given */
+	struct endpoint metrics; /* --metrics ADDR:PORT: HTTP /metrics and /healthz */
 };
 
 enum conf_status {

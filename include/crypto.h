@@ -94,25 +94,32 @@ void crypto_default_limits(struct crypto_limits *l);
 /* Fill buf with len unpredictable bytes (the shell: randombytes_buf). */
 typedef void crypto_random_fn(void *ctx, void *buf, size_t len);
 
-/* Why a datagram was not sealed or opened. X(ENUM, name). */
-#define CRYPTO_DROP_REASONS(X)              \
-	X(BAD_TAG, bad_tag)                 \
-	X(REPLAY, replay)                   \
-	X(UNKNOWN_SESSION, unknown_session) \
-	X(PLAIN, plain)                     \
-	X(HANDSHAKE, handshake)             \
-	X(MALFORMED, malformed)             \
-	X(NO_SESSION, no_session) /* outbound: no session yet */
+/* Why a datagram was not sealed or opened. X(ENUM, name, description). */
+#define CRYPTO_DROP_REASONS(X)                                                        \
+	X(BAD_TAG, bad_tag, "sealed datagram whose tag does not verify")              \
+	X(REPLAY, replay, "sealed datagram with a counter seen before or too old")    \
+	X(UNKNOWN_SESSION, unknown_session, "sealed datagram for a session not held") \
+	X(PLAIN, plain, "plain VXLAN datagram while secure mode is on")               \
+	X(HANDSHAKE, handshake, "handshake message refused")                          \
+	X(MALFORMED, malformed, "secure-mode datagram that does not parse")           \
+	X(NO_SESSION, no_session, "frame not sent: no session with the peer yet")
 
-#define CRYPTO_DROP_ENUM(e, name) CRYPTO_DROP_##e,
+#define CRYPTO_DROP_ENUM(e, name, desc) CRYPTO_DROP_##e,
 enum crypto_drop { CRYPTO_DROP_NONE = 0, CRYPTO_DROP_REASONS(CRYPTO_DROP_ENUM) CRYPTO_DROP__COUNT };
 #undef CRYPTO_DROP_ENUM
 
+/* Everything else counted. X(name, description). */
+#define CRYPTO_COUNTERS(X)                                      \
+	X(sessions, "secure sessions established, either role") \
+	X(inits_sent, "handshake inits sent")                   \
+	X(responses_sent, "handshake responses sent")
+
+#define CRYPTO_COUNTER_FIELD(name, desc) uint64_t name;
 struct crypto_stats {
 	uint64_t drops[CRYPTO_DROP__COUNT];
-	uint64_t inits_sent, responses_sent; /* handshake messages built */
-	uint64_t sessions;		     /* sessions established (either role) */
+	CRYPTO_COUNTERS(CRYPTO_COUNTER_FIELD)
 };
+#undef CRYPTO_COUNTER_FIELD
 
 /* A new context for key (copied into guarded memory). aes_here: the caller
  * found crypto_aead_aes256gcm_is_available() (sodium_init() must have run).

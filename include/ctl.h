@@ -1,10 +1,10 @@
-/* ctl: the control socket and its clients, and the peers file with its SIGHUP reload. */
+/* ctl: the control socket and its clients. */
 #ifndef VXTAP_CTL_H
 #define VXTAP_CTL_H
 
 #include <stdbool.h>
 
-#include "ctlproto.h"
+#include "ctlexec.h"
 
 struct vxtap;
 struct ctl;
@@ -16,9 +16,8 @@ struct ctl;
 #define CTL_IDLE_S	60.0			/* a client with no progress for this long goes */
 
 struct ctl_conf {
-	const char *path;	/* the socket */
-	bool rmdir_parent;	/* remove the socket's directory at exit if empty */
-	const char *peers_file; /* NULL: none */
+	const char *path;  /* the socket */
+	bool rmdir_parent; /* remove the socket's directory at exit if empty */
 	struct ctlproto_net net;
 };
 
@@ -28,11 +27,10 @@ struct ctl_conf {
  * failure; the socket is removed at exit, fatal exits included. */
 struct ctl *ctl_open(struct vxtap *vx, const struct ctl_conf *cc);
 
-/* Read the peers file (if any) into the tables at start-up. Dies naming the
- * file, line and problem on any error. */
-void ctl_load(struct ctl *ctl);
+/* The socket's path. */
+const char *ctl_path(const struct ctl *ctl);
 
-/* Start accepting clients and handling SIGHUP on vx->loop (after loop_init). */
+/* Start accepting clients on vx->loop (after loop_init). NULL is fine. */
 void ctl_start(struct ctl *ctl);
 
 /* Close every client and the socket and remove it. NULL is fine. */

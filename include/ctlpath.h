@@ -19,4 +19,8 @@
  */
 bool ctlpath_default(const char *dev, char out[static CTLPATH_MAX], bool *in_subdir);
 
+/* Call fn with the path of every socket under CTLPATH_DIR and its namespace
+ * directories (sorted by path; at most max). Returns how many there were. */
+size_t ctlpath_list(void (*fn)(const char *path, void *arg), void *arg, size_t max);
+
 #endif

@@ -1,4 +1,5 @@
-/* ctlproto: the control protocol: request lines in, changes to the tables and replies out. */
+/* ctlproto: the control protocol's grammar (request lines into requests) and output buffer,
+ * shared by the daemon and vxtapctl. */
 #ifndef VXTAP_CTLPROTO_H
 #define VXTAP_CTLPROTO_H
 
@@ -8,10 +9,6 @@
 
 #include "addr.h"
 #include "eth.h"
-
-struct crypto;
-struct dp;
-struct peer;
 
 /*
  * One request per line, at most CTLPROTO_LINE_MAX bytes with the newline.
@@ -45,6 +42,7 @@ enum ctlproto_cmd {
 	CTLPROTO_PEER_ADD,
 	CTLPROTO_PEER_DEL,
 	CTLPROTO_PEER_SHOW,
+	CTLPROTO_PEER_FLUSH,
 	CTLPROTO_FDB_ADD,
 	CTLPROTO_FDB_DEL,
 	CTLPROTO_FDB_SHOW,
@@ -102,54 +100,24 @@ enum ctlproto_parse_result ctlproto_parse_argv(const struct ctlproto_net *net, i
  * tabs. Returns the number of words, or -1 when there are more than max. */
 int ctlproto_split(char *s, char *argv[], int max);
 
-/* Caps on what the control socket may add: a full table refuses more. */
-struct ctlproto_limits {
-	size_t peers;
-	size_t fdb_static;
-	size_t neigh_static;
-};
+/* Framing of the byte stream, both ways: the next line in buf (avail
+ * bytes, no NUL needed). CTLPROTO_FRAME_LINE with *len its length without
+ * the newline; CTLPROTO_FRAME_MORE when no newline has come yet and the line
+ * may still be short enough; CTLPROTO_FRAME_TOO_LONG when CTLPROTO_LINE_MAX
+ * bytes came without one. */
+enum ctlproto_frame { CTLPROTO_FRAME_LINE, CTLPROTO_FRAME_MORE, CTLPROTO_FRAME_TOO_LONG };
+enum ctlproto_frame ctlproto_next_line(const char *buf, size_t avail, size_t *len);
 
-#define CTLPROTO_LIMITS_DEFAULT                                              \
-	{                                                                    \
-		.peers = 16384, .fdb_static = 262144, .neigh_static = 262144 \
-	}
+/* True when a request line (n bytes) is blank or a comment: it gets no reply. */
+bool ctlproto_is_blank(const char *s, size_t n);
 
-/* What a request runs against. peer_gone, when set, is called with a peer
- * just before it is freed, so the shell can drop pointers it holds;
- * changed, when set, after a request changed a table (for the log). */
-struct ctlproto_env {
-	struct dp *dp;
-	struct ctlproto_net net;
-	struct ctlproto_limits lim;
-	void (*peer_gone)(const struct peer *p, void *arg);
-	void (*changed)(const struct ctlproto_req *req, void *arg);
-	/* key load: move to the key in path; 0, or -1 with err filled. NULL
-	 * when the shell has no secure mode to offer. */
-	int (*key_load)(const char *path, char *err, size_t errlen, void *arg);
-	/* Secure-mode counters for stats, or NULL in plain mode. */
-	const struct crypto *crypto;
-	void *arg;
-};
+/* What a reply line (n bytes, no newline) is: a body line, or the status
+ * line that ends a reply ("ok", or "error: MESSAGE" with *msg and *msglen
+ * set to MESSAGE). */
+enum ctlproto_reply { CTLPROTO_REPLY_BODY, CTLPROTO_REPLY_OK, CTLPROTO_REPLY_ERROR };
+enum ctlproto_reply ctlproto_reply_line(const char *s, size_t n, const char **msg, size_t *msglen);
 
-/* Carry out req at time now (ms, the clock of the tables) and append the
- * whole reply, status line included, to out. Returns true on "ok". */
-bool ctlproto_exec(const struct ctlproto_env *env, const struct ctlproto_req *req, uint64_t now,
-		   struct ctlproto_buf *out);
-
-/* Parse and carry out one line; blank and comment lines append nothing.
- * Returns false when the reply is an error. */
-bool ctlproto_handle(const struct ctlproto_env *env, const char *line, size_t len, uint64_t now,
-		     struct ctlproto_buf *out);
-
-/* The changes behind the requests, shared with the peers file. Each returns
- * 0 or -errno: -EEXIST (peer already listed), -ENOENT, -ENOSPC (a limit),
- * -ENOMEM. ep->port 0 means net.port. Deleting a peer also drops the FDB
- * entries it taught (static ones stay). */
-int ctlproto_peer_add(const struct ctlproto_env *env, const struct endpoint *ep);
-int ctlproto_peer_del(const struct ctlproto_env *env, const struct ipaddr *ip);
-int ctlproto_fdb_add(const struct ctlproto_env *env, const struct mac *mac,
-		     const struct endpoint *dst);
-int ctlproto_neigh_add(const struct ctlproto_env *env, const struct ipaddr *ip,
-		       const struct mac *mac);
+/* The usage line of every request, one a line (the "help" answer's body). */
+void ctlproto_help(struct ctlproto_buf *out);
 
 #endif

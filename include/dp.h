@@ -96,8 +96,48 @@ struct dp_config {
 	bool learning;
 };
 
-/* The forwarding context: configuration, tables and counters. The shell owns
- * it and passes it to every decision. */
+/* Caps on what the sources of change (command line, peers file, control
+ * socket, etcd) may add through the change API (change.h). */
+struct dp_limits {
+	size_t peers;
+	size_t fdb_static;
+	size_t neigh_static;
+};
+
+#define DP_LIMITS_DEFAULT                                                    \
+	{                                                                    \
+		.peers = 16384, .fdb_static = 262144, .neigh_static = 262144 \
+	}
+
+/* What the shell wants to hear about: a peer about to be freed (drop every
+ * pointer to it, forget its sessions). */
+struct dp_hooks {
+	void (*peer_gone)(const struct peer *p, void *arg);
+	void *arg;
+};
+
+/* Datagrams come in runs from one peer carrying one flow: the last sender
+ * and the last MAC learned are remembered, so a run costs one hash probe;
+ * and the owner of the last unicast MAC sent to. Each entry holds while the
+ * generation of the table it came from stays the same. */
+struct dp_cache {
+	struct ipaddr src;
+	struct peer *peer;
+	uint64_t gen;
+	struct mac mac;
+	struct endpoint mac_dst;
+	uint64_t mac_time;
+	uint64_t fdb_gen;
+	bool tx_valid;
+	struct mac tx_mac;
+	struct endpoint tx_dst;
+	struct peer *tx_peer;
+	uint64_t tx_fdb_gen, tx_peers_gen;
+};
+
+/* The forwarding context: configuration, tables and counters. Made by
+ * dp_init, changed only through the change API (change.h) and the decisions
+ * below. */
 struct dp {
 	struct dp_config cfg;
 	struct fdb *fdb;
@@ -106,25 +146,47 @@ struct dp {
 	/* --flood-rate: floods from the TAP and broadcasts from peers, per
 	 * source MAC; NULL = unlimited. */
 	struct storm *storm_tap, *storm_peer;
+	struct dp_limits lim;
+	struct dp_hooks hooks;
 	struct dp_stats st;
-	/* Datagrams come in runs from one peer carrying one flow: remember the
-	 * last sender and the last MAC learned, so a run costs one hash probe. */
-	struct {
-		struct ipaddr src;
-		struct peer *peer;
-		uint64_t gen;
-		struct mac mac;
-		struct endpoint mac_dst;
-		uint64_t mac_time;
-		uint64_t fdb_gen;
-		/* and the owner of the last unicast MAC sent to */
-		bool tx_valid;
-		struct mac tx_mac;
-		struct endpoint tx_dst;
-		struct peer *tx_peer;
-		uint64_t tx_fdb_gen, tx_peers_gen;
-	} cache;
+	struct dp_cache cache;
 };
+
+/* Everything dp_init needs. */
+struct dp_params {
+	struct dp_config cfg;
+	size_t max_learned;   /* learned FDB entries, and learned neighbours */
+	size_t max_per_peer;  /* learned FDB entries per peer; SIZE_MAX = only the total cap */
+	uint64_t ageing_ms;   /* learned entries; 0 = never */
+	uint32_t max_moves;   /* MAC moves per DP_MOVE_WINDOW_MS before a freeze; 0 = off */
+	uint32_t flood_rate;  /* flooded frames a second per source MAC; 0 = unlimited */
+	size_t flood_macs;    /* source MACs storm control follows at once */
+	struct dp_limits lim; /* all zero: DP_LIMITS_DEFAULT */
+};
+
+/* Encapsulation on the underlay, as the kernel counts it: outer IPv4 (20) or
+ * IPv6 (40), UDP (8), VXLAN (8) and the inner Ethernet header (14). */
+#define DP_ENCAP_V4    50
+#define DP_ENCAP_V6    70
+#define DP_DEFAULT_MTU 1450 /* when the underlay's MTU cannot be read */
+#define DP_MIN_MTU     68
+
+/* cfg->mtu and cfg->path_mtu from the underlay device's MTU (0 or less:
+ * unknown), the underlay's family, the datagram method's overhead and the
+ * MTU asked for (0: none). The TAP MTU is the one asked for, else what fits
+ * the underlay once encapsulated; the path MTU is what fits (0: unknown).
+ * False when neither was known and DP_DEFAULT_MTU was taken. */
+bool dp_pick_mtu(struct dp_config *cfg, int underlay_mtu, int family, size_t overhead,
+		 uint32_t want);
+
+/* Fill len bytes at buf with unpredictable bytes (table hash seeds). */
+typedef void dp_random_fn(void *ctx, void *buf, size_t len);
+
+/* Make the tables and zero the counters. 0, or -ENOMEM with nothing held. */
+int dp_init(struct dp *dp, const struct dp_params *p, dp_random_fn *rnd, void *rctx);
+
+/* Free the tables; dp may be zeroed or half made. */
+void dp_fini(struct dp *dp);
 
 enum dp_verdict {
 	DP_DROP,      /* drop; reason in act->drop (already counted) */
@@ -132,6 +194,7 @@ enum dp_verdict {
 	DP_FLOOD,     /* send act->data/len to every peer */
 	DP_REPLY_TAP, /* write act->data/len (ARP reply, NA, ICMP error) to the TAP */
 	DP_TO_TAP,    /* write act->data/len (the inner frame) to the TAP */
+	DP_CONSUMED,  /* a message of the datagram method's own (a handshake): nothing to do */
 };
 
 /* Something the shell may want to log (rate-limited). */

@@ -34,6 +34,9 @@ bool mac_parse(const char *s, struct mac *out);
 /* Format as lower-case colon-separated hex; returns buf. */
 const char *mac_fmt(const struct mac *m, char buf[static MAC_STRLEN]);
 
+/* A unicast, locally administered MAC made from six random bytes. */
+void mac_from_random(struct mac *m, const uint8_t rnd[static MAC_LEN]);
+
 static inline bool mac_equal(const struct mac *a, const struct mac *b)
 {
 	return memcmp(a->b, b->b, MAC_LEN) == 0;

@@ -109,4 +109,11 @@ struct gso_seg {
 size_t gso_segment(const uint8_t *f, size_t len, const struct vnet_hdr *h, uint8_t *arena,
 		   size_t stride, size_t pre, struct gso_seg *segs, size_t max);
 
+/* How many segments from i on (of n) go out as one UDP_SEGMENT message:
+ * datagrams (each segment plus per_dgram bytes of framing) of the first
+ * one's size, the last of the run possibly shorter, together within
+ * max_payload bytes and max_segs segments. At least 1 (i < n). */
+size_t gso_run_len(const struct gso_seg *segs, size_t i, size_t n, size_t per_dgram,
+		   size_t max_segs, size_t max_payload);
+
 #endif

@@ -8,11 +8,19 @@
 #include "addr.h"
 #include "table.h"
 
+/* A peer's counters. X(name, description). */
+#define PEER_COUNTERS(X)                                  \
+	X(rx_packets, "datagrams received from the peer") \
+	X(rx_bytes, "bytes received from the peer")       \
+	X(tx_packets, "datagrams sent to the peer")       \
+	X(tx_bytes, "bytes sent to the peer")
+
+#define PEER_COUNTER_FIELD(name, desc) uint64_t name;
 struct peer_stats {
-	uint64_t rx_packets, rx_bytes;
-	uint64_t tx_packets, tx_bytes;
+	PEER_COUNTERS(PEER_COUNTER_FIELD)
 	uint64_t last_rx; /* ms; 0 = never */
 };
+#undef PEER_COUNTER_FIELD
 
 struct peer {
 	struct endpoint ep; /* where we send; datagrams are accepted from ep.ip, any port */

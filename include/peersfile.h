@@ -9,12 +9,15 @@
 #include "ctlproto.h"
 #include "eth.h"
 
+struct dp;
+
 /*
  * One entry a line; '#' starts a comment; blank lines are ignored:
  *
  *     ADDR[:PORT]                   a peer (also written "peer ADDR[:PORT]")
  *     fdb MAC dst ADDR[:PORT]       a static FDB entry
  *     neigh IP lladdr MAC           a static neighbour entry
+ *     peers none                    no peers, on purpose (see peersfile_empties)
  *
  * A port left out is the daemon's --port. Each peer address, FDB MAC and
  * neighbour IP may appear once. Entries keep the line they came from, for
@@ -44,6 +47,7 @@ struct peersfile {
 	size_t nfdb;
 	struct peersfile_neigh *neigh;
 	size_t nneigh;
+	size_t none_line; /* the "peers none" line; 0: none */
 };
 
 struct peersfile_error {
@@ -57,6 +61,11 @@ struct peersfile_error {
 bool peersfile_parse(const struct ctlproto_net *net, const char *text, size_t len,
 		     struct peersfile *pf, struct peersfile_error *err);
 void peersfile_free(struct peersfile *pf);
+
+/* True when going from old to new would remove every peer old listed
+ * without new saying "peers none": a file emptied by accident (truncated
+ * before being written) must not isolate the node. */
+bool peersfile_empties(const struct peersfile *old, const struct peersfile *new);
 
 /* What peersfile_apply changed. */
 struct peersfile_diff {
@@ -76,7 +85,7 @@ struct peersfile_diff {
  * port changed gets the new port and forgets what it taught. Entries the
  * file never named are left alone.
  */
-void peersfile_apply(const struct ctlproto_env *env, const struct peersfile *old,
-		     const struct peersfile *new, struct peersfile_diff *diff);
+void peersfile_apply(struct dp *dp, const struct peersfile *old, const struct peersfile *new,
+		     struct peersfile_diff *diff);
 
 #endif

@@ -1,6 +1,8 @@
 /* addr: parsing, comparing and printing underlay endpoints and IP addresses. */
 #include "addr.h"
 
+#include <netinet/in.h>
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,4 +199,62 @@ const char *endpoint_fmt(const struct endpoint *e, char buf[static ADDR_STRLEN])
 	else
 		snprintf(buf, ADDR_STRLEN, "%s:%u", ip, (unsigned)e->port);
 	return buf;
+}
+
+socklen_t endpoint_to_sockaddr(const struct endpoint *ep, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ep->ip.family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(ep->port);
+		memcpy(&s6->sin6_addr, ep->ip.a, 16);
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(ep->port);
+	memcpy(&sin->sin_addr, ep->ip.a, 4);
+	return sizeof(*sin);
+}
+
+bool ipaddr_from_sockaddr(const struct sockaddr_storage *ss, struct ipaddr *ip)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		ip->family = AF_INET;
+		memcpy(ip->a, &sin->sin_addr, 4);
+		return true;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+		ip->family = AF_INET6;
+		memcpy(ip->a, &s6->sin6_addr, 16);
+		return true;
+	}
+	return false;
+}
+
+bool endpoint_port_ambiguous(const char *s, size_t *split)
+{
+	const char *last = strrchr(s, ':');
+	struct ipaddr ip;
+	size_t digits;
+	unsigned long v;
+
+	if (s[0] == '[' || last == NULL || !ipaddr_parse(s, &ip) || ip.family != AF_INET6)
+		return false;
+	digits = strlen(last + 1);
+	if (digits < 2 || digits > 5 || strspn(last + 1, "0123456789") != digits)
+		return false;
+	v = strtoul(last + 1, NULL, 10);
+	if (v == 0 || v > 65535)
+		return false;
+	*split = (size_t)(last - s);
+	return true;
 }

@@ -9,7 +9,7 @@
 
 #include "conf.h"
 
-#define USAGE_LINE "usage: vxtap --local ADDR {--peer ADDR[:PORT]... | --peers-file FILE} [options]"
+#define USAGE_LINE "usage: vxtap --local ADDR {--peer|--peers-file|--etcd-endpoints} ... [options]"
 
 const char conf_usage_line[] = USAGE_LINE;
 
@@ -42,15 +42,33 @@ const char conf_help[] = USAGE_LINE
 	"      --flood-rate PPS       broadcast and unknown-unicast frames a second per\n"
 	"                             source MAC, each way, 0 = any (default 1000)\n"
 	"      --user NAME            run as user NAME once set up (default stay root)\n"
-	"      --control PATH         control socket for vxtapctl\n"
-	"                             (default /run/vxtap/DEV.sock)\n"
+	"      --control PATH|none    control socket for vxtapctl, or none at all\n"
+	"                             (default /run/vxtap/DEV.sock; in a network\n"
+	"                             namespace named NS, /run/vxtap/NS/DEV.sock)\n"
 	"      --peers-file FILE      peers and static entries, one a line; re-read\n"
 	"                             on SIGHUP (default none)\n"
 	"      --key-file FILE        secure mode: seal every datagram with this key\n"
 	"                             (base64, mode 0600; re-read on SIGHUP)\n"
 	"      --genkey               print a new random key for --key-file and exit\n"
+	"      --etcd-endpoints URL[,URL...]\n"
+	"                             join a flannel network through etcd (http:// or\n"
+	"                             https://): lease a subnet, program every other\n"
+	"                             node; --peer is then optional (default off)\n"
+	"      --etcd-prefix PREFIX   flannel's key prefix (default /coreos.com/network)\n"
+	"      --etcd-cafile FILE     CA certificates for https endpoints\n"
+	"      --etcd-certfile FILE   client certificate for etcd (with --etcd-keyfile)\n"
+	"      --etcd-keyfile FILE    the client certificate's private key\n"
+	"      --subnet-file FILE     where the leased subnet is written for the CNI\n"
+	"                             plugin (default /run/flannel/subnet.env)\n"
+	"      --subnet-lease-renew-margin MINUTES\n"
+	"                             renew the lease this long before it expires,\n"
+	"                             1-1439 (default 60)\n"
+	"      --state-dir DIR        what survives a restart: the TAP's MAC unless\n"
+	"                             --mac is given (default /var/lib/vxtap)\n"
 	"      --no-offload           no TAP offloads, UDP GSO or GRO: one frame a call\n"
 	"      --busy-poll            poll without sleeping (lower latency, one core)\n"
+	"      --metrics ADDR:PORT    serve /metrics (Prometheus) and /healthz over HTTP\n"
+	"                             ([ADDR]:PORT for IPv6; default off)\n"
 	"  -v, --verbose              log more; repeat for more\n"
 	"  -h, --help                 print this help and exit\n"
 	"  -V, --version              print the version and exit\n"
@@ -77,6 +95,13 @@ const char conf_help[] = USAGE_LINE
 #define MAX_MOVES_MAX	   1000000UL
 #define FLOOD_RATE_MAX	   10000000UL
 #define USER_MAX	   32 /* useradd's limit on a name */
+
+#define DEFAULT_ETCD_PREFIX  "/coreos.com/network"
+#define DEFAULT_SUBNET_FILE  "/run/flannel/subnet.env"
+#define DEFAULT_STATE_DIR    "/var/lib/vxtap"
+#define DEFAULT_RENEW_MARGIN 60
+#define RENEW_MARGIN_MAX     1439 /* flannel's leases last 24 hours */
+#define URL_MAX		     256
 
 /* Longest value quoted in an error before it is cut with "...". */
 #define QUOTE_MAX 60
@@ -105,6 +130,15 @@ enum opt_id {
 	OPT_PEERS_FILE,
 	OPT_NO_OFFLOAD,
 	OPT_BUSY_POLL,
+	OPT_ETCD_ENDPOINTS,
+	OPT_ETCD_PREFIX,
+	OPT_ETCD_CAFILE,
+	OPT_ETCD_CERTFILE,
+	OPT_ETCD_KEYFILE,
+	OPT_SUBNET_FILE,
+	OPT_RENEW_MARGIN,
+	OPT_STATE_DIR,
+	OPT_METRICS,
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_VERSION,
@@ -142,6 +176,15 @@ static const struct opt opts[] = {
 	{"--peers-file",  0,   true,  OPT_PEERS_FILE},
 	{"--no-offload",  0,   false, OPT_NO_OFFLOAD},
 	{"--busy-poll",   0,   false, OPT_BUSY_POLL},
+	{"--etcd-endpoints", 0, true, OPT_ETCD_ENDPOINTS},
+	{"--etcd-prefix", 0,   true,  OPT_ETCD_PREFIX},
+	{"--etcd-cafile", 0,   true,  OPT_ETCD_CAFILE},
+	{"--etcd-certfile", 0, true,  OPT_ETCD_CERTFILE},
+	{"--etcd-keyfile", 0,  true,  OPT_ETCD_KEYFILE},
+	{"--subnet-file", 0,   true,  OPT_SUBNET_FILE},
+	{"--subnet-lease-renew-margin", 0, true, OPT_RENEW_MARGIN},
+	{"--state-dir",   0,   true,  OPT_STATE_DIR},
+	{"--metrics",     0,   true,  OPT_METRICS},
 	{"--verbose",     'v', false, OPT_VERBOSE},
 	{"--help",        'h', false, OPT_HELP},
 	{"--version",     'V', false, OPT_VERSION},
@@ -331,6 +374,9 @@ static enum conf_status set_dev(struct parse *p, const char *v)
 		if (ch == '/' || ch == ':' || ch == ' ' || (ch >= '\t' && ch <= '\r'))
 			return bad(p, "--dev", v, "is not a valid interface name");
 	}
+	/* The kernel would pick a number for "tap%d"; vxtap must know the name. */
+	if (strchr(v, '%') != NULL)
+		return bad(p, "--dev", v, "has a '%': give the device's own name");
 	memcpy(p->c->dev, v, len + 1);
 	return CONF_RUN;
 }
@@ -351,6 +397,28 @@ static enum conf_status set_local(struct parse *p, const char *v)
 }
 
 /* One ADDR[:PORT] out of a --peer list; the port stays 0 until --port is known. */
+/* Keep a warning for the caller; the first CONF_WARN_MAX only. */
+__attribute__((format(printf, 2, 3))) static void warn(struct parse *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->c->nwarnings == CONF_WARN_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->c->warnings[p->c->nwarnings++], CONF_ERRLEN, fmt, ap);
+	va_end(ap);
+}
+
+static void warn_port_ambiguous(struct parse *p, const char *opt, const char *v)
+{
+	char q[QUOTE_MAX * 4 + 4];
+	size_t split;
+
+	if (endpoint_port_ambiguous(v, &split))
+		warn(p, "%s: \"%s\" is read as one IPv6 address; if %s is a port, write [%.*s]:%s",
+		     opt, quote(v, strlen(v), q), v + split + 1, (int)split, v, v + split + 1);
+}
+
 static enum conf_status add_peer(struct parse *p, const char *tok, size_t len)
 {
 	struct conf *c = p->c;
@@ -360,6 +428,7 @@ static enum conf_status add_peer(struct parse *p, const char *tok, size_t len)
 
 	if (!take(tok, len, buf, sizeof(buf)) || !endpoint_parse(buf, 0, &ep))
 		return bad_len(p, "--peer", tok, len, "is not ADDR[:PORT]");
+	warn_port_ambiguous(p, "--peer", buf);
 	if (!ip_is_unicast(&ep.ip))
 		return bad_len(p, "--peer", tok, len, "is not a unicast address");
 	if (underlay_unfit(&ep.ip) != NULL)
@@ -459,6 +528,7 @@ static enum conf_status add_fdb(struct parse *p, const char *v)
 		return bad(p, "--fdb", v, "has an address that is not unicast");
 	if (underlay_unfit(&e.dst.ip) != NULL)
 		return bad(p, "--fdb", v, "has a link-local or IPv4-mapped address");
+	warn_port_ambiguous(p, "--fdb", eq + 1);
 	for (size_t i = 0; i < c->nfdb; i++) {
 		if (mac_equal(&c->fdb[i].mac, &e.mac))
 			return bad(p, "--fdb", v, "repeats an earlier MAC");
@@ -528,7 +598,128 @@ static enum conf_status set_user(struct parse *p, const char *v)
 	return p->c->user == NULL ? nomem(p) : CONF_RUN;
 }
 
+/* ADDR:PORT or [ADDR]:PORT to listen on: a unicast or wildcard address,
+ * and a port, which has no default. */
+static enum conf_status set_metrics(struct parse *p, const char *v)
+{
+	struct endpoint ep;
+
+	if (!endpoint_parse(v, 0, &ep))
+		return bad(p, "--metrics", v, "is not ADDR:PORT");
+	if (ep.port == 0)
+		return bad(p, "--metrics", v,
+			   "has no port (give ADDR:PORT, or [ADDR]:PORT for IPv6)");
+	if (!ipaddr_is_unspecified(&ep.ip) && !ip_is_unicast(&ep.ip))
+		return bad(p, "--metrics", v, "is not a unicast or wildcard address");
+	p->c->metrics = ep;
+	p->c->have_metrics = true;
+	return CONF_RUN;
+}
+
 /* A path the daemon opens later: only what can be told before then. */
+/* One etcd URL: http:// or https://, a host (an IPv6 one in brackets) and
+ * an optional port, nothing after but one '/'. Kept without that slash. */
+static enum conf_status add_endpoint(struct parse *p, const char *v, const char *tok, size_t len)
+{
+	struct conf *c = p->c;
+	size_t scheme = strncmp(tok, "http://", 7) == 0	   ? 7
+			: strncmp(tok, "https://", 8) == 0 ? 8
+							   : 0;
+	size_t end = len, h;
+	char **ne, *copy;
+
+	if (scheme == 0)
+		return bad_len(p, "--etcd-endpoints", tok, len,
+			       "is not an http:// or https:// URL");
+	if (end > scheme && tok[end - 1] == '/')
+		end--;
+	h = scheme;
+	if (h < end && tok[h] == '[') {
+		while (h < end && tok[h] != ']')
+			h++;
+		if (h == end)
+			return bad_len(p, "--etcd-endpoints", tok, len, "has an unclosed '['");
+		h++;
+	} else {
+		while (h < end && tok[h] != ':' && tok[h] != '/')
+			h++;
+	}
+	if (h == scheme || (tok[scheme] == '[' && h == scheme + 2))
+		return bad_len(p, "--etcd-endpoints", tok, len, "has no host");
+	if (h < end && tok[h] == ':') {
+		unsigned long port = 0;
+		size_t d = h + 1;
+
+		for (; d < end && tok[d] >= '0' && tok[d] <= '9' && port <= UINT16_MAX; d++)
+			port = port * 10 + (unsigned long)(tok[d] - '0');
+		if (d == h + 1 || d != end || port == 0 || port > UINT16_MAX)
+			return bad_len(p, "--etcd-endpoints", tok, len, "has a bad port");
+		h = d;
+	}
+	if (h != end)
+		return bad_len(p, "--etcd-endpoints", tok, len,
+			       "has a path; give only scheme://HOST[:PORT]");
+	if (end > URL_MAX)
+		return bad_len(p, "--etcd-endpoints", tok, len, "is too long");
+	if (c->netcd == CONF_ETCD_MAX)
+		return bad(p, "--etcd-endpoints", v, "lists more than 16 endpoints");
+	for (size_t i = 0; i < c->netcd; i++)
+		if (strlen(c->etcd_endpoints[i]) == end &&
+		    memcmp(c->etcd_endpoints[i], tok, end) == 0)
+			return bad_len(p, "--etcd-endpoints", tok, len,
+				       "repeats an earlier endpoint");
+	ne = grow(c->etcd_endpoints, c->netcd, sizeof(*ne));
+	if (ne == NULL)
+		return nomem(p);
+	c->etcd_endpoints = ne;
+	copy = strndup(tok, end);
+	if (copy == NULL)
+		return nomem(p);
+	c->etcd_endpoints[c->netcd++] = copy;
+	return CONF_RUN;
+}
+
+static enum conf_status add_endpoints(struct parse *p, const char *v)
+{
+	const char *tok = v;
+
+	for (;;) {
+		const char *comma = strchr(tok, ',');
+		size_t len = comma ? (size_t)(comma - tok) : strlen(tok);
+		enum conf_status st;
+
+		if (len == 0)
+			return bad(p, "--etcd-endpoints", v, "has an empty list element");
+		st = add_endpoint(p, v, tok, len);
+		if (st != CONF_RUN)
+			return st;
+		if (comma == NULL)
+			return CONF_RUN;
+		tok = comma + 1;
+	}
+}
+
+/* A key prefix: absolute, no trailing slash (flannel adds "/config" and
+ * "/subnets/"), printable, no spaces. */
+static enum conf_status set_prefix(struct parse *p, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (v[0] != '/' || n < 2)
+		return bad(p, "--etcd-prefix", v,
+			   "is not an absolute key prefix such as /coreos.com/network");
+	if (v[n - 1] == '/')
+		return bad(p, "--etcd-prefix", v, "ends with '/'");
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] <= 0x20 || v[i] == 0x7f)
+			return bad(p, "--etcd-prefix", v, "has a space or a control byte");
+	if (n > 1024)
+		return bad(p, "--etcd-prefix", v, "is longer than 1024 bytes");
+	free(p->c->etcd_prefix);
+	p->c->etcd_prefix = strdup(v);
+	return p->c->etcd_prefix == NULL ? nomem(p) : CONF_RUN;
+}
+
 static enum conf_status set_path(struct parse *p, const char *opt, const char *v, size_t max,
 				 char **out)
 {
@@ -556,13 +747,17 @@ static enum conf_status apply(struct parse *p, const struct opt *o, const char *
 		return set_dev(p, v);
 	case OPT_VNI:
 		st = parse_num(p, o->name, v, 0, VNI_MAX, &n);
-		if (st == CONF_RUN)
+		if (st == CONF_RUN) {
 			c->vni = (uint32_t)n;
+			c->have_vni = true;
+		}
 		return st;
 	case OPT_PORT:
 		st = parse_num(p, o->name, v, 1, UINT16_MAX, &n);
-		if (st == CONF_RUN)
+		if (st == CONF_RUN) {
 			c->port = (uint16_t)n;
+			c->have_port = true;
+		}
 		return st;
 	case OPT_LOCAL:
 		return set_local(p, v);
@@ -620,13 +815,41 @@ static enum conf_status apply(struct parse *p, const struct opt *o, const char *
 	case OPT_USER:
 		return set_user(p, v);
 	case OPT_CONTROL:
+		if (strcmp(v, "none") == 0) {
+			free(c->control);
+			c->control = NULL;
+			c->no_control = true;
+			return CONF_RUN;
+		}
+		c->no_control = false;
 		return set_path(p, o->name, v, SUN_PATH_MAX, &c->control);
 	case OPT_PEERS_FILE:
 		return set_path(p, o->name, v, 4095, &c->peers_file);
 	case OPT_KEY_FILE:
 		return set_path(p, o->name, v, 4095, &c->key_file);
+	case OPT_METRICS:
+		return set_metrics(p, v);
 	case OPT_GENKEY:
 		return CONF_GENKEY;
+	case OPT_ETCD_ENDPOINTS:
+		return add_endpoints(p, v);
+	case OPT_ETCD_PREFIX:
+		return set_prefix(p, v);
+	case OPT_ETCD_CAFILE:
+		return set_path(p, o->name, v, 4095, &c->etcd_cafile);
+	case OPT_ETCD_CERTFILE:
+		return set_path(p, o->name, v, 4095, &c->etcd_certfile);
+	case OPT_ETCD_KEYFILE:
+		return set_path(p, o->name, v, 4095, &c->etcd_keyfile);
+	case OPT_SUBNET_FILE:
+		return set_path(p, o->name, v, 4095, &c->subnet_file);
+	case OPT_RENEW_MARGIN:
+		st = parse_num(p, o->name, v, 1, RENEW_MARGIN_MAX, &n);
+		if (st == CONF_RUN)
+			c->subnet_renew_margin = (uint32_t)n;
+		return st;
+	case OPT_STATE_DIR:
+		return set_path(p, o->name, v, 4000, &c->state_dir);
 	case OPT_VERBOSE:
 		if (c->verbose < 100)
 			c->verbose++;
@@ -719,8 +942,13 @@ static enum conf_status finish(struct parse *p)
 	 * quarters to the rest. */
 	if (!p->have_per_peer)
 		c->max_fdb_per_peer = (uint32_t)(((uint64_t)c->max_fdb + 3) / 4);
-	if (c->npeers == 0 && c->peers_file == NULL)
-		return usage(p, "no peers: give at least one --peer, or --peers-file");
+	if (c->npeers == 0 && c->peers_file == NULL && c->netcd == 0)
+		return usage(
+			p, "no peers: give at least one --peer, --peers-file or --etcd-endpoints");
+	if ((c->etcd_certfile == NULL) != (c->etcd_keyfile == NULL))
+		return usage(p, "--etcd-certfile and --etcd-keyfile go together");
+	if (c->netcd == 0 && (c->etcd_cafile != NULL || c->etcd_certfile != NULL))
+		return usage(p, "--etcd-cafile and --etcd-certfile need --etcd-endpoints");
 	for (size_t i = 0; i < c->npeers; i++) {
 		struct endpoint *ep = &c->peers[i];
 		const struct src *s = &p->peer_src[i];
@@ -802,9 +1030,19 @@ enum conf_status conf_parse(struct conf *c, int argc, char *const argv[],
 	c->max_fdb = DEFAULT_MAX_FDB;
 	c->max_moves = DEFAULT_MAX_MOVES;
 	c->flood_rate = DEFAULT_FLOOD_RATE;
+	c->subnet_renew_margin = DEFAULT_RENEW_MARGIN;
 	err[0] = '\0';
 
 	st = parse_args(&p, argc, argv);
+	if (st == CONF_RUN && c->etcd_prefix == NULL &&
+	    (c->etcd_prefix = strdup(DEFAULT_ETCD_PREFIX)) == NULL)
+		st = nomem(&p);
+	if (st == CONF_RUN && c->subnet_file == NULL &&
+	    (c->subnet_file = strdup(DEFAULT_SUBNET_FILE)) == NULL)
+		st = nomem(&p);
+	if (st == CONF_RUN && c->state_dir == NULL &&
+	    (c->state_dir = strdup(DEFAULT_STATE_DIR)) == NULL)
+		st = nomem(&p);
 	free(p.peer_src);
 	free(p.fdb_src);
 	return st;
@@ -812,6 +1050,19 @@ enum conf_status conf_parse(struct conf *c, int argc, char *const argv[],
 
 void conf_free(struct conf *c)
 {
+	for (size_t i = 0; i < c->netcd; i++)
+		free(c->etcd_endpoints[i]);
+	free(c->etcd_endpoints);
+	c->etcd_endpoints = NULL;
+	c->netcd = 0;
+	free(c->etcd_prefix);
+	free(c->etcd_cafile);
+	free(c->etcd_certfile);
+	free(c->etcd_keyfile);
+	free(c->subnet_file);
+	free(c->state_dir);
+	c->etcd_prefix = c->etcd_cafile = c->etcd_certfile = c->etcd_keyfile = NULL;
+	c->subnet_file = c->state_dir = NULL;
 	free(c->peers);
 	free(c->fdb);
 	free(c->neigh);

@@ -138,7 +138,7 @@ void crypto_default_limits(struct crypto_limits *l)
 	l->reject_after_msgs = (uint64_t)1 << 60;
 }
 
-#define CRYPTO_DROP_NAME(e, name) [CRYPTO_DROP_##e] = #name,
+#define CRYPTO_DROP_NAME(e, name, desc) [CRYPTO_DROP_##e] = #name,
 static const char *const drop_names[CRYPTO_DROP__COUNT] = {[CRYPTO_DROP_NONE] = "none",
 							   CRYPTO_DROP_REASONS(CRYPTO_DROP_NAME)};
 #undef CRYPTO_DROP_NAME

@@ -1,5 +1,4 @@
-/* ctl: the unix control socket (bounded, non-blocking clients) and the peers file reload on SIGHUP.
- */
+/* ctl: the unix control socket: bounded, non-blocking clients whose lines ctlexec carries out. */
 #include "ctl.h"
 
 #include <errno.h>
@@ -13,17 +12,17 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "keyfile.h"
 #include "log.h"
 #include "loop.h"
-#include "peersfile.h"
+#include "method_sealed.h"
+#include "reload.h"
 
 #define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 #define CTL_BACKLOG	 128
 #define CTL_ACCEPT_BURST 64
-#define CTL_FILE_MAX	 (64 * 1024 * 1024) /* largest peers file read */
-#define CTL_COMPACT	 (64 * 1024)	    /* sent output dropped from the buffer past this */
+#define CTL_COMPACT	 (64 * 1024) /* sent output dropped from the buffer past this */
+#define CTL_HINT	 "give --control PATH elsewhere, or --control none"
 
 struct ctl_client {
 	struct ctl *ctl;
@@ -42,7 +41,7 @@ struct ctl_client {
 
 struct ctl {
 	struct vxtap *vx;
-	struct ctlproto_env env;
+	struct ctlexec_env env;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	bool rmdir_parent;
 	dev_t dev; /* the socket file we made, so that only it is removed */
@@ -50,11 +49,8 @@ struct ctl {
 	int fd;
 	ev_io accept_r;
 	ev_timer accept_pause; /* out of descriptors: retry accepting later */
-	ev_signal sig_hup;
 	struct ctl_client *clients;
 	size_t nclients;
-	char *peers_file;
-	struct peersfile applied; /* what the file said when last applied */
 	struct ratelimit rl_accept;
 };
 
@@ -103,11 +99,13 @@ static void make_parent(const char *path)
 			continue;
 		*p = '\0';
 		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-			fatal("cannot create %s for the control socket", dir);
+			fatalx("cannot create %s for the control socket: %s; " CTL_HINT, dir,
+			       strerror(errno));
 		*p = '/';
 	}
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		fatal("cannot create %s for the control socket", dir);
+		fatalx("cannot create %s for the control socket: %s; " CTL_HINT, dir,
+		       strerror(errno));
 	/* mkdir honours the umask; the directory must be searchable by all. */
 }
 
@@ -141,17 +139,6 @@ static void check_existing(const struct sockaddr_un *sa)
 		fatal("cannot remove stale control socket %s", sa->sun_path);
 }
 
-static void peer_gone(const struct peer *p, void *arg)
-{
-	struct udp_txq *q = &((struct ctl *)arg)->vx->txq;
-
-	loop_forget_peer(((struct ctl *)arg)->vx, &p->ep.ip);
-	/* Datagrams still queued for it must not count into freed memory. */
-	for (size_t i = q->head; i < q->n; i++)
-		if (q->peer[i] == p)
-			q->peer[i] = NULL;
-}
-
 /* Peers come and go rarely and matter: log them. FDB and neighbour entries
  * may come by the hundred thousand; their tables are there to be shown. */
 static void changed(const struct ctlproto_req *req, void *arg)
@@ -163,6 +150,8 @@ static void changed(const struct ctlproto_req *req, void *arg)
 		log_info("control: peer %s added", endpoint_fmt(&req->ep, a));
 	else if (req->cmd == CTLPROTO_PEER_DEL)
 		log_info("control: peer %s removed", ipaddr_fmt(&req->ep.ip, a));
+	else if (req->cmd == CTLPROTO_PEER_FLUSH)
+		log_info("control: every peer removed");
 	else if (req->cmd == CTLPROTO_FDB_FLUSH || req->cmd == CTLPROTO_NEIGH_FLUSH)
 		log_info("control: learned %s entries flushed",
 			 req->cmd == CTLPROTO_FDB_FLUSH ? "fdb" : "neigh");
@@ -170,7 +159,12 @@ static void changed(const struct ctlproto_req *req, void *arg)
 
 static int key_load(const char *path, char *err, size_t errlen, void *arg)
 {
-	return loop_load_key(((struct ctl *)arg)->vx, path, err, errlen);
+	return reload_key(((struct ctl *)arg)->vx->reload, path, err, errlen);
+}
+
+static void snapshot(struct counters_snap *s, void *arg)
+{
+	loop_snapshot(((struct ctl *)arg)->vx, s);
 }
 
 struct ctl *ctl_open(struct vxtap *vx, const struct ctl_conf *cc)
@@ -187,15 +181,13 @@ struct ctl *ctl_open(struct vxtap *vx, const struct ctl_conf *cc)
 		       sizeof(sa.sun_path) - 1);
 	ctl->vx = vx;
 	ctl->fd = -1;
-	ctl->env = (struct ctlproto_env){.dp = &vx->dp,
-					 .net = cc->net,
-					 .lim = CTLPROTO_LIMITS_DEFAULT,
-					 .peer_gone = peer_gone,
-					 .changed = changed,
-					 .arg = ctl};
+	ctl->env = (struct ctlexec_env){.dp = &vx->dp,
+					.net = cc->net,
+					.dev = vx->dev,
+					.changed = changed,
+					.snapshot = snapshot,
+					.arg = ctl};
 	ctl->rl_accept = (struct ratelimit)RATELIMIT_INIT(10000, 3);
-	if (cc->peers_file != NULL && (ctl->peers_file = strdup(cc->peers_file)) == NULL)
-		fatalx("out of memory");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
@@ -212,7 +204,7 @@ struct ctl *ctl_open(struct vxtap *vx, const struct ctl_conf *cc)
 		umask(old);
 		if (errno == EADDRINUSE)
 			fatalx("control socket %s is in use by a running vxtap", cc->path);
-		fatal("cannot bind control socket %s", cc->path);
+		fatalx("cannot bind control socket %s: %s; " CTL_HINT, cc->path, strerror(errno));
 	}
 	umask(old);
 	if (stat(cc->path, &st) != 0)
@@ -227,135 +219,7 @@ struct ctl *ctl_open(struct vxtap *vx, const struct ctl_conf *cc)
 		fatal("chmod %s", cc->path);
 	if (listen(ctl->fd, CTL_BACKLOG) != 0)
 		fatal("listen on %s", cc->path);
-	log_info("control socket %s", cc->path);
 	return ctl;
-}
-
-/* --- the peers file ---------------------------------------------------------- */
-
-/* The whole file, NUL-terminated, or NULL with errno set. */
-static char *read_file(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t cap = 4096, n = 0;
-	char *buf;
-
-	if (fd < 0)
-		return NULL;
-	buf = malloc(cap);
-	for (;;) {
-		ssize_t r;
-
-		if (buf == NULL) {
-			close(fd);
-			errno = ENOMEM;
-			return NULL;
-		}
-		if (n + 1 == cap) {
-			char *nb = cap >= CTL_FILE_MAX ? NULL : realloc(buf, cap * 2);
-
-			if (nb == NULL) {
-				free(buf);
-				close(fd);
-				errno = cap >= CTL_FILE_MAX ? EFBIG : ENOMEM;
-				return NULL;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-
-			free(buf);
-			close(fd);
-			errno = e;
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-/* Parse the file; false with a logged (or, at start-up, fatal) message. */
-static bool load(struct ctl *ctl, bool at_start, struct peersfile *pf)
-{
-	struct peersfile_error err;
-	size_t len;
-	char *text = read_file(ctl->peers_file, &len);
-	bool ok;
-
-	if (text == NULL) {
-		if (at_start)
-			fatal("cannot read peers file %s", ctl->peers_file);
-		log_warn("cannot read peers file %s; the running configuration is kept",
-			 ctl->peers_file);
-		return false;
-	}
-	ok = peersfile_parse(&ctl->env.net, text, len, pf, &err);
-	free(text);
-	if (ok)
-		return true;
-	if (at_start)
-		fatalx("%s:%zu: %s", ctl->peers_file, err.line, err.msg);
-	log_warnx("%s:%zu: %s; file rejected, the running configuration is kept", ctl->peers_file,
-		  err.line, err.msg);
-	return false;
-}
-
-/* Apply pf over what was applied before (nothing at start-up) and keep it. */
-static void apply(struct ctl *ctl, struct peersfile *pf, bool at_start, const char *why)
-{
-	struct peersfile_diff d;
-
-	peersfile_apply(&ctl->env, at_start ? NULL : &ctl->applied, pf, &d);
-	peersfile_free(&ctl->applied);
-	ctl->applied = *pf;
-	log_info("%s %s: peers +%zu -%zu ~%zu, fdb +%zu -%zu, neigh +%zu -%zu; now %zu peers", why,
-		 ctl->peers_file, d.peers_added, d.peers_removed, d.peers_changed, d.fdb_added,
-		 d.fdb_removed, d.neigh_added, d.neigh_removed, peers_count(ctl->vx->dp.peers));
-	if (d.failed > 0)
-		log_warnx("%s: %zu entries not added (a table is full or memory ran out)",
-			  ctl->peers_file, d.failed);
-}
-
-void ctl_load(struct ctl *ctl)
-{
-	struct peersfile pf;
-
-	if (ctl->peers_file == NULL)
-		return;
-	load(ctl, true, &pf);
-	apply(ctl, &pf, true, "loaded");
-}
-
-static void hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
-{
-	struct ctl *ctl = container_of(w, struct ctl, sig_hup);
-	struct peersfile pf;
-
-	(void)loop;
-	(void)revents;
-	if (ctl->vx->crypto != NULL) {
-		char err[KEYFILE_ERRLEN];
-
-		if (loop_load_key(ctl->vx, NULL, err, sizeof(err)) != 0)
-			log_warnx("SIGHUP: %s; keeping the running key", err);
-	}
-	if (ctl->peers_file == NULL) {
-		if (ctl->vx->crypto == NULL)
-			log_info("SIGHUP: no --peers-file to read");
-		return;
-	}
-	if (load(ctl, false, &pf))
-		apply(ctl, &pf, false, "SIGHUP: reloaded");
 }
 
 /* --- clients ----------------------------------------------------------------- */
@@ -395,21 +259,20 @@ static bool client_lines(struct ctl_client *cl)
 	size_t off = 0;
 
 	while (off < cl->inlen && !cl->closing && pending(cl) <= CTL_OUT_SOFT) {
-		size_t avail = cl->inlen - off;
 		const char *line = cl->in + off;
-		const char *nl =
-			memchr(line, '\n', avail < CTLPROTO_LINE_MAX ? avail : CTLPROTO_LINE_MAX);
+		size_t len;
+		enum ctlproto_frame fr = ctlproto_next_line(line, cl->inlen - off, &len);
 
-		if (nl == NULL) {
-			if (avail < CTLPROTO_LINE_MAX)
-				break; /* the rest of the line is still to come */
+		if (fr == CTLPROTO_FRAME_MORE)
+			break; /* the rest of the line is still to come */
+		if (fr == CTLPROTO_FRAME_TOO_LONG) {
 			ctlproto_buf_printf(&cl->out, "error: line too long\n");
 			cl->closing = true;
 			off = cl->inlen;
 			break;
 		}
-		ctlproto_handle(&cl->ctl->env, line, (size_t)(nl - line), now, &cl->out);
-		off += (size_t)(nl - line) + 1;
+		ctlexec_handle(&cl->ctl->env, line, len, now, &cl->out);
+		off += len + 1;
 		if (cl->out.failed) {
 			client_close(cl, "out of memory for its reply");
 			return false;
@@ -597,20 +460,24 @@ static void accept_pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_io_start(loop, &ctl->accept_r);
 }
 
+const char *ctl_path(const struct ctl *ctl)
+{
+	return ctl->path;
+}
+
 void ctl_start(struct ctl *ctl)
 {
-	struct ev_loop *loop = ctl->vx->loop;
+	struct ev_loop *loop;
 
+	if (ctl == NULL)
+		return;
+	loop = ctl->vx->loop;
 	/* Secure mode is set up after the socket is opened. */
-	if (ctl->vx->crypto != NULL) {
+	if (method_sealed_crypto(ctl->vx->method) != NULL)
 		ctl->env.key_load = key_load;
-		ctl->env.crypto = ctl->vx->crypto;
-	}
 	ev_io_init(&ctl->accept_r, accept_cb, ctl->fd, EV_READ);
 	ev_init(&ctl->accept_pause, accept_pause_cb);
-	ev_signal_init(&ctl->sig_hup, hup_cb, SIGHUP);
 	ev_io_start(loop, &ctl->accept_r);
-	ev_signal_start(loop, &ctl->sig_hup);
 }
 
 void ctl_free(struct ctl *ctl)
@@ -622,13 +489,10 @@ void ctl_free(struct ctl *ctl)
 	if (ctl->vx->loop != NULL) {
 		ev_io_stop(ctl->vx->loop, &ctl->accept_r);
 		ev_timer_stop(ctl->vx->loop, &ctl->accept_pause);
-		ev_signal_stop(ctl->vx->loop, &ctl->sig_hup);
 	}
 	if (ctl->fd >= 0)
 		close(ctl->fd);
 	remove_socket(ctl);
 	ctl_at_exit = NULL;
-	peersfile_free(&ctl->applied);
-	free(ctl->peers_file);
 	free(ctl);
 }

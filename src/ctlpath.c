@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -54,4 +55,53 @@ bool ctlpath_default(const char *dev, char out[static CTLPATH_MAX], bool *in_sub
 	else
 		n = snprintf(out, CTLPATH_MAX, "%s/%s.sock", CTLPATH_DIR, dev);
 	return n > 0 && n < CTLPATH_MAX;
+}
+
+struct found {
+	char (*paths)[CTLPATH_MAX];
+	size_t n, max;
+};
+
+/* The sockets in dir, and with depth left, in its subdirectories. */
+static void scan(const char *dir, int depth, struct found *f)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while (f->n < f->max && (e = readdir(d)) != NULL) {
+		char path[CTLPATH_MAX];
+		struct stat st;
+
+		if (e->d_name[0] == '.' ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
+		    lstat(path, &st) != 0)
+			continue;
+		if (S_ISSOCK(st.st_mode))
+			memcpy(f->paths[f->n++], path, sizeof(path));
+		else if (S_ISDIR(st.st_mode) && depth > 0)
+			scan(path, depth - 1, f);
+	}
+	closedir(d);
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+size_t ctlpath_list(void (*fn)(const char *path, void *arg), void *arg, size_t max)
+{
+	struct found f = {.max = max};
+
+	f.paths = calloc(max ? max : 1, sizeof(*f.paths));
+	if (f.paths == NULL)
+		return 0;
+	scan(CTLPATH_DIR, 1, &f);
+	qsort(f.paths, f.n, sizeof(*f.paths), cmp_path);
+	for (size_t i = 0; i < f.n; i++)
+		fn(f.paths[i], arg);
+	free(f.paths);
+	return f.n;
 }

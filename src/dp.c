@@ -1,9 +1,55 @@
 /* dp: the forwarding decision for frames from the TAP and datagrams from peers. */
 #include "dp.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "storm.h"
+
+int dp_init(struct dp *dp, const struct dp_params *p, dp_random_fn *rnd, void *rctx)
+{
+	static const struct dp_limits deflim = DP_LIMITS_DEFAULT;
+	uint8_t seed[TABLE_SEED_LEN];
+
+	memset(dp, 0, sizeof(*dp));
+	dp->cfg = p->cfg;
+	dp->lim = p->lim.peers == 0 && p->lim.fdb_static == 0 && p->lim.neigh_static == 0 ? deflim
+											  : p->lim;
+	rnd(rctx, seed, sizeof(seed));
+	dp->fdb = fdb_new(p->max_learned, p->ageing_ms, seed);
+	rnd(rctx, seed, sizeof(seed));
+	dp->neigh = neigh_new(p->max_learned, p->ageing_ms, seed);
+	rnd(rctx, seed, sizeof(seed));
+	dp->peers = peers_new(seed);
+	if (dp->fdb == NULL || dp->neigh == NULL || dp->peers == NULL)
+		goto fail;
+	fdb_set_peer_limit(dp->fdb, p->max_per_peer);
+	fdb_set_damping(dp->fdb, p->max_moves, DP_MOVE_WINDOW_MS);
+	if (p->flood_rate != 0) {
+		/* Bursts of one second's worth. */
+		rnd(rctx, seed, sizeof(seed));
+		dp->storm_tap = storm_new(p->flood_rate, p->flood_rate, p->flood_macs, seed);
+		rnd(rctx, seed, sizeof(seed));
+		dp->storm_peer = storm_new(p->flood_rate, p->flood_rate, p->flood_macs, seed);
+		if (dp->storm_tap == NULL || dp->storm_peer == NULL)
+			goto fail;
+	}
+	return 0;
+fail:
+	dp_fini(dp);
+	return -ENOMEM;
+}
+
+void dp_fini(struct dp *dp)
+{
+	fdb_free(dp->fdb);
+	neigh_free(dp->neigh);
+	peers_free(dp->peers);
+	storm_free(dp->storm_tap);
+	storm_free(dp->storm_peer);
+	memset(dp, 0, sizeof(*dp));
+}
 
 #define DP_DROP_NAME(e, name, desc) [DROP_##e] = #name,
 #define DP_DROP_DESC(e, name, desc) [DROP_##e] = desc,
@@ -35,6 +81,25 @@ uint64_t dp_drops_total(const struct dp_stats *st)
 	for (int d = DROP_NONE + 1; d < DROP__COUNT; d++)
 		sum += st->drops[d];
 	return sum;
+}
+
+bool dp_pick_mtu(struct dp_config *cfg, int underlay_mtu, int family, size_t overhead,
+		 uint32_t want)
+{
+	long room = (long)underlay_mtu - (family == AF_INET6 ? DP_ENCAP_V6 : DP_ENCAP_V4) -
+		    (long)overhead;
+
+	cfg->path_mtu = underlay_mtu > 0 && room >= DP_MIN_MTU ? (uint32_t)room : 0;
+	if (want != 0) {
+		cfg->mtu = want;
+		return true;
+	}
+	if (underlay_mtu <= 0) {
+		cfg->mtu = DP_DEFAULT_MTU;
+		return false;
+	}
+	cfg->mtu = room < DP_MIN_MTU ? DP_MIN_MTU : (uint32_t)room;
+	return true;
 }
 
 static void drop(struct dp *dp, struct dp_action *act, enum dp_drop reason)

@@ -1,7 +1,8 @@
-/* eth: MAC address text forms. */
+/* eth: MAC address text forms, and random local MACs. */
 #include "eth.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* Hand-rolled rather than isxdigit(): the locale must not change what parses. */
 static int eth_hexval(char c)
@@ -43,4 +44,10 @@ const char *mac_fmt(const struct mac *m, char buf[static MAC_STRLEN])
 	snprintf(buf, MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", m->b[0], m->b[1], m->b[2],
 		 m->b[3], m->b[4], m->b[5]);
 	return buf;
+}
+
+void mac_from_random(struct mac *m, const uint8_t rnd[static MAC_LEN])
+{
+	memcpy(m->b, rnd, MAC_LEN);
+	m->b[0] = (uint8_t)((m->b[0] & ~1u) | 2u); /* unicast, locally administered */
 }

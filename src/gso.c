@@ -288,3 +288,20 @@ size_t gso_segment(const uint8_t *f, size_t len, const struct vnet_hdr *h, uint8
 	}
 	return n;
 }
+
+size_t gso_run_len(const struct gso_seg *segs, size_t i, size_t n, size_t per_dgram,
+		   size_t max_segs, size_t max_payload)
+{
+	size_t first = per_dgram + segs[i].hdr_len + segs[i].payload_len, bytes = first, k = 1;
+
+	while (i + k < n && k < max_segs) {
+		size_t prev = per_dgram + segs[i + k - 1].hdr_len + segs[i + k - 1].payload_len;
+		size_t d = per_dgram + segs[i + k].hdr_len + segs[i + k].payload_len;
+
+		if (prev < first || d > first || bytes + d > max_payload)
+			break;
+		bytes += d;
+		k++;
+	}
+	return k;
+}

@@ -6,67 +6,57 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "change.h"
 #include "conf.h"
 #include "crypto.h"
-#include "keyfile.h"
 #include "ctl.h"
 #include "ctlpath.h"
+#include "keyfile.h"
 #include "log.h"
 #include "loop.h"
+#include "method_sealed.h"
 #include "priv.h"
-#include "storm.h"
+#include "reload.h"
+#include "service.h"
 #include "tap.h"
 #include "udp.h"
 
-#define DEFAULT_MTU 1450
-/* Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14), as the kernel. */
-#define ENCAP_OVERHEAD_V4 50
-#define ENCAP_OVERHEAD_V6 70
-#define TAP_TXQLEN	  8192
+#define TAP_TXQLEN 8192
 /* Storm-control buckets, each way: source MACs followed at once. */
 #define FLOOD_MACS 4096
 
-static void random_mac(struct mac *m)
-{
-	randombytes_buf(m->b, MAC_LEN);
-	m->b[0] = (uint8_t)((m->b[0] & ~1u) | 2u); /* unicast, locally administered */
-}
-
 /* The TAP MTU (--mtu, else the underlay's minus the encapsulation) and the
- * largest inner IP packet the underlay carries (0 when unknown). */
-static void pick_mtu(const struct conf *c, struct dp_config *cfg)
+ * largest inner IP packet the underlay carries. */
+static void pick_mtu(const struct conf *c, const struct method *m, struct dp_config *cfg)
 {
 	char ifname[16];
-	int under, room;
+	int under = tap_underlay_mtu(&c->local, ifname);
+	char a[ADDR_STRLEN];
 
-	under = tap_underlay_mtu(&c->local, ifname);
-	room = under - (c->local.family == AF_INET6 ? ENCAP_OVERHEAD_V6 : ENCAP_OVERHEAD_V4);
-	if (c->key_file != NULL)
-		room -= CRYPTO_OVERHEAD; /* the sealed framing around each datagram */
-	cfg->path_mtu = room >= 68 ? (uint32_t)room : 0;
-	if (c->mtu != 0) {
-		cfg->mtu = c->mtu;
-	} else if (under <= 0) {
+	if (under == -EADDRNOTAVAIL)
+		fatalx("--local %s is not an address in this network namespace",
+		       ipaddr_fmt(&c->local, a));
+	if (!dp_pick_mtu(cfg, under, c->local.family, m->ops->overhead, c->mtu))
 		log_warnx("cannot read the MTU of the device holding the local address; using %d",
-			  DEFAULT_MTU);
-		cfg->mtu = DEFAULT_MTU;
-	} else {
-		cfg->mtu = room < 68 ? 68 : (uint32_t)room;
-	}
+			  DP_DEFAULT_MTU);
 }
 
-static void crypto_random(void *ctx, void *buf, size_t len)
+static void random_bytes(void *ctx, void *buf, size_t len)
 {
 	(void)ctx;
 	randombytes_buf(buf, len);
 }
 
-/* Secure mode: the key file read and checked, the crypto state made. */
-static void setup_crypto(struct vxtap *vx, const struct conf *c)
+/* The datagram method: plain VXLAN, or with --key-file sealed (the key file
+ * read and checked first). */
+static void setup_method(struct vxtap *vx, const struct conf *c)
 {
+	static struct method plain = {&method_plain_ops};
+	struct crypto *cr;
 	uint8_t *key;
 	char err[KEYFILE_ERRLEN];
 
+	vx->method = &plain;
 	if (c->key_file == NULL)
 		return;
 	key = sodium_malloc(CRYPTO_KEY_LEN);
@@ -74,11 +64,10 @@ static void setup_crypto(struct vxtap *vx, const struct conf *c)
 		fatalx("out of memory");
 	if (keyfile_read(c->key_file, key, err) != 0)
 		fatalx("%s", err);
-	vx->crypto = crypto_new(key, true, NULL, crypto_random, NULL);
+	cr = crypto_new(key, true, NULL, random_bytes, NULL);
 	sodium_free(key);
-	if (vx->crypto == NULL)
+	if (cr == NULL || (vx->method = method_sealed_new(cr, loop_wall_ns, NULL)) == NULL)
 		fatalx("out of memory");
-	vx->key_file = c->key_file;
 }
 
 static int genkey(void)
@@ -98,39 +87,31 @@ static int genkey(void)
 	return 0;
 }
 
-static void setup_tables(struct vxtap *vx, const struct conf *c)
+/* The core's tables, and what the command line puts in them. */
+static void setup_tables(struct vxtap *vx, const struct conf *c, const struct dp_config *cfg)
 {
-	uint8_t seed[TABLE_SEED_LEN];
+	struct dp_params p = {
+		.cfg = *cfg,
+		.max_learned = c->max_fdb,
+		.max_per_peer = c->max_fdb_per_peer,
+		.ageing_ms = (uint64_t)c->ageing * 1000u,
+		.max_moves = c->max_moves,
+		.flood_rate = c->flood_rate,
+		.flood_macs = FLOOD_MACS,
+	};
 	char a[ADDR_STRLEN];
 
-	randombytes_buf(seed, sizeof(seed));
-	vx->ageing_ms = (uint64_t)c->ageing * 1000u;
-	vx->dp.fdb = fdb_new(c->max_fdb, vx->ageing_ms, seed);
-	randombytes_buf(seed, sizeof(seed));
-	vx->dp.neigh = neigh_new(c->max_fdb, vx->ageing_ms, seed);
-	randombytes_buf(seed, sizeof(seed));
-	vx->dp.peers = peers_new(seed);
-	if (vx->dp.fdb == NULL || vx->dp.neigh == NULL || vx->dp.peers == NULL)
+	if (dp_init(&vx->dp, &p, random_bytes, NULL) != 0)
 		fatalx("out of memory");
-	fdb_set_peer_limit(vx->dp.fdb, c->max_fdb_per_peer);
-	fdb_set_damping(vx->dp.fdb, c->max_moves, DP_MOVE_WINDOW_MS);
-	if (c->flood_rate != 0) {
-		/* Bursts of one second's worth. */
-		randombytes_buf(seed, sizeof(seed));
-		vx->dp.storm_tap = storm_new(c->flood_rate, c->flood_rate, FLOOD_MACS, seed);
-		randombytes_buf(seed, sizeof(seed));
-		vx->dp.storm_peer = storm_new(c->flood_rate, c->flood_rate, FLOOD_MACS, seed);
-		if (vx->dp.storm_tap == NULL || vx->dp.storm_peer == NULL)
-			fatalx("out of memory");
-	}
+	vx->ageing_ms = p.ageing_ms;
 	for (size_t i = 0; i < c->npeers; i++)
-		if (peers_add(vx->dp.peers, &c->peers[i], NULL) != 0)
+		if (change_peer_add(&vx->dp, &c->peers[i]) != 0)
 			fatalx("cannot add peer %s", endpoint_fmt(&c->peers[i], a));
 	for (size_t i = 0; i < c->nfdb; i++)
-		if (fdb_add_static(vx->dp.fdb, &c->fdb[i].mac, &c->fdb[i].dst) != 0)
+		if (change_fdb_add(&vx->dp, &c->fdb[i].mac, &c->fdb[i].dst) != 0)
 			fatalx("out of memory");
 	for (size_t i = 0; i < c->nneigh; i++)
-		if (neigh_add_static(vx->dp.neigh, &c->neigh[i].ip, &c->neigh[i].mac) != 0)
+		if (change_neigh_add(&vx->dp, &c->neigh[i].ip, &c->neigh[i].mac) != 0)
 			fatalx("out of memory");
 }
 
@@ -169,20 +150,20 @@ static void setup_tap(struct vxtap *vx, const struct conf *c)
 {
 	int err = 0;
 
-	vx->tap_fd = tap_open(c->dev, vx->opts.offload);
-	if (vx->tap_fd < 0) {
-		errno = -vx->tap_fd;
+	vx->fds.tap = tap_open(c->dev, vx->opts.offload);
+	if (vx->fds.tap < 0) {
+		errno = -vx->fds.tap;
 		fatal("cannot create TAP device %s%s", c->dev,
 		      errno == EPERM   ? " (needs CAP_NET_ADMIN)"
 		      : errno == EBUSY ? " (in use)"
 				       : "");
 	}
-	vx->vnet = vx->opts.offload;
-	if (vx->vnet && (err = tap_set_offload(vx->tap_fd)) < 0) {
+	vx->caps.vnet = vx->opts.offload;
+	if (vx->caps.vnet && (err = tap_set_offload(vx->fds.tap)) < 0) {
 		errno = -err;
 		log_warn("%s: the TAP takes no offloads; frames go one by one", c->dev);
 	}
-	vx->tap_uso = vx->vnet && err > 0 && (err & TAP_F_USO4) != 0;
+	vx->caps.tap_uso = vx->caps.vnet && err > 0 && (err & TAP_F_USO4) != 0;
 	if ((err = tap_set_mac(c->dev, &vx->dp.cfg.mac)) != 0) {
 		errno = -err;
 		fatal("%s: cannot set the MAC address", c->dev);
@@ -204,12 +185,15 @@ static void setup_tap(struct vxtap *vx, const struct conf *c)
 	setup_addrs(c);
 }
 
-/* The control socket first: a second vxtap for the device stops here. */
+/* The control socket before the UDP socket and the TAP: a second vxtap for
+ * the device stops here. */
 static void setup_ctl(struct vxtap *vx, const struct conf *c)
 {
-	struct ctl_conf cc = {.path = c->control, .peers_file = c->peers_file};
+	struct ctl_conf cc = {.path = c->control};
 	char path[CTLPATH_MAX];
 
+	if (c->no_control)
+		return;
 	if (cc.path == NULL) {
 		if (!ctlpath_default(c->dev, path, &cc.rmdir_parent))
 			fatalx("the default control socket path is too long; give --control");
@@ -223,7 +207,10 @@ static void setup_ctl(struct vxtap *vx, const struct conf *c)
 int main(int argc, char *argv[])
 {
 	static struct vxtap vx;
+	struct service *svc;
 	struct conf c;
+	struct dp_config cfg;
+	struct reload_conf rc;
 	char err[CONF_ERRLEN], a[ADDR_STRLEN], m[MAC_STRLEN];
 
 	memset(&c, 0, sizeof(c));
@@ -251,56 +238,79 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 	log_init(c.verbose);
+	for (size_t i = 0; i < c.nwarnings; i++)
+		log_warnx("%s", c.warnings[i]);
+	if (c.netcd > 0)
+		fatalx("--etcd-endpoints: this build has no etcd control plane yet");
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
 
 	memcpy(vx.dev, c.dev, sizeof(vx.dev));
-	vx.dp.cfg.vni = c.vni;
-	vx.dp.cfg.learning = c.learning;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.vni = c.vni;
+	cfg.learning = c.learning;
 	vx.opts.offload = c.offload;
 	vx.opts.busy_poll = c.busy_poll;
-	pick_mtu(&c, &vx.dp.cfg);
-	if (c.have_mac)
-		vx.dp.cfg.mac = c.mac;
-	else
-		random_mac(&vx.dp.cfg.mac);
+	setup_method(&vx, &c); /* a refused key file stops start-up before anything opens */
+	pick_mtu(&c, vx.method, &cfg);
+	if (c.have_mac) {
+		cfg.mac = c.mac;
+	} else {
+		uint8_t rnd[MAC_LEN];
 
-	setup_crypto(&vx, &c); /* a refused key file stops start-up before anything opens */
-	setup_ctl(&vx, &c);
-	vx.udp_fd = udp_open(&c.local, c.port);
-	if (vx.udp_fd < 0) {
-		errno = -vx.udp_fd;
+		randombytes_buf(rnd, sizeof(rnd));
+		mac_from_random(&cfg.mac, rnd);
+	}
+
+	/* Everything that can be refused for what it says comes before any
+	 * socket is bound: the command line, the key file, the peers file. */
+	setup_tables(&vx, &c, &cfg);
+	rc = (struct reload_conf){.peers_file = c.peers_file, .key_file = c.key_file};
+	rc.net.local = c.local;
+	rc.net.port = c.port;
+	vx.reload = reload_new(&vx, &rc);
+	reload_load(vx.reload);
+
+	setup_ctl(&vx, &c); /* a second vxtap for the device stops here */
+	vx.fds.udp = udp_open(&c.local, c.port);
+	if (vx.fds.udp < 0) {
+		errno = -vx.fds.udp;
 		fatal("cannot bind UDP %s port %u", ipaddr_fmt(&c.local, a), c.port);
 	}
-	setup_tables(&vx, &c);
-	ctl_load(vx.ctl);
 	setup_tap(&vx, &c);
+	if (vx.opts.offload) {
+		vx.caps.udp_gso = udp_probe_gso(vx.fds.udp);
+		vx.caps.udp_gro = udp_enable_gro(vx.fds.udp);
+	}
 	if (loop_init(&vx) != 0)
 		fatalx("out of memory");
 	ctl_start(vx.ctl);
-	loop_handshake_all(&vx);
+	reload_start(vx.reload);
+	/* $NOTIFY_SOCKET and --metrics, once the TAP is up, before priv_drop. */
+	svc = service_start(&vx, &c);
+	loop_start_method(&vx);
 	priv_drop(&c);
 
-	log_info("ready dev %s mac %s mtu %u path_mtu %u vni %u local %s port %u peers %zu "
-		 "offload %s%s%s%s%s",
+	log_info("ready dev %s mac %s mtu %u path_mtu %u vni %u local %s port %u control %s "
+		 "peers %zu offload %s%s%s%s%s",
 		 vx.dev, mac_fmt(&vx.dp.cfg.mac, m), vx.dp.cfg.mtu, vx.dp.cfg.path_mtu,
-		 vx.dp.cfg.vni, ipaddr_fmt(&c.local, a), c.port, peers_count(vx.dp.peers),
-		 vx.vnet ? "tap" : "none", vx.udp_gso ? ",udp-gso" : "",
-		 vx.udp_gro ? ",udp-gro" : "", vx.opts.busy_poll ? " busy-poll" : "",
-		 vx.crypto != NULL ? " secure" : "");
+		 vx.dp.cfg.vni, ipaddr_fmt(&c.local, a), c.port,
+		 vx.ctl != NULL ? ctl_path(vx.ctl) : "none", peers_count(vx.dp.peers),
+		 vx.caps.vnet ? "tap" : "none", vx.caps.udp_gso ? ",udp-gso" : "",
+		 vx.caps.udp_gro ? ",udp-gro" : "", vx.opts.busy_poll ? " busy-poll" : "",
+		 method_sealed_crypto(vx.method) != NULL ? " secure" : "");
+	service_ready(svc); /* READY=1; SIGHUP and peer-count notifications */
 	loop_run(&vx);
+	service_stop(svc); /* STOPPING=1; the HTTP endpoint closes */
 	ctl_free(vx.ctl);
+	reload_free(vx.reload);
 
 	/* Closing the last descriptor of a non-persistent TAP removes it. */
-	close(vx.tap_fd);
-	close(vx.udp_fd);
+	close(vx.fds.tap);
+	close(vx.fds.udp);
 	loop_free(&vx);
-	fdb_free(vx.dp.fdb);
-	neigh_free(vx.dp.neigh);
-	peers_free(vx.dp.peers);
-	storm_free(vx.dp.storm_tap);
-	storm_free(vx.dp.storm_peer);
-	crypto_free(vx.crypto);
+	vx.method->ops->free(vx.method);
+	dp_fini(&vx.dp);
 	conf_free(&c);
 	return 0;
 }

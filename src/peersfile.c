@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dp.h"
+#include "change.h"
 
-static const char grammar[] = "expected ADDR[:PORT], fdb MAC dst ADDR[:PORT] or "
-			      "neigh IP lladdr MAC";
+static const char grammar[] = "expected ADDR[:PORT], fdb MAC dst ADDR[:PORT], "
+			      "neigh IP lladdr MAC or peers none";
 
 __attribute__((format(printf, 3, 4))) static bool fail(struct peersfile_error *err, size_t line,
 						       const char *fmt, ...)
@@ -85,6 +85,10 @@ static bool parse_words(const struct ctlproto_net *net, int argc, char **argv, s
 	struct ctlproto_req req;
 	int n = 0;
 
+	if (argc == 2 && strcmp(argv[0], "peers") == 0 && strcmp(argv[1], "none") == 0) {
+		pf->none_line = line;
+		return true;
+	}
 	if (argc == 1 && strcmp(argv[0], "peer") != 0 && strcmp(argv[0], "fdb") != 0 &&
 	    strcmp(argv[0], "neigh") != 0) {
 		req_argv[n++] = peer;
@@ -261,6 +265,12 @@ bool peersfile_parse(const struct ctlproto_net *net, const char *text, size_t le
 		peersfile_free(pf);
 		return false;
 	}
+	if (pf->none_line != 0 && pf->npeers != 0) {
+		fail(err, pf->none_line, "\"peers none\" but line %zu lists a peer",
+		     pf->peers[0].line);
+		peersfile_free(pf);
+		return false;
+	}
 	return true;
 }
 
@@ -307,15 +317,13 @@ static bool has_neigh(const struct peersfile *pf, const struct ipaddr *ip)
 	return pf->nneigh && bsearch(ip, pf->neigh, pf->nneigh, sizeof(*pf->neigh), key_neigh);
 }
 
-static void remove_gone(const struct ctlproto_env *env, const struct peersfile *old,
-			const struct peersfile *new, struct peersfile_diff *d)
+static void remove_gone(struct dp *dp, const struct peersfile *old, const struct peersfile *new,
+			struct peersfile_diff *d)
 {
-	struct dp *dp = env->dp;
-
 	for (size_t i = 0; i < old->npeers; i++) {
 		const struct ipaddr *ip = &old->peers[i].ep.ip;
 
-		if (!has_peer(new, ip) && ctlproto_peer_del(env, ip) == 0)
+		if (!has_peer(new, ip) && change_peer_del(dp, ip) == 0)
 			d->peers_removed++;
 	}
 	for (size_t i = 0; i < old->nfdb; i++) {
@@ -325,7 +333,7 @@ static void remove_gone(const struct ctlproto_env *env, const struct peersfile *
 		if (has_fdb(new, &e->mac))
 			continue;
 		cur = fdb_lookup(dp->fdb, &e->mac);
-		if (cur != NULL && endpoint_equal(cur, &e->dst) && fdb_del(dp->fdb, &e->mac) == 0)
+		if (cur != NULL && endpoint_equal(cur, &e->dst) && change_fdb_del(dp, &e->mac) == 0)
 			d->fdb_removed++;
 	}
 	for (size_t i = 0; i < old->nneigh; i++) {
@@ -335,29 +343,24 @@ static void remove_gone(const struct ctlproto_env *env, const struct peersfile *
 		if (has_neigh(new, &e->ip))
 			continue;
 		cur = neigh_lookup(dp->neigh, &e->ip);
-		if (cur != NULL && mac_equal(cur, &e->mac) && neigh_del(dp->neigh, &e->ip) == 0)
+		if (cur != NULL && mac_equal(cur, &e->mac) && change_neigh_del(dp, &e->ip) == 0)
 			d->neigh_removed++;
 	}
 }
 
-static void add_new(const struct ctlproto_env *env, const struct peersfile *new,
-		    struct peersfile_diff *d)
+static void add_new(struct dp *dp, const struct peersfile *new, struct peersfile_diff *d)
 {
-	struct dp *dp = env->dp;
-
 	for (size_t i = 0; i < new->npeers; i++) {
 		const struct endpoint *ep = &new->peers[i].ep;
 		struct peer *p = peers_find(dp->peers, &ep->ip);
 
 		if (p == NULL) {
-			if (ctlproto_peer_add(env, ep) == 0)
+			if (change_peer_add(dp, ep) == 0)
 				d->peers_added++;
 			else
 				d->failed++;
 		} else if (p->ep.port != ep->port) {
-			/* Learned entries hold the old port: let them be learned again. */
-			p->ep.port = ep->port;
-			fdb_del_dst(dp->fdb, &ep->ip, false);
+			change_peer_port(dp, &ep->ip, ep->port);
 			d->peers_changed++;
 		}
 	}
@@ -367,7 +370,7 @@ static void add_new(const struct ctlproto_env *env, const struct peersfile *new,
 		bool differs = cur == NULL || !endpoint_equal(cur, &e->dst);
 
 		/* Set even when equal: a learned entry with the same dst becomes static. */
-		if (ctlproto_fdb_add(env, &e->mac, &e->dst) != 0)
+		if (change_fdb_add(dp, &e->mac, &e->dst) != 0)
 			d->failed++;
 		else if (differs)
 			d->fdb_added++;
@@ -377,18 +380,23 @@ static void add_new(const struct ctlproto_env *env, const struct peersfile *new,
 		const struct mac *cur = neigh_lookup(dp->neigh, &e->ip);
 		bool differs = cur == NULL || !mac_equal(cur, &e->mac);
 
-		if (ctlproto_neigh_add(env, &e->ip, &e->mac) != 0)
+		if (change_neigh_add(dp, &e->ip, &e->mac) != 0)
 			d->failed++;
 		else if (differs)
 			d->neigh_added++;
 	}
 }
 
-void peersfile_apply(const struct ctlproto_env *env, const struct peersfile *old,
-		     const struct peersfile *new, struct peersfile_diff *diff)
+bool peersfile_empties(const struct peersfile *old, const struct peersfile *new)
+{
+	return old != NULL && old->npeers > 0 && new->npeers == 0 && new->none_line == 0;
+}
+
+void peersfile_apply(struct dp *dp, const struct peersfile *old, const struct peersfile *new,
+		     struct peersfile_diff *diff)
 {
 	memset(diff, 0, sizeof(*diff));
 	/* Removals first, so that a full table has room for the additions. */
-	remove_gone(env, old != NULL ? old : &empty, new, diff);
-	add_new(env, new, diff);
+	remove_gone(dp, old != NULL ? old : &empty, new, diff);
+	add_new(dp, new, diff);
 }

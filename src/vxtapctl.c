@@ -15,8 +15,8 @@
 #include "ctlpath.h"
 #include "ctlproto.h"
 
-#define USAGE_LINE                                                         \
-	"usage: vxtapctl [--dev NAME | --socket PATH] COMMAND [ARGS]...\n" \
+#define USAGE_LINE                                                                  \
+	"usage: vxtapctl [--dev NAME | --socket PATH] [--json] COMMAND [ARGS]...\n" \
 	"       vxtapctl [--dev NAME | --socket PATH] --batch FILE|-"
 
 /* Keep in step with man/vxtapctl.8. */
@@ -24,18 +24,21 @@ static const char help_text[] =
 	USAGE_LINE "\n"
 		   "Change and inspect a running vxtap through its control socket.\n"
 		   "\n"
-		   "  -d, --dev NAME      the device's socket (default vxtap0)\n"
+		   "  -d, --dev NAME      the device's socket (default vxtap0; in a network\n"
+		   "                      namespace named NS, /run/vxtap/NS/NAME.sock)\n"
 		   "  -s, --socket PATH   this socket instead\n"
+		   "  -j, --json          JSON output (show commands and stats)\n"
 		   "  -b, --batch FILE    one request a line from FILE (- for stdin)\n"
 		   "  -h, --help          print this help and exit\n"
 		   "  -V, --version       print the version and exit\n"
 		   "\n"
 		   "Commands:\n"
-		   "  peer add|del ADDR[:PORT]      peer show [--json]\n"
+		   "  peer add|del ADDR[:PORT]      peer show [--json]   peer flush\n"
 		   "  fdb add MAC dst ADDR[:PORT]   fdb del MAC   fdb show [--json]   fdb flush\n"
 		   "  neigh add IP lladdr MAC       neigh del IP  neigh show [--json] neigh flush\n"
 		   "  stats [--json | --prometheus]\n"
 		   "  key load FILE                 secure mode: move to the key in FILE\n"
+		   "  help                          the commands vxtap knows\n"
 		   "\n"
 		   "Exit status: 0 ok, 1 refused by vxtap or no connection, 2 usage error.\n";
 
@@ -76,9 +79,47 @@ static bool dev_ok(const char *s)
 	return true;
 }
 
+/* Which option a is: 'd', 's', 'b', 'j', 'h', 'V', '-' for "--", 0 for none.
+ * "--dev=NAME", "-dNAME" and the like leave the value in *v. */
+static int option(const char *a, const char **v)
+{
+	static const struct {
+		const char *name;
+		int id;
+		bool arg;
+	} opts[] = {
+		{"dev", 'd', true},   {"socket", 's', true}, {"batch", 'b', true},
+		{"json", 'j', false}, {"help", 'h', false},  {"version", 'V', false},
+	};
+
+	*v = NULL;
+	if (strcmp(a, "--") == 0)
+		return '-';
+	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+		size_t n = strlen(opts[k].name);
+
+		if (a[1] == '-' && strncmp(a + 2, opts[k].name, n) == 0) {
+			if (a[2 + n] == '\0')
+				return opts[k].id;
+			if (a[2 + n] == '=' && opts[k].arg) {
+				*v = a + 3 + n;
+				return opts[k].id;
+			}
+		} else if (a[1] == opts[k].id) {
+			if (a[2] == '\0')
+				return opts[k].id;
+			if (opts[k].arg) {
+				*v = a + 2;
+				return opts[k].id;
+			}
+		}
+	}
+	return 0;
+}
+
 /* One request from the command words; usage errors are found here, value
  * errors are left for vxtap to report. */
-static void command_request(int argc, char *argv[], struct request_list *rl)
+static void command_request(int argc, char *argv[], bool json, struct request_list *rl)
 {
 	static const struct ctlproto_net client_net; /* no local address, no port */
 	struct ctlproto_req req;
@@ -105,6 +146,8 @@ static void command_request(int argc, char *argv[], struct request_list *rl)
 		if (!ctlproto_buf_printf(&rl->text, "%s%s", i ? " " : "", argv[i]))
 			oom();
 	}
+	if (json && !ctlproto_buf_put(&rl->text, " --json", 7))
+		oom();
 	switch (ctlproto_parse(&client_net, rl->text.data, rl->text.len, &req, err)) {
 	case CTLPROTO_OK:
 	case CTLPROTO_EVALUE:
@@ -159,11 +202,10 @@ static void batch_requests(const char *file, struct request_list *rl)
 		const char *s = in.data + off;
 		const char *nl = memchr(s, '\n', in.len - off);
 		size_t n = nl ? (size_t)(nl - s) : in.len - off;
-		size_t skip = strspn(s, " \t\r");
 
 		lineno++;
 		off += n + (nl != NULL);
-		if (skip >= n || s[skip] == '#')
+		if (ctlproto_is_blank(s, n))
 			continue;
 		if (rl->n == cap) {
 			size_t *l = realloc(rl->lines, (cap = cap ? cap * 2 : 256) * sizeof(*l));
@@ -177,6 +219,12 @@ static void batch_requests(const char *file, struct request_list *rl)
 			oom();
 	}
 	ctlproto_buf_free(&in);
+}
+
+static void print_socket(const char *path, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "vxtapctl: a socket is at %s\n", path);
 }
 
 static int connect_to(const char *path)
@@ -193,8 +241,17 @@ static int connect_to(const char *path)
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		fprintf(stderr, "vxtapctl: cannot connect to %s: %s%s\n", path, strerror(errno),
-			errno == ENOENT || errno == ECONNREFUSED ? " (is vxtap running?)" : "");
+		int e = errno;
+		size_t n;
+
+		fprintf(stderr, "vxtapctl: cannot connect to %s: %s%s\n", path, strerror(e),
+			e == ENOENT || e == ECONNREFUSED ? " (is vxtap running?)" : "");
+		if (e == ENOENT || e == ECONNREFUSED) {
+			n = ctlpath_list(print_socket, NULL, 32);
+			if (n == 0)
+				fprintf(stderr, "vxtapctl: no vxtap socket under %s\n",
+					CTLPATH_DIR);
+		}
 		exit(1);
 	}
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
@@ -215,13 +272,15 @@ struct replies {
  * closes the reply to the next request. */
 static void reply_line(struct replies *rp, const char *s, size_t n)
 {
-	if (n == 2 && memcmp(s, "ok", 2) == 0) {
+	const char *msg;
+	size_t msglen;
+
+	switch (ctlproto_reply_line(s, n, &msg, &msglen)) {
+	case CTLPROTO_REPLY_OK:
 		rp->done++;
 		return;
-	}
-	if (n >= 6 && memcmp(s, "error:", 6) == 0) {
-		const char *msg = s + 6 + (n > 6 && s[6] == ' ');
-		int len = (int)(n - (size_t)(msg - s));
+	case CTLPROTO_REPLY_ERROR: {
+		int len = (int)msglen;
 
 		if (rp->batch && rp->done < rp->rl->n)
 			fprintf(stderr, "vxtapctl: line %zu: %.*s\n", rp->rl->lines[rp->done], len,
@@ -231,6 +290,9 @@ static void reply_line(struct replies *rp, const char *s, size_t n)
 		rp->done++;
 		rp->errors++;
 		return;
+	}
+	case CTLPROTO_REPLY_BODY:
+		break;
 	}
 	fwrite(s, 1, n, stdout);
 	fputc('\n', stdout);
@@ -290,6 +352,7 @@ static void exchange(int fd, const struct request_list *rl, struct replies *rp)
 int main(int argc, char *argv[])
 {
 	const char *dev = "vxtap0", *sock = NULL, *batch = NULL;
+	bool json = false;
 	char path[CTLPATH_MAX];
 	struct request_list rl = {0};
 	struct replies rp = {.rl = &rl};
@@ -297,38 +360,46 @@ int main(int argc, char *argv[])
 	int i, fd;
 
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
-		const char *a = argv[i];
-		bool has_next = i + 1 < argc;
+		const char *a = argv[i], *v = NULL;
+		int o = option(a, &v);
 
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			fputs(help_text, stdout);
-			return 0;
-		} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
-			printf("vxtapctl %s\n", VXTAP_VERSION);
-			return 0;
-		} else if (strcmp(a, "-d") == 0 || strcmp(a, "--dev") == 0) {
-			if (!has_next)
-				usage_error("option '%s' requires an argument", a);
-			dev = argv[++i];
-			if (!dev_ok(dev))
-				usage_error("--dev: \"%s\" is not a valid interface name", dev);
-		} else if (strcmp(a, "-s") == 0 || strcmp(a, "--socket") == 0) {
-			if (!has_next)
-				usage_error("option '%s' requires an argument", a);
-			sock = argv[++i];
-			if (sock[0] == '\0')
-				usage_error("--socket: \"\" is not a path");
-		} else if (strcmp(a, "-b") == 0 || strcmp(a, "--batch") == 0) {
-			if (!has_next)
-				usage_error("option '%s' requires an argument", a);
-			batch = argv[++i];
-		} else if (strcmp(a, "--") == 0) {
+		if (o == 0)
+			usage_error("unrecognized option '%s'", a);
+		if (o == '-') {
 			i++;
 			break;
+		}
+		if (o == 'h') {
+			fputs(help_text, stdout);
+			return 0;
+		}
+		if (o == 'V') {
+			printf("vxtapctl %s\n", VXTAP_VERSION);
+			return 0;
+		}
+		if (o == 'j') {
+			json = true;
+			continue;
+		}
+		if (v == NULL) {
+			if (i + 1 >= argc)
+				usage_error("option '%s' requires an argument", a);
+			v = argv[++i];
+		}
+		if (o == 'd') {
+			dev = v;
+			if (!dev_ok(dev))
+				usage_error("--dev: \"%s\" is not a valid interface name", dev);
+		} else if (o == 's') {
+			sock = v;
+			if (sock[0] == '\0')
+				usage_error("--socket: \"\" is not a path");
 		} else {
-			usage_error("unrecognized option '%s'", a);
+			batch = v;
 		}
 	}
+	if (json && batch != NULL)
+		usage_error("--json goes with a command, not --batch (write --json on its lines)");
 	if (batch != NULL && i < argc)
 		usage_error("--batch takes no command");
 	if (batch == NULL && i == argc)
@@ -346,7 +417,7 @@ int main(int argc, char *argv[])
 		rp.batch = true;
 		batch_requests(batch, &rl);
 	} else {
-		command_request(argc - i, argv + i, &rl);
+		command_request(argc - i, argv + i, json, &rl);
 	}
 	fd = connect_to(sock);
 	exchange(fd, &rl, &rp);

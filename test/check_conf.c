@@ -108,13 +108,28 @@ static void dump(const struct conf *c, char out[static DUMPLEN])
 	    c->peers_file ? c->peers_file : "-");
 	put(out, DUMPLEN, " fdb_per_peer=%u max_moves=%u flood_rate=%u user=%s",
 	    c->max_fdb_per_peer, c->max_moves, c->flood_rate, c->user ? c->user : "-");
+	put(out, DUMPLEN, " etcd=%s", c->netcd ? "" : "-");
+	for (size_t i = 0; i < c->netcd; i++)
+		put(out, DUMPLEN, "%s%s", i ? "," : "", c->etcd_endpoints[i]);
+	put(out, DUMPLEN, " prefix=%s ca=%s cert=%s key=%s subnet_file=%s margin=%u state_dir=%s",
+	    c->etcd_prefix, c->etcd_cafile ? c->etcd_cafile : "-",
+	    c->etcd_certfile ? c->etcd_certfile : "-", c->etcd_keyfile ? c->etcd_keyfile : "-",
+	    c->subnet_file, c->subnet_renew_margin, c->state_dir);
+	put(out, DUMPLEN, " metrics=");
+	if (c->have_metrics)
+		put_ep(out, DUMPLEN, &c->metrics);
+	else
+		put(out, DUMPLEN, "-");
 }
 
 /* Every key in dump order, with its default. */
-static const char defaults[] = "dev=vxtap0 vni=1 port=8472 local=- peers= addr=- mac=- mtu=0 "
-			       "fdb=- neigh=- ageing=300 learning=1 max_fdb=4096 verbose=0 "
-			       "control=- peers_file=- "
-			       "fdb_per_peer=1024 max_moves=5 flood_rate=1000 user=-";
+static const char defaults[] =
+	"dev=vxtap0 vni=1 port=8472 local=- peers= addr=- mac=- mtu=0 "
+	"fdb=- neigh=- ageing=300 learning=1 max_fdb=4096 verbose=0 "
+	"control=- peers_file=- "
+	"fdb_per_peer=1024 max_moves=5 flood_rate=1000 user=- etcd=- "
+	"prefix=/coreos.com/network ca=- cert=- key=- "
+	"subnet_file=/run/flannel/subnet.env margin=60 state_dir=/var/lib/vxtap metrics=-";
 
 /* The value of key in a "key=value ..." string, or NULL. */
 static const char *find_val(const char *s, const char *key, size_t *len)
@@ -287,6 +302,13 @@ static const struct ok_vec ok_vecs[] = {
 	{{"vxtap", "--local", "2001:db8::1", "--peer", "2001:db8::2", NULL},
 	 "local=2001:db8::1 peers=[2001:db8::2]:8472"},
 	{ARGS("--"), "local=10.0.0.1 peers=10.0.0.2:8472"},
+	/* --metrics: any family whatever the underlay's, wildcards allowed. */
+	{ARGS("--metrics", "127.0.0.1:9472"),
+	 "local=10.0.0.1 peers=10.0.0.2:8472 metrics=127.0.0.1:9472"},
+	{ARGS("--metrics=0.0.0.0:80"), "local=10.0.0.1 peers=10.0.0.2:8472 metrics=0.0.0.0:80"},
+	{ARGS("--metrics", "[::]:9472"), "local=10.0.0.1 peers=10.0.0.2:8472 metrics=[::]:9472"},
+	{ARGS("--metrics", "[fd00::1]:65535", "--metrics", "[::1]:1"),
+	 "local=10.0.0.1 peers=10.0.0.2:8472 metrics=[::1]:1"},
 	/* The control socket and the peers file; the file may stand in for --peer. */
 	{ARGS("--control", "/tmp/x/vx.sock", "--peers-file=/etc/vxtap/peers"),
 	 "local=10.0.0.1 peers=10.0.0.2:8472 control=/tmp/x/vx.sock peers_file=/etc/vxtap/peers"},
@@ -300,6 +322,34 @@ static const struct ok_vec ok_vecs[] = {
 	 "local=10.0.0.1 peers=10.0.0.2:8472 "
 	 "control=/run/vxtap/012345678901234567890123456789012345678"
 	 "9012345678901234567890123456789012345678901234567890.sock"},
+	/* The etcd control plane: --peer optional, flannel's defaults. */
+	{{"vxtap", "--local", "192.168.56.41", "--etcd-endpoints", "http://192.168.56.10:2379",
+	  NULL},
+	 "local=192.168.56.41 etcd=http://192.168.56.10:2379"},
+	{{"vxtap",
+	  "--local",
+	  "192.168.56.41",
+	  "--etcd-endpoints",
+	  "https://192.168.56.10:2379/,https://[fd00:56::10]:2379,http://etcd.example",
+	  "--etcd-prefix",
+	  "/my/net",
+	  "--etcd-cafile",
+	  "/etc/ca.pem",
+	  "--etcd-certfile",
+	  "/etc/c.pem",
+	  "--etcd-keyfile",
+	  "/etc/c.key",
+	  "--subnet-file",
+	  "/tmp/s.env",
+	  "--subnet-lease-renew-margin",
+	  "1439",
+	  "--state-dir",
+	  "/srv/vxtap",
+	  NULL},
+	 "local=192.168.56.41 "
+	 "etcd=https://192.168.56.10:2379,https://[fd00:56::10]:2379,http://etcd.example "
+	 "prefix=/my/net ca=/etc/ca.pem cert=/etc/c.pem key=/etc/c.key subnet_file=/tmp/s.env "
+	 "margin=1439 state_dir=/srv/vxtap"},
 };
 
 START_TEST(test_ok)
@@ -527,9 +577,6 @@ static const struct bad_vec bad_vecs[] = {
 	/* The command line as a whole. */
 	{{"vxtap", NULL}, U, "missing --local"},
 	{{"vxtap", "--peer", "10.0.0.2", NULL}, U, "missing --local"},
-	{{"vxtap", "--local", "10.0.0.1", NULL},
-	 U,
-	 "no peers: give at least one --peer, or --peers-file"},
 	/* --control, --peers-file */
 	{ARGS("--control", ""), E, "--control: \"\" is not a path"},
 	{ARGS("--control="), E, "--control: \"\" is not a path"},
@@ -543,6 +590,27 @@ static const struct bad_vec bad_vecs[] = {
 	{{"vxtap", "--local", "10.0.0.1", "--peers-file", NULL},
 	 U,
 	 "option '--peers-file' requires an argument"},
+	/* --metrics */
+	{ARGS("--metrics", "127.0.0.1"), E,
+	 "--metrics: \"127.0.0.1\" has no port (give ADDR:PORT, or [ADDR]:PORT for IPv6)"},
+	{ARGS("--metrics", "::1"), E,
+	 "--metrics: \"::1\" has no port (give ADDR:PORT, or [ADDR]:PORT for IPv6)"},
+	{ARGS("--metrics", "[::1]"), E,
+	 "--metrics: \"[::1]\" has no port (give ADDR:PORT, or [ADDR]:PORT for IPv6)"},
+	{ARGS("--metrics", "127.0.0.1:0"), E, "--metrics: \"127.0.0.1:0\" is not ADDR:PORT"},
+	{ARGS("--metrics", "127.0.0.1:65536"), E,
+	 "--metrics: \"127.0.0.1:65536\" is not ADDR:PORT"},
+	{ARGS("--metrics", "localhost:9472"), E, "--metrics: \"localhost:9472\" is not ADDR:PORT"},
+	{ARGS("--metrics", ":9472"), E, "--metrics: \":9472\" is not ADDR:PORT"},
+	{ARGS("--metrics", ""), E, "--metrics: \"\" is not ADDR:PORT"},
+	{ARGS("--metrics", "[::1:9472"), E, "--metrics: \"[::1:9472\" is not ADDR:PORT"},
+	{ARGS("--metrics", "239.1.1.1:9472"), E,
+	 "--metrics: \"239.1.1.1:9472\" is not a unicast or wildcard address"},
+	{ARGS("--metrics", "255.255.255.255:9472"), E,
+	 "--metrics: \"255.255.255.255:9472\" is not a unicast or wildcard address"},
+	{ARGS("--metrics", "[ff02::1]:9472"), E,
+	 "--metrics: \"[ff02::1]:9472\" is not a unicast or wildcard address"},
+	{ARGS("--metrics"), U, "option '--metrics' requires an argument"},
 	{ARGS("--foo"), U, "unrecognized option '--foo'"},
 	{ARGS("--foo=bar"), U, "unrecognized option '--foo'"},
 	{ARGS("--loc", "10.0.0.1"), U, "unrecognized option '--loc'"},
@@ -560,6 +628,42 @@ static const struct bad_vec bad_vecs[] = {
 	/* Options are taken in order: the first bad one is reported. */
 	{ARGS("--vni", "x", "--port", "0"), E, "--vni: \"x\" is not a number"},
 	{ARGS("--vni", "x", "--help"), E, "--vni: \"x\" is not a number"},
+	/* the etcd control plane */
+	{ARGS("--etcd-endpoints", "192.168.56.10:2379"), E,
+	 "--etcd-endpoints: \"192.168.56.10:2379\" is not an http:// or https:// URL"},
+	{ARGS("--etcd-endpoints", "http://"), E, "--etcd-endpoints: \"http://\" has no host"},
+	{ARGS("--etcd-endpoints", "http://a:0"), E,
+	 "--etcd-endpoints: \"http://a:0\" has a bad port"},
+	{ARGS("--etcd-endpoints", "http://a:65536"), E,
+	 "--etcd-endpoints: \"http://a:65536\" has a bad port"},
+	{ARGS("--etcd-endpoints", "http://a:"), E,
+	 "--etcd-endpoints: \"http://a:\" has a bad port"},
+	{ARGS("--etcd-endpoints", "http://[fd00::1"), E,
+	 "--etcd-endpoints: \"http://[fd00::1\" has an unclosed '['"},
+	{ARGS("--etcd-endpoints", "http://a/v3"), E,
+	 "--etcd-endpoints: \"http://a/v3\" has a path; give only scheme://HOST[:PORT]"},
+	{ARGS("--etcd-endpoints", "http://a,,http://b"), E,
+	 "--etcd-endpoints: \"http://a,,http://b\" has an empty list element"},
+	{ARGS("--etcd-endpoints", "http://a,http://a/"), E,
+	 "--etcd-endpoints: \"http://a/\" repeats an earlier endpoint"},
+	{ARGS("--etcd-prefix", "coreos.com/network"), E,
+	 "--etcd-prefix: \"coreos.com/network\" is not an absolute key prefix such as "
+	 "/coreos.com/network"},
+	{ARGS("--etcd-prefix", "/a/"), E, "--etcd-prefix: \"/a/\" ends with '/'"},
+	{ARGS("--etcd-prefix", "/a b"), E, "--etcd-prefix: \"/a b\" has a space or a control byte"},
+	{ARGS("--subnet-lease-renew-margin", "0"), E,
+	 "--subnet-lease-renew-margin: \"0\" is out of range (1-1439)"},
+	{ARGS("--subnet-lease-renew-margin", "1440"), E,
+	 "--subnet-lease-renew-margin: \"1440\" is out of range (1-1439)"},
+	{ARGS("--subnet-file", ""), E, "--subnet-file: \"\" is not a path"},
+	{ARGS("--state-dir", ""), E, "--state-dir: \"\" is not a path"},
+	{ARGS("--etcd-endpoints", "http://a", "--etcd-certfile", "/c.pem"), U,
+	 "--etcd-certfile and --etcd-keyfile go together"},
+	{ARGS("--etcd-cafile", "/ca.pem"), U,
+	 "--etcd-cafile and --etcd-certfile need --etcd-endpoints"},
+	{{"vxtap", "--local", "10.0.0.1", NULL},
+	 U,
+	 "no peers: give at least one --peer, --peers-file or --etcd-endpoints"},
 };
 
 START_TEST(test_bad)
@@ -658,7 +762,9 @@ START_TEST(test_help_text)
 		"--dev --vni --port --local --peer --addr --mac --mtu --fdb "
 		"--neigh --ageing --no-learning --max-fdb --verbose --help "
 		"--version --control --peers-file --max-fdb-per-peer --max-moves "
-		"--flood-rate --user SIGINT SIGTERM SIGUSR1 SIGHUP";
+		"--flood-rate --user --etcd-endpoints --etcd-prefix --etcd-cafile "
+		"--etcd-certfile --etcd-keyfile --subnet-file --subnet-lease-renew-margin "
+		"--state-dir --metrics SIGINT SIGTERM SIGUSR1 SIGHUP";
 	size_t ulen = strlen(conf_usage_line);
 
 	ck_assert_ptr_null(strchr(conf_usage_line, '\n'));

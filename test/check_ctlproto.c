@@ -1,22 +1,24 @@
-/* check_ctlproto: request parsing, execution against a dp, and the text, JSON and Prometheus
- * replies. */
+/* check_ctlproto: request parsing (ctlproto), execution through the change API (ctlexec,
+ * change), and the text, JSON and Prometheus replies (counters). */
 #include <check.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "counters.h"
+#include "ctlexec.h"
 #include "ctlproto.h"
 #include "dp.h"
 
+#include "check_fixture.h"
 #include "check_run.h"
-
-static const uint8_t seed[TABLE_SEED_LEN] = {0xc7, 0x1a};
 
 /* A daemon's tables in memory: local 192.168.56.41, port 8472, small caps. */
 static struct dp dp;
-static struct ctlproto_env env;
+static struct ctlexec_env env;
 static struct ctlproto_buf out;
 static const struct peer *gone[8];
 static size_t ngone, nchanged;
@@ -37,20 +39,14 @@ static void on_changed(const struct ctlproto_req *req, void *arg)
 
 static void setup(void)
 {
-	memset(&dp, 0, sizeof(dp));
-	dp.cfg.vni = 1;
-	dp.cfg.mtu = 1450;
-	dp.cfg.learning = true;
-	dp.fdb = fdb_new(16, 300000, seed);
-	dp.neigh = neigh_new(16, 300000, seed);
-	dp.peers = peers_new(seed);
-	ck_assert(dp.fdb && dp.neigh && dp.peers);
+	fixture_dp(&dp, 16, 300000,
+		   (struct dp_limits){.peers = 3, .fdb_static = 3, .neigh_static = 2});
+	dp.hooks = (struct dp_hooks){.peer_gone = on_gone, .arg = &dp};
 	memset(&env, 0, sizeof(env));
 	env.dp = &dp;
+	env.dev = "flannel.1";
 	ck_assert(ipaddr_parse("192.168.56.41", &env.net.local));
 	env.net.port = 8472;
-	env.lim = (struct ctlproto_limits){.peers = 3, .fdb_static = 3, .neigh_static = 2};
-	env.peer_gone = on_gone;
 	env.changed = on_changed;
 	env.arg = &dp;
 	memset(&out, 0, sizeof(out));
@@ -59,9 +55,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	fdb_free(dp.fdb);
-	neigh_free(dp.neigh);
-	peers_free(dp.peers);
+	dp_fini(&dp);
 	ctlproto_buf_free(&out);
 }
 
@@ -71,7 +65,7 @@ static const char *req(const char *line, uint64_t now)
 	out.len = 0;
 	if (out.data != NULL)
 		out.data[0] = '\0';
-	ctlproto_handle(&env, line, strlen(line), now, &out);
+	ctlexec_handle(&env, line, strlen(line), now, &out);
 	ck_assert(!out.failed);
 	return out.len ? out.data : "";
 }
@@ -367,7 +361,7 @@ static const struct exec_vec exec_vecs[] = {
 	{{NULL}, "", ""},
 	{{NULL},
 	 "help",
-	 "peer add ADDR[:PORT]\npeer del ADDR[:PORT]\npeer show [--json]\n"
+	 "peer add ADDR[:PORT]\npeer del ADDR[:PORT]\npeer show [--json]\npeer flush\n"
 	 "fdb add MAC dst ADDR[:PORT]\nfdb del MAC\nfdb show [--json]\nfdb flush\n"
 	 "neigh add IP lladdr MAC\nneigh del IP\nneigh show [--json]\nneigh flush\n"
 	 "stats [--json | --prometheus]\nkey load FILE\nhelp\nok\n"},
@@ -506,6 +500,26 @@ START_TEST(test_peer_del_drops_learned)
 		dp_from_tap(&dp, frame, 60, 5, &act);
 		ck_assert_int_eq(act.verdict, DP_FLOOD);
 	}
+}
+END_TEST
+
+/* peer flush: every peer goes, each with what it taught, the shell told of each. */
+START_TEST(test_peer_flush)
+{
+	struct endpoint e2 = ep("192.168.56.42");
+	struct mac m1 = mac("0a:00:00:00:00:01");
+
+	req_ok("peer add 192.168.56.42");
+	req_ok("peer add 192.168.56.43");
+	req_ok("peer add 192.168.56.44");
+	req_ok("fdb add 0a:00:00:00:00:02 dst 192.168.56.42");
+	ck_assert_int_eq(fdb_learn(dp.fdb, &m1, &e2, 1, NULL), TABLE_LEARN_NEW);
+	req_ok("peer flush");
+	ck_assert_uint_eq(peers_count(dp.peers), 0);
+	ck_assert_uint_eq(ngone, 3);
+	ck_assert_uint_eq(fdb_count(dp.fdb, false), 0);
+	ck_assert_uint_eq(fdb_count(dp.fdb, true), 1);
+	req_ok("peer flush"); /* nothing left: still ok */
 }
 END_TEST
 
@@ -721,27 +735,31 @@ START_TEST(test_stats_prometheus)
 		}
 		l = nl + 1;
 	}
-#define WANT_COUNTER(name, desc)                                                              \
-	snprintf(want, sizeof(want), "# TYPE vxtap_%s_total counter\nvxtap_%s_total ", #name, \
-		 #name);                                                                      \
+#define WANT_COUNTER(name, desc)                                                             \
+	snprintf(want, sizeof(want),                                                         \
+		 "# TYPE vxtap_%s_total counter\nvxtap_%s_total{dev=\"flannel.1\"} ", #name, \
+		 #name);                                                                     \
 	ck_assert_msg(strstr(r, want) != NULL, "%s missing", want);
 	DP_COUNTERS(WANT_COUNTER)
 #undef WANT_COUNTER
 	for (int d = DROP_NONE + 1; d < DROP__COUNT; d++) {
-		snprintf(want, sizeof(want), "vxtap_drops_total{reason=\"%s\"} ",
+		snprintf(want, sizeof(want), "vxtap_drops_total{dev=\"flannel.1\",reason=\"%s\"} ",
 			 dp_drop_name((enum dp_drop)d));
 		ck_assert_msg(strstr(r, want) != NULL, "%s missing", want);
 	}
-	ck_assert_ptr_nonnull(strstr(r, "vxtap_udp_tx_bytes_total 123456789012\n"));
-	ck_assert_ptr_nonnull(strstr(r, "vxtap_drops_total{reason=\"bad_vni\"} 2\n"));
 	ck_assert_ptr_nonnull(
-		strstr(r, "# TYPE vxtap_fdb_static_entries gauge\nvxtap_fdb_static_entries 1\n"));
+		strstr(r, "vxtap_udp_tx_bytes_total{dev=\"flannel.1\"} 123456789012\n"));
 	ck_assert_ptr_nonnull(
-		strstr(r, "vxtap_peer_rx_packets_total{peer=\"192.168.56.42:8472\"} 3\n"));
-	ck_assert_ptr_nonnull(
-		strstr(r, "vxtap_peer_last_rx_age_seconds{peer=\"192.168.56.42:8472\"} 1.000\n"));
-	ck_assert_ptr_null(
-		strstr(r, "vxtap_peer_last_rx_age_seconds{peer=\"192.168.56.43:8472\"}"));
+		strstr(r, "vxtap_drops_total{dev=\"flannel.1\",reason=\"bad_vni\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(r, "# TYPE vxtap_fdb_static_entries gauge\n"
+					"vxtap_fdb_static_entries{dev=\"flannel.1\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(
+		r,
+		"vxtap_peer_rx_packets_total{dev=\"flannel.1\",peer=\"192.168.56.42:8472\"} 3\n"));
+	ck_assert_ptr_nonnull(strstr(r, "vxtap_peer_last_rx_age_seconds{dev=\"flannel.1\","
+					"peer=\"192.168.56.42:8472\"} 1.000\n"));
+	ck_assert_ptr_null(strstr(r, "vxtap_peer_last_rx_age_seconds{dev=\"flannel.1\","
+				     "peer=\"192.168.56.43:8472\"}"));
 	ck_assert_uint_gt(samples, 30);
 	ck_assert_int_eq(strcmp(r + strlen(r) - 3, "ok\n"), 0);
 }
@@ -806,20 +824,135 @@ START_TEST(test_many_requests)
 {
 	char line[64];
 
-	env.lim.fdb_static = 100000;
+	dp.lim.fdb_static = 100000;
 	out.len = 0;
 	for (int i = 0; i < 20000; i++) {
 		snprintf(line, sizeof(line), "fdb add 0a:00:00:%02x:%02x:%02x dst 192.168.56.42",
 			 i >> 16, (i >> 8) & 0xff, i & 0xff);
-		ck_assert(ctlproto_handle(&env, line, strlen(line), 0, &out));
+		ck_assert(ctlexec_handle(&env, line, strlen(line), 0, &out));
 	}
 	ck_assert_uint_eq(out.len, 3 * 20000);
 	ck_assert_uint_eq(fdb_count(dp.fdb, true), 20000);
 	out.len = 0;
-	ck_assert(ctlproto_handle(&env, "fdb show", 8, 0, &out));
+	ck_assert(ctlexec_handle(&env, "fdb show", 8, 0, &out));
 	ck_assert_uint_eq(out.len,
 			  20000 * strlen("0a:00:00:00:00:00 dst 192.168.56.42 port 8472 static\n") +
 				  3);
+}
+END_TEST
+
+/* --- framing -------------------------------------------------------------------- */
+
+START_TEST(test_framing)
+{
+	static char big[CTLPROTO_LINE_MAX + 8];
+	size_t len = 99;
+	const char *msg = NULL;
+	size_t msglen = 0;
+
+	ck_assert_int_eq(ctlproto_next_line("stats\nfdb", 9, &len), CTLPROTO_FRAME_LINE);
+	ck_assert_uint_eq(len, 5);
+	ck_assert_int_eq(ctlproto_next_line("\n", 1, &len), CTLPROTO_FRAME_LINE);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_int_eq(ctlproto_next_line("stat", 4, &len), CTLPROTO_FRAME_MORE);
+	/* the longest line with its newline fits; one byte more does not */
+	memset(big, 'a', sizeof(big));
+	big[CTLPROTO_LINE_MAX - 1] = '\n';
+	ck_assert_int_eq(ctlproto_next_line(big, sizeof(big), &len), CTLPROTO_FRAME_LINE);
+	ck_assert_uint_eq(len, CTLPROTO_LINE_MAX - 1);
+	big[CTLPROTO_LINE_MAX - 1] = 'a';
+	ck_assert_int_eq(ctlproto_next_line(big, CTLPROTO_LINE_MAX - 1, &len), CTLPROTO_FRAME_MORE);
+	ck_assert_int_eq(ctlproto_next_line(big, CTLPROTO_LINE_MAX, &len), CTLPROTO_FRAME_TOO_LONG);
+
+	ck_assert(ctlproto_is_blank("", 0));
+	ck_assert(ctlproto_is_blank(" \t\r", 3));
+	ck_assert(ctlproto_is_blank("  # peer add", 12));
+	ck_assert(!ctlproto_is_blank(" stats", 6));
+
+	ck_assert_int_eq(ctlproto_reply_line("ok", 2, &msg, &msglen), CTLPROTO_REPLY_OK);
+	ck_assert_int_eq(ctlproto_reply_line("okay", 4, &msg, &msglen), CTLPROTO_REPLY_BODY);
+	ck_assert_int_eq(ctlproto_reply_line("error: no peer 1.2.3.4", 22, &msg, &msglen),
+			 CTLPROTO_REPLY_ERROR);
+	ck_assert_uint_eq(msglen, 15);
+	ck_assert_int_eq(strncmp(msg, "no peer 1.2.3.4", msglen), 0);
+	ck_assert_int_eq(ctlproto_reply_line("error:x", 7, &msg, &msglen), CTLPROTO_REPLY_ERROR);
+	ck_assert_uint_eq(msglen, 1);
+	ck_assert_int_eq(ctlproto_reply_line("192.168.56.42:8472 rx 0 pkts", 28, &msg, &msglen),
+			 CTLPROTO_REPLY_BODY);
+}
+END_TEST
+
+/* --- the counter table: every entry in every output ------------------------------- */
+
+static bool secure_snap;
+
+static void snap_hook(struct counters_snap *sn, void *arg)
+{
+	(void)arg;
+	counters_snap_dp(sn, &dp);
+	if (secure_snap) {
+		sn->secure = true;
+		sn->crypto.sessions = 4;
+		sn->crypto.drops[CRYPTO_DROP_BAD_TAG] = 7;
+	}
+}
+
+static void line_hook(const char *text, void *arg)
+{
+	struct ctlproto_buf *b = arg;
+
+	ctlproto_buf_printf(b, "%s\n", text);
+}
+
+START_TEST(test_counter_table_everywhere)
+{
+	size_t n;
+	const struct counter_def *t = counters_table(&n);
+	char text[65536], json[65536], prom[131072], name[64], want[192];
+	struct ctlproto_buf dump = {0};
+	struct counters_snap sn;
+
+	secure_snap = _i == 1;
+	env.snapshot = snap_hook;
+	traffic();
+	snprintf(text, sizeof(text), "\n%s", req("stats", 1100));
+	snprintf(json, sizeof(json), "%s", req("stats --json", 1100));
+	snprintf(prom, sizeof(prom), "%s", req("stats --prometheus", 1100));
+	snap_hook(&sn, NULL);
+	ctlproto_buf_put(&dump, "\n", 1);
+	counters_lines(&sn, line_hook, &dump);
+	ck_assert_uint_gt(n, 40);
+	for (size_t i = 0; i < n; i++) {
+		bool want_it = secure_snap || !t[i].secure;
+
+		counters_name(&t[i], name, sizeof(name));
+		snprintf(want, sizeof(want), "\n%s ", name);
+		ck_assert_msg((strstr(text, want) != NULL) == want_it, "text: %s", name);
+		snprintf(want, sizeof(want), "\n%s %llu\n", name,
+			 (unsigned long long)counters_value(&sn, &t[i]));
+		ck_assert_msg((strstr(dump.data, want) != NULL) == want_it, "dump: %s", name);
+		snprintf(want, sizeof(want), "\"%s\":", t[i].key);
+		ck_assert_msg((strstr(json, want) != NULL) == want_it, "json: %s", t[i].key);
+		if (t[i].group == COUNTER_DROPS)
+			snprintf(want, sizeof(want), "reason=\"%s\"} ", t[i].key);
+		else
+			snprintf(want, sizeof(want), "%s%s%s{dev=\"flannel.1\"} ",
+				 t[i].group == COUNTER_CRYPTO ? "vxtap_crypto_" : "vxtap_",
+				 t[i].key, t[i].group == COUNTER_TABLES ? "" : "_total");
+		ck_assert_msg((strstr(prom, want) != NULL) == want_it, "prometheus: %s", want);
+		/* lower case (an acronym may lead), no final stop */
+		ck_assert_msg((islower(t[i].help[0]) ||
+			       (isupper(t[i].help[0]) && isupper(t[i].help[1]))) &&
+				      t[i].help[strlen(t[i].help) - 1] != '.',
+			      "help of %s is not in the house style: %s", name, t[i].help);
+	}
+	/* every reason counts towards the total, secure-mode ones too */
+	snprintf(want, sizeof(want), "\ndrops %llu\n", secure_snap ? 10ull : 3ull);
+	ck_assert_msg(strstr(dump.data, want) != NULL, "%s", dump.data);
+	ck_assert_ptr_nonnull(
+		strstr(json, secure_snap ? "\"drops\":{\"total\":10," : "\"drops\":{\"total\":3,"));
+	ctlproto_buf_free(&dump);
+	env.snapshot = NULL;
 }
 END_TEST
 
@@ -842,6 +975,7 @@ static Suite *ctlproto_suite(void)
 	tcase_add_test(tc, test_key_load);
 	tcase_add_test(tc, test_peer_del_drops_learned);
 	tcase_add_test(tc, test_changed_hook);
+	tcase_add_test(tc, test_peer_flush);
 	tcase_add_test(tc, test_many_requests);
 	suite_add_tcase(s, tc);
 
@@ -853,8 +987,11 @@ static Suite *ctlproto_suite(void)
 	tcase_add_test(tc, test_stats_text);
 	suite_add_tcase(s, tc);
 
+	tcase_add_loop_test(tc, test_counter_table_everywhere, 0, 2);
+
 	tc = tcase_create("buf");
 	tcase_add_test(tc, test_buf);
+	tcase_add_test(tc, test_framing);
 	suite_add_tcase(s, tc);
 	return s;
 }

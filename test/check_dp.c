@@ -8,6 +8,7 @@
 #include "dp.h"
 #include "storm.h"
 
+#include "check_fixture.h"
 #include "check_run.h"
 
 #define AGEING_MS 300000u
@@ -33,19 +34,8 @@ static void ep_set(struct endpoint *ep, const char *ip, uint16_t port)
 
 static void setup(void)
 {
-	uint8_t seed[TABLE_SEED_LEN] = {1, 2, 3};
-
-	memset(&dp, 0, sizeof(dp));
-	dp.cfg.vni = 1;
+	fixture_dp(&dp, 16, AGEING_MS, (struct dp_limits){0});
 	dp.cfg.mac = own;
-	dp.cfg.mtu = 1450;
-	dp.cfg.learning = true;
-	dp.fdb = fdb_new(16, AGEING_MS, seed);
-	dp.neigh = neigh_new(16, AGEING_MS, seed);
-	dp.peers = peers_new(seed);
-	ck_assert_ptr_nonnull(dp.fdb);
-	ck_assert_ptr_nonnull(dp.neigh);
-	ck_assert_ptr_nonnull(dp.peers);
 	ep_set(&peer2, "192.168.56.42", 8472);
 	ep_set(&peer3, "192.168.56.43", 8472);
 	ep_set(&stranger, "192.168.56.99", 8472);
@@ -56,9 +46,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	fdb_free(dp.fdb);
-	neigh_free(dp.neigh);
-	peers_free(dp.peers);
+	dp_fini(&dp); /* the storm limiters a test made too */
 }
 
 /* An Ethernet frame of len bytes (len >= 14) at out. */
@@ -893,13 +881,6 @@ END_TEST
 
 /* --- hardening: storm control, caps, move damping ---------------------- */
 
-static void harden_teardown(void)
-{
-	storm_free(dp.storm_tap);
-	storm_free(dp.storm_peer);
-	teardown();
-}
-
 static uint8_t harden_seed[TABLE_SEED_LEN] = {9};
 
 /* Floods from the TAP are held to the rate per source MAC; unicast to a
@@ -1124,6 +1105,36 @@ START_TEST(drop_names_are_lower_case)
 }
 END_TEST
 
+/* The MTU rules: underlay minus 50 over IPv4, minus 70 over IPv6, minus the
+ * method's overhead; --mtu wins for the TAP; unknown underlay: the default. */
+static const struct {
+	int under, family;
+	size_t overhead;
+	uint32_t want, mtu, path_mtu;
+	bool known;
+} mtu_vecs[] = {
+	{1500, AF_INET, 0, 0, 1450, 1450, true},    {1500, AF_INET6, 0, 0, 1430, 1430, true},
+	{1500, AF_INET, 32, 0, 1418, 1418, true},   {1500, AF_INET6, 32, 0, 1398, 1398, true},
+	{9000, AF_INET, 0, 1500, 1500, 8950, true}, {1400, AF_INET, 0, 0, 1350, 1350, true},
+	{100, AF_INET, 0, 0, 68, 0, true},    /* too small to carry anything: the floor */
+	{-19, AF_INET, 0, 0, 1450, 0, false}, /* unknown: the default, no path check */
+	{-19, AF_INET, 0, 1400, 1400, 0, true},
+};
+
+START_TEST(pick_mtu_rules)
+{
+	struct dp_config cfg;
+	bool known;
+
+	memset(&cfg, 0, sizeof(cfg));
+	known = dp_pick_mtu(&cfg, mtu_vecs[_i].under, mtu_vecs[_i].family, mtu_vecs[_i].overhead,
+			    mtu_vecs[_i].want);
+	ck_assert_int_eq(known, mtu_vecs[_i].known);
+	ck_assert_uint_eq(cfg.mtu, mtu_vecs[_i].mtu);
+	ck_assert_uint_eq(cfg.path_mtu, mtu_vecs[_i].path_mtu);
+}
+END_TEST
+
 static Suite *dp_suite(void)
 {
 	Suite *s = suite_create("dp");
@@ -1167,7 +1178,7 @@ static Suite *dp_suite(void)
 	tcase_add_test(udp, udp_every_datagram_accounted);
 	suite_add_tcase(s, udp);
 
-	tcase_add_checked_fixture(harden, setup, harden_teardown);
+	tcase_add_checked_fixture(harden, setup, teardown);
 	tcase_add_test(harden, tap_flood_rate);
 	tcase_add_test(harden, udp_peer_flood_rate);
 	tcase_add_test(harden, udp_peer_cap_evicts_own);
@@ -1176,6 +1187,7 @@ static Suite *dp_suite(void)
 	suite_add_tcase(s, harden);
 
 	tcase_add_test(misc, drop_names_are_lower_case);
+	tcase_add_loop_test(misc, pick_mtu_rules, 0, (int)(sizeof(mtu_vecs) / sizeof(mtu_vecs[0])));
 	suite_add_tcase(s, misc);
 	return s;
 }

@@ -151,6 +151,28 @@ END_TEST
 
 #define NELEM(a) (int)(sizeof(a) / sizeof((a)[0]))
 
+/* Whatever the random bytes, the MAC is unicast and locally administered,
+ * and the other 46 bits are the random ones. */
+START_TEST(test_mac_from_random)
+{
+	static const uint8_t rnd[][MAC_LEN] = {
+		{0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+		{0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+		{0x01, 0x23, 0x45, 0x67, 0x89, 0xab},
+	};
+	struct mac m;
+
+	for (size_t i = 0; i < NELEM(rnd); i++) {
+		mac_from_random(&m, rnd[i]);
+		ck_assert(!mac_is_multicast(&m));
+		ck_assert(!mac_is_zero(&m));
+		ck_assert_uint_eq(m.b[0] & 2, 2);
+		ck_assert_uint_eq(m.b[0] & 0xfc, rnd[i][0] & 0xfc);
+		ck_assert_mem_eq(m.b + 1, rnd[i] + 1, MAC_LEN - 1);
+	}
+}
+END_TEST
+
 static Suite *eth_suite(void)
 {
 	Suite *s = suite_create("eth");
@@ -167,6 +189,7 @@ static Suite *eth_suite(void)
 
 	tc = tcase_create("mac_kind");
 	tcase_add_loop_test(tc, test_mac_kind, 0, NELEM(kind_vecs));
+	tcase_add_test(tc, test_mac_from_random);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("header");

@@ -6,14 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctlexec.h"
 #include "dp.h"
 #include "peersfile.h"
 
+#include "check_fixture.h"
 #include "check_run.h"
 
 #define DUMPLEN 2048
-
-static const uint8_t seed[TABLE_SEED_LEN] = {0x9f, 0x11};
 
 static struct ctlproto_net net(void)
 {
@@ -73,6 +73,8 @@ static const struct ok_vec ok_vecs[] = {
 	{"fdb 0a:00:00:00:00:03 dst 192.168.56.43:9\nfdb 0a:00:00:00:00:02 dst 192.168.56.99\n",
 	 "peers= fdb=0a:00:00:00:00:02=192.168.56.99:8472@2,0a:00:00:00:00:03=192.168.56.43:9@1 "
 	 "neigh="},
+	{"peers none\nfdb 0a:00:00:00:00:02 dst 192.168.56.42\n",
+	 "peers= fdb=0a:00:00:00:00:02=192.168.56.42:8472@2 neigh="},
 	/* No newline at the end; a '#' right after the value. */
 	{"192.168.56.42#node 2", "peers=192.168.56.42:8472@1 fdb= neigh="},
 };
@@ -99,7 +101,9 @@ struct bad_vec {
 	const char *msg;
 };
 
-#define GRAMMAR "expected ADDR[:PORT], fdb MAC dst ADDR[:PORT] or neigh IP lladdr MAC"
+#define GRAMMAR                                                                  \
+	"expected ADDR[:PORT], fdb MAC dst ADDR[:PORT], neigh IP lladdr MAC or " \
+	"peers none"
 
 static const struct bad_vec bad_vecs[] = {
 	{"192.168.56.42\n1.2.3\n", 2, "\"1.2.3\" is not ADDR[:PORT]"},
@@ -135,6 +139,10 @@ static const struct bad_vec bad_vecs[] = {
 	 3, "fdb MAC listed again (first on line 2)"},
 	{"192.168.56.42\n192.168.56.43\x01\n", 2, "control byte 0x01"},
 	{"192.168.56.42\n\x7f\n", 2, "control byte 0x7f"},
+	/* "peers none" means none: a peer beside it is a contradiction. */
+	{"fdb 0a:00:00:00:00:02 dst 192.168.56.42\npeers none\n192.168.56.43\n", 2,
+	 "\"peers none\" but line 3 lists a peer"},
+	{"peers some\n", 1, GRAMMAR},
 	/* A bad line after good ones: the whole file is refused. */
 	{"192.168.56.42\n192.168.56.43\n192.168.56.44\nbogus line here\n", 4, GRAMMAR},
 };
@@ -186,7 +194,7 @@ END_TEST
 /* --- applying -------------------------------------------------------------- */
 
 static struct dp dp;
-static struct ctlproto_env env;
+static struct ctlexec_env env; /* steps that change the tables by hand */
 static size_t ngone;
 
 static void on_gone(const struct peer *p, void *arg)
@@ -198,21 +206,15 @@ static void on_gone(const struct peer *p, void *arg)
 
 static void setup(void)
 {
-	memset(&dp, 0, sizeof(dp));
-	dp.fdb = fdb_new(16, 300000, seed);
-	dp.neigh = neigh_new(16, 300000, seed);
-	dp.peers = peers_new(seed);
-	ck_assert(dp.fdb && dp.neigh && dp.peers);
-	env = (struct ctlproto_env){
-		.dp = &dp, .net = net(), .lim = {4, 4, 4}, .peer_gone = on_gone};
+	fixture_dp(&dp, 16, 300000, (struct dp_limits){4, 4, 4});
+	dp.hooks.peer_gone = on_gone;
+	env = (struct ctlexec_env){.dp = &dp, .net = net()};
 	ngone = 0;
 }
 
 static void teardown(void)
 {
-	fdb_free(dp.fdb);
-	neigh_free(dp.neigh);
-	peers_free(dp.peers);
+	dp_fini(&dp);
 }
 
 static void dump_fdb(const struct fdb_view *v, void *arg)
@@ -297,7 +299,7 @@ static void step(const char *s)
 		ck_assert_ptr_nonnull(p);
 		p->st.rx_packets = strtoull(w3, NULL, 10);
 	} else {
-		ck_assert_msg(ctlproto_handle(&env, s, strlen(s), 0, &out), "step \"%s\": %s", s,
+		ck_assert_msg(ctlexec_handle(&env, s, strlen(s), 0, &out), "step \"%s\": %s", s,
 			      out.data);
 	}
 	ctlproto_buf_free(&out);
@@ -427,14 +429,14 @@ START_TEST(test_apply)
 	memset(&old, 0, sizeof(old));
 	if (v->old != NULL) {
 		load(v->old, &old);
-		peersfile_apply(&env, NULL, &old, &d);
+		peersfile_apply(&dp, NULL, &old, &d);
 		ck_assert_uint_eq(d.failed, 0);
 	}
 	for (size_t i = 0; i < 6 && v->steps[i] != NULL; i++)
 		step(v->steps[i]);
 	ngone = 0;
 	load(v->new, &new);
-	peersfile_apply(&env, v->old != NULL ? &old : NULL, &new, &d);
+	peersfile_apply(&dp, v->old != NULL ? &old : NULL, &new, &d);
 	snprintf(got, sizeof(got), "peers +%zu -%zu ~%zu fdb +%zu -%zu neigh +%zu -%zu failed %zu",
 		 d.peers_added, d.peers_removed, d.peers_changed, d.fdb_added, d.fdb_removed,
 		 d.neigh_added, d.neigh_removed, d.failed);
@@ -448,6 +450,34 @@ START_TEST(test_apply)
 }
 END_TEST
 
+/* A reload that would remove every peer is refused unless the file says
+ * "peers none"; files that never had peers, and start-up, are not held to it. */
+START_TEST(test_empties)
+{
+	struct ctlproto_net n = net();
+	struct peersfile two, empty, none, fdb_only;
+	struct peersfile_error err;
+	const char *t2 = "192.168.56.42\n192.168.56.43\n",
+		   *tf = "fdb 0a:00:00:00:00:02 dst 192.168.56.42\n";
+
+	ck_assert(peersfile_parse(&n, t2, strlen(t2), &two, &err));
+	ck_assert(peersfile_parse(&n, "", 0, &empty, &err));
+	ck_assert(peersfile_parse(&n, "peers none\n", 11, &none, &err));
+	ck_assert(peersfile_parse(&n, tf, strlen(tf), &fdb_only, &err));
+	ck_assert(peersfile_empties(&two, &empty));
+	ck_assert(peersfile_empties(&two, &fdb_only));
+	ck_assert(!peersfile_empties(&two, &none));
+	ck_assert(!peersfile_empties(&two, &two));
+	ck_assert(!peersfile_empties(NULL, &empty));
+	ck_assert(!peersfile_empties(&empty, &empty));
+	ck_assert(!peersfile_empties(&none, &empty));
+	peersfile_free(&two);
+	peersfile_free(&empty);
+	peersfile_free(&none);
+	peersfile_free(&fdb_only);
+}
+END_TEST
+
 static Suite *peersfile_suite(void)
 {
 	Suite *s = suite_create("peersfile");
@@ -456,6 +486,7 @@ static Suite *peersfile_suite(void)
 	tc = tcase_create("parse");
 	tcase_add_loop_test(tc, test_parse_ok, 0, (int)(sizeof(ok_vecs) / sizeof(ok_vecs[0])));
 	tcase_add_loop_test(tc, test_parse_bad, 0, (int)(sizeof(bad_vecs) / sizeof(bad_vecs[0])));
+	tcase_add_test(tc, test_empties);
 	tcase_add_test(tc, test_parse_special);
 	suite_add_tcase(s, tc);
 

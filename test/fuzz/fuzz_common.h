@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "change.h"
 #include "dp.h"
-#include "storm.h"
 
 /* Small tables, so that the caps and eviction paths are reached quickly. */
 #define FUZZ_MAX_LEARNED 64
@@ -15,7 +15,7 @@
 static struct dp fuzz_dp;
 static struct endpoint fuzz_peers[3];
 
-static void fuzz_ep(struct endpoint *ep, uint8_t last)
+static inline void fuzz_ep(struct endpoint *ep, uint8_t last)
 {
 	memset(ep, 0, sizeof(*ep));
 	ep->ip.family = AF_INET;
@@ -26,40 +26,47 @@ static void fuzz_ep(struct endpoint *ep, uint8_t last)
 	ep->port = 8472;
 }
 
-static struct dp *fuzz_setup(void)
+static inline void fuzz_seed(void *ctx, void *buf, size_t len)
 {
-	static const uint8_t seed[TABLE_SEED_LEN] = {7};
-	static const struct mac own = {{0x02, 0, 0, 0, 0, 0x01}};
+	(void)ctx;
+	memset(buf, 7, len);
+}
+
+static inline struct dp *fuzz_setup(void)
+{
 	static const struct mac known = {{0x0a, 0, 0, 0, 0, 0x02}};
+	/* The hardening paths too: small caps, damping and storm buckets. */
+	static const struct dp_params params = {
+		.cfg = {.vni = 1,
+			.mac = {{0x02, 0, 0, 0, 0, 0x01}},
+			.mtu = 1450,
+			.path_mtu = 1400,
+			.learning = true},
+		.max_learned = FUZZ_MAX_LEARNED,
+		.max_per_peer = FUZZ_MAX_LEARNED / 4,
+		.ageing_ms = FUZZ_AGEING_MS,
+		.max_moves = 2,
+		.flood_rate = 50,
+		.flood_macs = 16,
+	};
 	struct ipaddr ip;
 
 	if (fuzz_dp.fdb != NULL)
 		return &fuzz_dp;
-	fuzz_dp.cfg.vni = 1;
-	fuzz_dp.cfg.mac = own;
-	fuzz_dp.cfg.mtu = 1450;
-	fuzz_dp.cfg.path_mtu = 1400;
-	fuzz_dp.cfg.learning = true;
-	fuzz_dp.fdb = fdb_new(FUZZ_MAX_LEARNED, FUZZ_AGEING_MS, seed);
-	fuzz_dp.neigh = neigh_new(FUZZ_MAX_LEARNED, FUZZ_AGEING_MS, seed);
-	fuzz_dp.peers = peers_new(seed);
-	/* The hardening paths too: small caps, damping and storm buckets. */
-	fdb_set_peer_limit(fuzz_dp.fdb, FUZZ_MAX_LEARNED / 4);
-	fdb_set_damping(fuzz_dp.fdb, 2, DP_MOVE_WINDOW_MS);
-	fuzz_dp.storm_tap = storm_new(50, 10, 16, seed);
-	fuzz_dp.storm_peer = storm_new(50, 10, 16, seed);
+	if (dp_init(&fuzz_dp, &params, fuzz_seed, NULL) != 0)
+		__builtin_trap();
 	fuzz_ep(&fuzz_peers[0], 42);
 	fuzz_ep(&fuzz_peers[1], 43);
 	fuzz_ep(&fuzz_peers[2], 99); /* never added: a stranger */
-	peers_add(fuzz_dp.peers, &fuzz_peers[0], NULL);
-	peers_add(fuzz_dp.peers, &fuzz_peers[1], NULL);
-	fdb_add_static(fuzz_dp.fdb, &known, &fuzz_peers[1]);
+	change_peer_add(&fuzz_dp, &fuzz_peers[0]);
+	change_peer_add(&fuzz_dp, &fuzz_peers[1]);
+	change_fdb_add(&fuzz_dp, &known, &fuzz_peers[1]);
 	memset(&ip, 0, sizeof(ip));
 	ip.family = AF_INET;
 	ip.a[0] = 10;
 	ip.a[1] = 244;
 	ip.a[3] = 2;
-	neigh_add_static(fuzz_dp.neigh, &ip, &known);
+	change_neigh_add(&fuzz_dp, &ip, &known);
 	/* fd00:244::2 too, so that the ND proxy answers */
 	memset(&ip, 0, sizeof(ip));
 	ip.family = AF_INET6;
@@ -67,12 +74,12 @@ static struct dp *fuzz_setup(void)
 	ip.a[2] = 0x02;
 	ip.a[3] = 0x44;
 	ip.a[15] = 2;
-	neigh_add_static(fuzz_dp.neigh, &ip, &known);
+	change_neigh_add(&fuzz_dp, &ip, &known);
 	return &fuzz_dp;
 }
 
 /* Every verdict must point inside the buffers the core was given. */
-static void fuzz_check_action(const struct dp_action *act, const uint8_t *lo, size_t span)
+static inline void fuzz_check_action(const struct dp_action *act, const uint8_t *lo, size_t span)
 {
 	const uint8_t *d = act->data;
 

@@ -54,9 +54,10 @@ info "n1 over 5 pings: tap_rx +$((tap1 - tap0)) udp_tx +$((utx1 - utx0)) udp_rx 
 	fail "n1's stats --json did not move with 5 pings"
 ((learned >= 1)) || fail "n1's stats --json says no learned fdb entry"
 prom=$(ctl_ok n1 stats --prometheus)
-grep -Eq '^vxtap_udp_tx_packets_total [0-9]+$' <<<"$prom" || fail "stats --prometheus lacks vxtap_udp_tx_packets_total"
+grep -Eq "^vxtap_udp_tx_packets_total\\{dev=\"$VXT_DEV\"\\} [0-9]+\$" <<<"$prom" ||
+	fail "stats --prometheus lacks vxtap_udp_tx_packets_total"
 grep -q '^# TYPE vxtap_drops_total counter$' <<<"$prom" || fail "stats --prometheus lacks the drops family"
-grep -Eq '^vxtap_peer_tx_packets_total\{peer="192\.168\.56\.42:8472"\} [1-9][0-9]*$' <<<"$prom" ||
+grep -Eq "^vxtap_peer_tx_packets_total\\{dev=\"$VXT_DEV\",peer=\"192\\.168\\.56\\.42:8472\"\\} [1-9][0-9]*\$" <<<"$prom" ||
 	fail "stats --prometheus lacks node 2's tx counter"
 ctl_ok n1 stats | grep -Eq '^udp_tx_packets +[0-9]+  datagrams sent$' || fail "stats lacks udp_tx_packets"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hostile input: test/hostile.py throws 110,000 datagrams at vxtap on n2 (run
+# Hostile input: test/netns/hostile.py throws 110,000 datagrams at vxtap on n2 (run
 # under valgrind), from a listed peer's address (n3, whose vxtap is not
 # running) and from six addresses that are not peers: truncated VXLAN
 # headers, I flag clear, reserved bits, wrong VNIs, inner frames of 0-13
@@ -16,7 +16,7 @@ set -euo pipefail
 require_root
 require_vxtap
 
-gen=$VXT_ROOT/test/hostile.py
+gen=$VXT_ROOT/test/netns/hostile.py
 [[ -f $gen ]] || fail "generator missing: $gen"
 seed=${VXT_HOSTILE_SEED:-$((RANDOM * 32768 + RANDOM))}
 info "seed $seed (VXT_HOSTILE_SEED=$seed repeats this run)"
@@ -70,7 +70,7 @@ start=$SECONDS
 nsx n3 timeout 150 "$VXT_PY" "$gen" udp --victim-ip 192.168.56.42 --victim-mac "$m2" \
 	--port "$VXT_PORT" --vni "$VXT_VNI" --mtu "$mtu2" --peer 192.168.56.43 --nonpeer "$nonpeers" \
 	--pid "$pid2" --rcvbuf "$rb" --seed "$seed" --timeout 60 >"$out" ||
-	fail "test/hostile.py udp failed (status $?)"
+	fail "test/netns/hostile.py udp failed (status $?)"
 alive "$pid2" || fail "vxtap on n2 died under the hostile datagrams"
 info "generator: $(cat "$out")"
 json() { "$VXT_PY" -c 'import json, sys; d = json.load(open(sys.argv[1]))
@@ -114,7 +114,7 @@ done
 while IFS='=' read -r k v; do b[$k]=$v; done < <(snap)
 out=$VXT_TMP/hostile-tap.json
 nsx n2 timeout 60 "$VXT_PY" "$gen" tap --victim-ip 192.168.56.42 --victim-mac "$m2" --dev "$VXT_DEV" \
-	--count 2000 --seed "$seed" --timeout 30 >"$out" || fail "test/hostile.py tap failed (status $?)"
+	--count 2000 --seed "$seed" --timeout 30 >"$out" || fail "test/netns/hostile.py tap failed (status $?)"
 info "generator: $(cat "$out")"
 alive "$pid2" || fail "vxtap on n2 died under malformed ARP from its TAP"
 while IFS='=' read -r k v; do a[$k]=$v; done < <(snap)

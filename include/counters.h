@@ -1,0 +1,95 @@
+/* counters: every counter vxtap exports, in one table, rendered as text, JSON, Prometheus and
+ * the SIGUSR1 dump. */
+#ifndef VXTAP_COUNTERS_H
+#define VXTAP_COUNTERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto.h"
+#include "ctlproto.h"
+#include "dp.h"
+
+/*
+ * The table is made from the modules' own lists (DP_COUNTERS,
+ * DP_DROP_REASONS, CRYPTO_COUNTERS, CRYPTO_DROP_REASONS, PEER_COUNTERS and
+ * the table sizes below): adding a counter is one line in its module's list,
+ * and every output has it. A counter's group decides its names:
+ *
+ *   group    text/dump name     JSON               Prometheus
+ *   totals   KEY                totals.KEY         vxtap_KEY_total
+ *   drops    drop_KEY           drops.KEY          vxtap_drops_total{reason="KEY"}
+ *   crypto   crypto_KEY         crypto.KEY         vxtap_crypto_KEY_total
+ *   tables   KEY                tables.KEY         vxtap_KEY (a gauge)
+ *
+ * Secure-mode drop reasons are drops with keys "crypto_REASON"; they and the
+ * crypto group are shown only in secure mode. "drops" is the sum of every
+ * drop reason shown.
+ */
+enum counter_group { COUNTER_TOTALS, COUNTER_DROPS, COUNTER_CRYPTO, COUNTER_TABLES };
+
+struct counter_def {
+	enum counter_group group;
+	const char *key;
+	const char *help; /* lower case, no final stop: used as is everywhere */
+	bool secure;	  /* only in secure mode */
+	size_t off;	  /* a uint64_t at this offset in struct counters_snap */
+};
+
+/* Table sizes, as gauges. X(name, description). */
+#define COUNTERS_TABLES(X)                                  \
+	X(peers, "peers in the flood list")                 \
+	X(fdb_static_entries, "static FDB entries")         \
+	X(fdb_learned_entries, "learned FDB entries")       \
+	X(neigh_static_entries, "static neighbour entries") \
+	X(neigh_learned_entries, "learned neighbour entries")
+
+#define COUNTERS_TABLE_FIELD(name, desc) uint64_t name;
+struct counters_tables {
+	COUNTERS_TABLES(COUNTERS_TABLE_FIELD)
+};
+#undef COUNTERS_TABLE_FIELD
+
+/* Everything counted, at one moment. */
+struct counters_snap {
+	struct dp_stats dp;
+	struct crypto_stats crypto;
+	struct counters_tables tables;
+	bool secure;
+};
+
+/* The table: *n entries. */
+const struct counter_def *counters_table(size_t *n);
+
+/* Fill s from dp (counters and table sizes); s->crypto and s->secure are
+ * left zero for the caller. */
+void counters_snap_dp(struct counters_snap *s, const struct dp *dp);
+
+/* The value of def in s. */
+uint64_t counters_value(const struct counters_snap *s, const struct counter_def *def);
+
+/* Sum of every drop reason shown for s. */
+uint64_t counters_drops_total(const struct counters_snap *s);
+
+/* The text/dump name of def ("drop_bad_vni") into buf. */
+const char *counters_name(const struct counter_def *def, char *buf, size_t len);
+
+/* The counters and then the peers (sorted by address) as the control
+ * socket's stats answer: fmt text, JSON or Prometheus (with dev as a label
+ * on every sample). */
+void counters_render(const struct counters_snap *s, const struct peer *const *peers, size_t np,
+		     const char *dev, enum ctlproto_fmt fmt, uint64_t now,
+		     struct ctlproto_buf *out);
+
+/* One line per counter, "NAME VALUE", for the SIGUSR1 dump. */
+void counters_lines(const struct counters_snap *s, void (*line)(const char *text, void *arg),
+		    void *arg);
+
+/* One peer as "peer show" prints it: text ("ADDR rx ... last_rx ...\n",
+ * after prefix) or a JSON object. */
+void counters_peer_text(struct ctlproto_buf *out, const char *prefix, const struct peer *p,
+			uint64_t now);
+void counters_peer_json(struct ctlproto_buf *out, const struct peer *p, uint64_t now);
+
+#endif

@@ -1,0 +1,61 @@
+/* method: how a datagram leaves and arrives: plain VXLAN or sealed (secure mode), behind one
+ * interface, as fastd's methods. */
+#ifndef VXTAP_METHOD_H
+#define VXTAP_METHOD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+struct dp;
+struct dp_action;
+struct gso_seg;
+struct peer;
+struct txq;
+
+struct method;
+
+struct method_ops {
+	const char *name;
+	/* Bytes each datagram carries besides the VXLAN datagram. */
+	size_t overhead;
+	/* Whether a kernel peer's unsegmented tunnel super-packet can be taken
+	 * (plain VXLAN only: a sealed datagram is never one). */
+	bool takes_super;
+	/* Queue one VXLAN datagram (dgram, len bytes) for ep (its listed peer
+	 * p, or NULL). False when the socket is full (what was not queued is
+	 * counted as dropped). */
+	bool (*send)(struct method *m, struct txq *q, const struct endpoint *ep, struct peer *p,
+		     const uint8_t *dgram, size_t len, uint64_t now);
+	/* Queue n segments for ep: each is the VXLAN header at vxh, the
+	 * segment's headers (with VXLAN_HLEN writable bytes before them) and its
+	 * payload. False as for send. */
+	bool (*send_segs)(struct method *m, struct txq *q, const struct endpoint *ep,
+			  struct peer *p, const uint8_t *vxh, const struct gso_seg *segs, size_t n,
+			  uint64_t now);
+	/* A datagram from src: act gets the decision on what it carries
+	 * (DP_TO_TAP with the inner frame, DP_DROP, or DP_CONSUMED for a
+	 * message of the method's own). Answers are queued on q. */
+	void (*recv)(struct method *m, struct txq *q, struct dp *dp, const struct ipaddr *src,
+		     uint8_t *dgram, size_t len, uint64_t now, struct dp_action *act);
+	/* Timed work; returns when it next has some (ms), UINT64_MAX for none.
+	 * May queue on q. NULL: none. */
+	uint64_t (*tick)(struct method *m, struct txq *q, uint64_t now);
+	/* Start talking to every listed peer now (handshakes). NULL: nothing to do. */
+	void (*start)(struct method *m, struct txq *q, struct dp *dp, uint64_t now);
+	/* A peer is leaving the list: forget what is held for it. NULL: nothing held. */
+	void (*peer_gone)(struct method *m, const struct ipaddr *ip);
+	void (*free)(struct method *m);
+};
+
+struct method {
+	const struct method_ops *ops;
+};
+
+/* Plain RFC 7348 VXLAN: datagrams go out as they are. Holds no state:
+ * struct method m = {&method_plain_ops} is one. */
+extern const struct method_ops method_plain_ops;
+
+#endif

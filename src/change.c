@@ -1,0 +1,76 @@
+/* change: peer, FDB and neighbour changes with their invariants, for every source of change. */
+#include "change.h"
+
+#include <errno.h>
+
+int change_peer_add(struct dp *dp, const struct endpoint *ep)
+{
+	if (peers_find(dp->peers, &ep->ip) != NULL)
+		return -EEXIST;
+	if (peers_count(dp->peers) >= dp->lim.peers)
+		return -ENOSPC;
+	return peers_add(dp->peers, ep, NULL);
+}
+
+int change_peer_del(struct dp *dp, const struct ipaddr *ip)
+{
+	const struct peer *p = peers_find(dp->peers, ip);
+
+	if (p == NULL)
+		return -ENOENT;
+	if (dp->hooks.peer_gone != NULL)
+		dp->hooks.peer_gone(p, dp->hooks.arg);
+	/* What it taught goes with it; what the administrator set stays. */
+	fdb_del_dst(dp->fdb, ip, false);
+	return peers_del(dp->peers, ip);
+}
+
+int change_peer_port(struct dp *dp, const struct ipaddr *ip, uint16_t port)
+{
+	struct peer *p = peers_find(dp->peers, ip);
+
+	if (p == NULL)
+		return -ENOENT;
+	if (p->ep.port == port)
+		return 0;
+	p->ep.port = port;
+	/* Learned entries hold the old port: let them be learned again. */
+	fdb_del_dst(dp->fdb, ip, false);
+	return 0;
+}
+
+int change_fdb_add(struct dp *dp, const struct mac *mac, const struct endpoint *dst)
+{
+	/* A learned entry made static may pass the cap by the learned cap at most. */
+	if (fdb_lookup(dp->fdb, mac) == NULL && fdb_count(dp->fdb, true) >= dp->lim.fdb_static)
+		return -ENOSPC;
+	return fdb_add_static(dp->fdb, mac, dst);
+}
+
+int change_fdb_del(struct dp *dp, const struct mac *mac)
+{
+	return fdb_del(dp->fdb, mac);
+}
+
+size_t change_fdb_flush(struct dp *dp)
+{
+	return fdb_flush_learned(dp->fdb);
+}
+
+int change_neigh_add(struct dp *dp, const struct ipaddr *ip, const struct mac *mac)
+{
+	if (neigh_lookup(dp->neigh, ip) == NULL &&
+	    neigh_count(dp->neigh, true) >= dp->lim.neigh_static)
+		return -ENOSPC;
+	return neigh_add_static(dp->neigh, ip, mac);
+}
+
+int change_neigh_del(struct dp *dp, const struct ipaddr *ip)
+{
+	return neigh_del(dp->neigh, ip);
+}
+
+size_t change_neigh_flush(struct dp *dp)
+{
+	return neigh_flush_learned(dp->neigh);
+}

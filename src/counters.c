@@ -1,0 +1,304 @@
+/* counters: the one counter table and its renderings (text, JSON, Prometheus, dump lines). */
+#include "counters.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define ULL(x) ((unsigned long long)(x))
+
+#define SNAP_OFF(field) offsetof(struct counters_snap, field)
+
+#define DEF_TOTAL(name, desc)	{COUNTER_TOTALS, #name, desc, false, SNAP_OFF(dp.name)},
+#define DEF_DROP(e, name, desc) {COUNTER_DROPS, #name, desc, false, SNAP_OFF(dp.drops[DROP_##e])},
+#define DEF_CDROP(e, name, desc) \
+	{COUNTER_DROPS, "crypto_" #name, desc, true, SNAP_OFF(crypto.drops[CRYPTO_DROP_##e])},
+#define DEF_CRYPTO(name, desc) {COUNTER_CRYPTO, #name, desc, true, SNAP_OFF(crypto.name)},
+#define DEF_TABLE(name, desc)  {COUNTER_TABLES, #name, desc, false, SNAP_OFF(tables.name)},
+
+static const struct counter_def table[] = {
+	DP_COUNTERS(DEF_TOTAL) DP_DROP_REASONS(DEF_DROP) CRYPTO_DROP_REASONS(DEF_CDROP)
+		CRYPTO_COUNTERS(DEF_CRYPTO) COUNTERS_TABLES(DEF_TABLE)};
+
+#define NDEFS (sizeof(table) / sizeof(table[0]))
+
+/* Per-peer counters, for Prometheus. */
+#define DEF_PEER(name, desc) {#name, desc, offsetof(struct peer_stats, name)},
+static const struct {
+	const char *key, *help;
+	size_t off;
+} peer_table[] = {PEER_COUNTERS(DEF_PEER)};
+
+const struct counter_def *counters_table(size_t *n)
+{
+	*n = NDEFS;
+	return table;
+}
+
+void counters_snap_dp(struct counters_snap *s, const struct dp *dp)
+{
+	memset(s, 0, sizeof(*s));
+	s->dp = dp->st;
+	s->tables.peers = peers_count(dp->peers);
+	s->tables.fdb_static_entries = fdb_count(dp->fdb, true);
+	s->tables.fdb_learned_entries = fdb_count(dp->fdb, false);
+	s->tables.neigh_static_entries = neigh_count(dp->neigh, true);
+	s->tables.neigh_learned_entries = neigh_count(dp->neigh, false);
+}
+
+uint64_t counters_value(const struct counters_snap *s, const struct counter_def *def)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)s + def->off, sizeof(v));
+	return v;
+}
+
+static bool shown(const struct counters_snap *s, const struct counter_def *def)
+{
+	return s->secure || !def->secure;
+}
+
+uint64_t counters_drops_total(const struct counters_snap *s)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < NDEFS; i++)
+		if (table[i].group == COUNTER_DROPS && shown(s, &table[i]))
+			sum += counters_value(s, &table[i]);
+	return sum;
+}
+
+const char *counters_name(const struct counter_def *def, char *buf, size_t len)
+{
+	static const char *const prefix[] = {[COUNTER_TOTALS] = "",
+					     [COUNTER_DROPS] = "drop_",
+					     [COUNTER_CRYPTO] = "crypto_",
+					     [COUNTER_TABLES] = ""};
+
+	snprintf(buf, len, "%s%s", prefix[def->group], def->key);
+	return buf;
+}
+
+/* --- peers ------------------------------------------------------------------- */
+
+void counters_peer_text(struct ctlproto_buf *out, const char *prefix, const struct peer *p,
+			uint64_t now)
+{
+	char a[ADDR_STRLEN];
+	const struct peer_stats *s = &p->st;
+
+	ctlproto_buf_printf(out, "%s%s rx %llu pkts %llu bytes tx %llu pkts %llu bytes last_rx ",
+			    prefix, endpoint_fmt(&p->ep, a), ULL(s->rx_packets), ULL(s->rx_bytes),
+			    ULL(s->tx_packets), ULL(s->tx_bytes));
+	if (s->last_rx == 0) {
+		ctlproto_buf_printf(out, "never\n");
+	} else {
+		uint64_t ago = now > s->last_rx ? now - s->last_rx : 0;
+
+		ctlproto_buf_printf(out, "%llu.%llus ago\n", ULL(ago / 1000u),
+				    ULL(ago % 1000u / 100u));
+	}
+}
+
+void counters_peer_json(struct ctlproto_buf *out, const struct peer *p, uint64_t now)
+{
+	char a[ADDR_STRLEN];
+	const struct peer_stats *s = &p->st;
+
+	ctlproto_buf_printf(out,
+			    "{\"addr\":\"%s\",\"port\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,"
+			    "\"tx_packets\":%llu,\"tx_bytes\":%llu,\"last_rx_age_ms\":",
+			    ipaddr_fmt(&p->ep.ip, a), p->ep.port, ULL(s->rx_packets),
+			    ULL(s->rx_bytes), ULL(s->tx_packets), ULL(s->tx_bytes));
+	if (s->last_rx == 0)
+		ctlproto_buf_printf(out, "null}");
+	else
+		ctlproto_buf_printf(out, "%llu}", ULL(now > s->last_rx ? now - s->last_rx : 0));
+}
+
+/* --- text and JSON -------------------------------------------------------------- */
+
+static void render_text(const struct counters_snap *s, const struct peer *const *peers, size_t np,
+			uint64_t now, struct ctlproto_buf *out)
+{
+	char name[64];
+	bool total_done = false;
+
+	for (size_t i = 0; i < NDEFS; i++) {
+		const struct counter_def *d = &table[i];
+
+		if (!shown(s, d))
+			continue;
+		if (d->group == COUNTER_DROPS && !total_done) {
+			ctlproto_buf_printf(out, "%-22s %14llu  %s\n", "drops",
+					    ULL(counters_drops_total(s)), "dropped, every reason");
+			total_done = true;
+		}
+		ctlproto_buf_printf(out, "%-22s %14llu  %s\n", counters_name(d, name, sizeof(name)),
+				    ULL(counters_value(s, d)), d->help);
+	}
+	for (size_t i = 0; i < np; i++)
+		counters_peer_text(out, "peer ", peers[i], now);
+}
+
+static void render_json(const struct counters_snap *s, const struct peer *const *peers, size_t np,
+			uint64_t now, struct ctlproto_buf *out)
+{
+	static const char *const objs[] = {[COUNTER_TOTALS] = "totals",
+					   [COUNTER_DROPS] = "drops",
+					   [COUNTER_CRYPTO] = "crypto",
+					   [COUNTER_TABLES] = "tables"};
+	int open = -1;
+	const char *sep = "";
+
+	ctlproto_buf_put(out, "{", 1);
+	for (size_t i = 0; i < NDEFS; i++) {
+		const struct counter_def *d = &table[i];
+
+		if (!shown(s, d))
+			continue;
+		if ((int)d->group != open) {
+			ctlproto_buf_printf(out, "%s\"%s\":{", open < 0 ? "" : "},",
+					    objs[d->group]);
+			open = (int)d->group;
+			sep = "";
+			if (d->group == COUNTER_DROPS) {
+				ctlproto_buf_printf(out, "\"total\":%llu",
+						    ULL(counters_drops_total(s)));
+				sep = ",";
+			}
+		}
+		ctlproto_buf_printf(out, "%s\"%s\":%llu", sep, d->key, ULL(counters_value(s, d)));
+		sep = ",";
+	}
+	ctlproto_buf_printf(out, "%s\"peers\":[", open < 0 ? "" : "},");
+	for (size_t i = 0; i < np; i++) {
+		ctlproto_buf_printf(out, "%s", i ? "," : "");
+		counters_peer_json(out, peers[i], now);
+	}
+	ctlproto_buf_printf(out, "]}\n");
+}
+
+/* --- Prometheus ------------------------------------------------------------------ */
+
+/* A label value, escaped as the exposition format says. */
+static const char *label_escape(const char *v, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *v != '\0' && o + 3 < len; v++) {
+		if (*v == '\\' || *v == '"' || *v == '\n') {
+			buf[o++] = '\\';
+			buf[o++] = *v == '\n' ? 'n' : *v;
+		} else {
+			buf[o++] = *v;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static void prom_head(struct ctlproto_buf *out, const char *name, const char *type,
+		      const char *help)
+{
+	ctlproto_buf_printf(out, "# HELP vxtap_%s %s\n# TYPE vxtap_%s %s\n", name, help, name,
+			    type);
+}
+
+static void render_prometheus(const struct counters_snap *s, const struct peer *const *peers,
+			      size_t np, const char *dev, uint64_t now, struct ctlproto_buf *out)
+{
+	char d[64], fam[96], a[ADDR_STRLEN];
+	bool drops_head = false;
+
+	label_escape(dev, d, sizeof(d));
+	for (size_t i = 0; i < NDEFS; i++) {
+		const struct counter_def *c = &table[i];
+		unsigned long long v = ULL(counters_value(s, c));
+
+		if (!shown(s, c))
+			continue;
+		switch (c->group) {
+		case COUNTER_DROPS:
+			if (!drops_head)
+				prom_head(out, "drops_total", "counter",
+					  "frames and datagrams dropped, by reason");
+			drops_head = true;
+			ctlproto_buf_printf(out,
+					    "vxtap_drops_total{dev=\"%s\",reason=\"%s\"} %llu\n", d,
+					    c->key, v);
+			continue;
+		case COUNTER_TOTALS:
+			snprintf(fam, sizeof(fam), "%s_total", c->key);
+			break;
+		case COUNTER_CRYPTO:
+			snprintf(fam, sizeof(fam), "crypto_%s_total", c->key);
+			break;
+		case COUNTER_TABLES:
+			snprintf(fam, sizeof(fam), "%s", c->key);
+			break;
+		}
+		prom_head(out, fam, c->group == COUNTER_TABLES ? "gauge" : "counter", c->help);
+		ctlproto_buf_printf(out, "vxtap_%s{dev=\"%s\"} %llu\n", fam, d, v);
+	}
+	for (size_t f = 0; f < sizeof(peer_table) / sizeof(peer_table[0]); f++) {
+		snprintf(fam, sizeof(fam), "peer_%s_total", peer_table[f].key);
+		prom_head(out, fam, "counter", peer_table[f].help);
+		for (size_t i = 0; i < np; i++) {
+			uint64_t v;
+
+			memcpy(&v, (const char *)&peers[i]->st + peer_table[f].off, sizeof(v));
+			ctlproto_buf_printf(out, "vxtap_%s{dev=\"%s\",peer=\"%s\"} %llu\n", fam, d,
+					    endpoint_fmt(&peers[i]->ep, a), ULL(v));
+		}
+	}
+	prom_head(out, "peer_last_rx_age_seconds", "gauge",
+		  "seconds since the last datagram from the peer (absent: never)");
+	for (size_t i = 0; i < np; i++) {
+		uint64_t last = peers[i]->st.last_rx;
+
+		if (last != 0)
+			ctlproto_buf_printf(
+				out,
+				"vxtap_peer_last_rx_age_seconds{dev=\"%s\",peer=\"%s\"} %.3f\n", d,
+				endpoint_fmt(&peers[i]->ep, a),
+				(double)(now > last ? now - last : 0) / 1000.0);
+	}
+}
+
+void counters_render(const struct counters_snap *s, const struct peer *const *peers, size_t np,
+		     const char *dev, enum ctlproto_fmt fmt, uint64_t now, struct ctlproto_buf *out)
+{
+	switch (fmt) {
+	case CTLPROTO_TEXT:
+		render_text(s, peers, np, now, out);
+		break;
+	case CTLPROTO_JSON:
+		render_json(s, peers, np, now, out);
+		break;
+	case CTLPROTO_PROMETHEUS:
+		render_prometheus(s, peers, np, dev, now, out);
+		break;
+	}
+}
+
+void counters_lines(const struct counters_snap *s, void (*line)(const char *text, void *arg),
+		    void *arg)
+{
+	char name[64], text[128];
+	bool total_done = false;
+
+	for (size_t i = 0; i < NDEFS; i++) {
+		if (!shown(s, &table[i]))
+			continue;
+		if (table[i].group == COUNTER_DROPS && !total_done) {
+			snprintf(text, sizeof(text), "drops %llu", ULL(counters_drops_total(s)));
+			line(text, arg);
+			total_done = true;
+		}
+		snprintf(text, sizeof(text), "%s %llu",
+			 counters_name(&table[i], name, sizeof(name)),
+			 ULL(counters_value(s, &table[i])));
+		line(text, arg);
+	}
+}

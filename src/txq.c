@@ -1,0 +1,139 @@
+/* txq: the sendmmsg queue: messages queued, flushed through the I/O seam, and counted. */
+#include "txq.h"
+
+#include <errno.h>
+#include <netinet/udp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp.h"
+#include "peer.h"
+
+int txq_init(struct txq *q, size_t cap, size_t iov_cap, const struct io_ops *io,
+	     struct dp_stats *st, bool gso)
+{
+	memset(q, 0, sizeof(*q));
+	q->msgs = calloc(cap, sizeof(*q->msgs));
+	q->iov = calloc(iov_cap, sizeof(*q->iov));
+	q->sa = calloc(cap, sizeof(*q->sa));
+	q->cmsg = calloc(cap, sizeof(*q->cmsg));
+	q->peer = calloc(cap, sizeof(*q->peer));
+	q->segs = calloc(cap, sizeof(*q->segs));
+	if (q->msgs == NULL || q->iov == NULL || q->sa == NULL || q->cmsg == NULL ||
+	    q->peer == NULL || q->segs == NULL) {
+		txq_free(q);
+		return -ENOMEM;
+	}
+	q->cap = cap;
+	q->iov_cap = iov_cap;
+	q->io = io;
+	q->st = st;
+	q->gso = gso;
+	return 0;
+}
+
+void txq_free(struct txq *q)
+{
+	free(q->msgs);
+	free(q->iov);
+	free(q->sa);
+	free(q->cmsg);
+	free(q->peer);
+	free(q->segs);
+	memset(q, 0, sizeof(*q));
+}
+
+static void push(struct txq *q, const struct iovec *iov, size_t iovcnt, uint16_t gso_size,
+		 uint32_t segs, const struct endpoint *ep, struct peer *p)
+{
+	size_t i = q->n++;
+	struct msghdr *h = &q->msgs[i].msg_hdr;
+
+	memcpy(&q->iov[q->iov_n], iov, iovcnt * sizeof(*iov));
+	memset(h, 0, sizeof(*h));
+	h->msg_name = &q->sa[i];
+	h->msg_namelen = endpoint_to_sockaddr(ep, &q->sa[i]);
+	h->msg_iov = &q->iov[q->iov_n];
+	h->msg_iovlen = iovcnt;
+	q->iov_n += iovcnt;
+	if (gso_size != 0 && segs > 1) {
+		struct cmsghdr *cm = (struct cmsghdr *)(void *)q->cmsg[i];
+
+		h->msg_control = q->cmsg[i];
+		h->msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+		cm->cmsg_level = SOL_UDP;
+		cm->cmsg_type = UDP_SEGMENT;
+		cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+		memcpy(CMSG_DATA(cm), &gso_size, sizeof(gso_size));
+	}
+	q->peer[i] = p;
+	q->segs[i] = segs;
+}
+
+bool txq_queue(struct txq *q, const struct iovec *iov, size_t iovcnt, uint16_t gso_size,
+	       uint32_t segs, const struct endpoint *ep, struct peer *p)
+{
+	if ((q->n == q->cap || q->iov_n + iovcnt > q->iov_cap) && txq_flush(q) == -EAGAIN) {
+		q->st->drops[DROP_UDP_SEND] += segs;
+		return false;
+	}
+	push(q, iov, iovcnt, gso_size, segs, ep, p);
+	return true;
+}
+
+static size_t msg_bytes(const struct msghdr *h)
+{
+	size_t len = 0;
+
+	for (size_t k = 0; k < h->msg_iovlen; k++)
+		len += h->msg_iov[k].iov_len;
+	return len;
+}
+
+/* Message i went out: count its datagrams and the bytes they carried. */
+static void account(struct txq *q, size_t i)
+{
+	size_t len = msg_bytes(&q->msgs[i].msg_hdr);
+
+	q->st->udp_tx_packets += q->segs[i];
+	q->st->udp_tx_bytes += len;
+	if (q->peer[i] != NULL) {
+		q->peer[i]->st.tx_packets += q->segs[i];
+		q->peer[i]->st.tx_bytes += len;
+	}
+}
+
+int txq_flush(struct txq *q)
+{
+	while (q->head < q->n) {
+		int r = q->io->udp_send(q->io->ctx, &q->msgs[q->head], (unsigned)(q->n - q->head));
+
+		if (r == -EAGAIN || r == -EWOULDBLOCK || r == 0)
+			return -EAGAIN;
+		if (r == -EINTR)
+			continue;
+		if (r < 0) {
+			/* This message is refused (no route, bad address, too
+			 * big, or segmentation the device cannot do): drop it
+			 * and go on with the rest. */
+			if (q->msgs[q->head].msg_hdr.msg_controllen != 0 &&
+			    (r == -EIO || r == -EINVAL || r == -EOPNOTSUPP))
+				q->gso = false;
+			q->st->drops[DROP_UDP_SEND] += q->segs[q->head];
+			q->head++;
+			continue;
+		}
+		for (int k = 0; k < r; k++)
+			account(q, q->head + (size_t)k);
+		q->head += (size_t)r;
+	}
+	q->head = q->n = q->iov_n = 0;
+	return 0;
+}
+
+void txq_forget_peer(struct txq *q, const struct peer *p)
+{
+	for (size_t i = q->head; i < q->n; i++)
+		if (q->peer[i] == p)
+			q->peer[i] = NULL;
+}
