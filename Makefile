@@ -52,21 +52,19 @@ CORE  += ctlproto ctlexec counters peersfile # the control protocol, its answers
 CORE  += txq fwd method_plain method_sealed # the engine behind the I/O seam, the datagram methods
 CORE  += route # the control plane's routes as rtnetlink messages
 CORE  += sdproto metricsproto # sd_notify messages; the HTTP endpoint's answers
-CORE  += jsonrd flannel etcdgw flset fldiff flnet # the flannel control plane
+CORE  += jsonrd flannel etcdgw flset fldiff flnet flshow # the flannel control plane
 # The shell: devices, sockets, the loop.
 SHELLMODS := log tap udp io_fd loop keyfile
 SHELLMODS += ctl ctlpath reload priv rtnl statefile
 SHELLMODS += sdnotify metrics service # the service manager and monitoring
-# The etcd transport (libcurl multi on libev): built and tested, not yet linked into vxtap.
-ETCDMODS := etcd
+SHELLMODS += etcd flnode # the etcd control plane
 # Modules tested inside another module's suite.
 TESTED_WITH := gro change txq method_plain method_sealed ctlexec counters
-TESTED_WITH += jsonrd # with flannel
+TESTED_WITH += jsonrd flshow # with flannel; with the etcd namespace tests
 UNITS := $(filter-out $(TESTED_WITH),$(CORE))
 
 CORE_OBJS  := $(CORE:%=$(BUILD)/src/%.o)
 SHELL_OBJS := $(SHELLMODS:%=$(BUILD)/src/%.o)
-ETCD_OBJS  := $(ETCDMODS:%=$(BUILD)/src/%.o)
 MAIN_OBJ   := $(BUILD)/src/main.o
 TEST_BINS  := $(UNITS:%=$(BUILD)/test/check_%)
 
@@ -85,7 +83,7 @@ $(BUILD)/libvxcore.a: $(CORE_OBJS)
 
 $(BUILD)/vxtap: $(MAIN_OBJ) $(SHELL_OBJS) $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EV_LIBS) $(CORE_LIBS) $(MHD_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EV_LIBS) $(CORE_LIBS) $(MHD_LIBS) $(CURL_LIBS)
 
 # The client: the protocol grammar from the core (the archive gives it only
 # the objects it uses: no tables, no crypto), the socket path from ctlpath.
@@ -103,7 +101,7 @@ $(BUILD)/test/check_%: $(BUILD)/test/check_%.o $(BUILD)/libvxcore.a
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(CORE_LIBS)
 
 # The etcd transport against a real etcd (test/netns/test_etcd_transport.sh).
-$(BUILD)/test/etcd_smoke: $(BUILD)/test/etcd_smoke.o $(ETCD_OBJS) $(BUILD)/libvxcore.a
+$(BUILD)/test/etcd_smoke: $(BUILD)/test/etcd_smoke.o $(BUILD)/src/etcd.o $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(EV_LIBS) $(CORE_LIBS)
 

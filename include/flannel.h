@@ -44,7 +44,7 @@
 #define FLANNEL_RACE_RETRIES	 10	     /* AcquireLease raceRetries */
 #define FLANNEL_VALUE_MAX	 (64 * 1024) /* larger lease values are refused unread */
 #define FLANNEL_VNI_MAX		 16777215
-#define FLANNEL_MTU_MIN		 (68 + FLANNEL_ENCAP_OVERHEAD)
+#define FLANNEL_MTU_MIN		 68
 #define FLANNEL_ERRLEN		 256
 #define FLANNEL_KEYLEN		 24 /* "255.255.255.255-32" plus NUL */
 #define FLANNEL_CIDRLEN		 24 /* "255.255.255.255/32" plus NUL */
@@ -68,8 +68,8 @@ struct flannel_config {
 	uint32_t subnet_max;	       /* last subnet handed out (host order) */
 	uint32_t vni;		       /* Backend.VNI, default 1 */
 	uint16_t port;		       /* Backend.Port, 0 or absent: 8472 */
-	uint32_t mtu;		       /* Backend.MTU: outer packet MTU; 0 = the underlay's */
-	bool direct_routing;	       /* Backend.DirectRouting: accepted, not done */
+	uint32_t mtu;	     /* Backend.MTU: the vxlan device's MTU; 0 = from the underlay */
+	bool direct_routing; /* Backend.DirectRouting: accepted, not done */
 };
 
 /* Command-line values that must agree with the config; has_* false = not given. */
@@ -129,15 +129,16 @@ struct flannel_lease {
 bool flannel_config_parse(const char *text, size_t len, struct flannel_config *cfg,
 			  char err[static FLANNEL_ERRLEN]);
 
-/* Check the command line against the config: --vni and --port must equal
- * Backend.VNI/Port; --mtu must equal Backend.MTU - 50 when Backend.MTU is set.
- * False with one line in err naming both. */
+/* Check the command line against the config: --vni, --port and --mtu must
+ * equal Backend.VNI, Backend.Port and (when it is set) Backend.MTU. False
+ * with one line in err naming both. */
 bool flannel_config_agrees(const struct flannel_config *cfg, const struct flannel_cli *cli,
 			   char err[static FLANNEL_ERRLEN]);
 
-/* The TAP MTU flanneld would give its vxlan device: (Backend.MTU, else the
- * underlay's) - 50; 0 when that is below 68. */
-uint32_t flannel_tap_mtu(const struct flannel_config *cfg, uint32_t underlay_mtu);
+/* The TAP MTU, as flanneld gives its vxlan device: Backend.MTU when set,
+ * else the underlay's less 50 (the kernel driver's default) and less extra
+ * (secure mode's framing); 0 when that is below 68. */
+uint32_t flannel_tap_mtu(const struct flannel_config *cfg, uint32_t underlay_mtu, uint32_t extra);
 
 /* Parse a lease value. Values over FLANNEL_VALUE_MAX are refused unparsed.
  * BackendType other than "vxlan" gives FLANNEL_BAD_OTHER_TYPE without reading

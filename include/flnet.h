@@ -90,21 +90,27 @@ enum flnet_phase {
 	FLNET_FATAL,   /* stopped: a FATAL action was queued */
 };
 
+/* The machine's counters. X(name, description). */
+#define FLNET_COUNTERS(X)                                                                 \
+	X(events, "watch events applied")                                                 \
+	X(stale, "duplicate or out-of-order watch events ignored")                        \
+	X(reconnects, "watch streams opened again after a break")                         \
+	X(resyncs, "full lists after the watch fell behind a compaction")                 \
+	X(failures, "etcd requests that failed: transport, HTTP, etcd error, bad answer") \
+	X(bad_lines, "watch lines that were not etcd's")                                  \
+	X(renewals, "keepalives that extended this node's lease")                         \
+	X(lease_losses, "times this node's lease was found gone")
+
+#define FLNET_COUNTER_FIELD(name, desc) uint64_t name;
 struct flnet_stats {
-	uint64_t events; /* watch events applied (not stale) */
-	uint64_t stale;	 /* duplicate or out-of-order events ignored */
-	uint64_t skipped[FLSET_SKIP__COUNT];
-	uint64_t reconnects; /* watch streams opened again after a break */
-	uint64_t resyncs;    /* full lists after the watch fell behind compaction */
-	uint64_t failures;   /* requests that failed: transport, HTTP, etcd error, bad answer */
-	uint64_t bad_lines;  /* watch lines that were not etcd's */
-	uint64_t renewals;   /* keepalives that extended the lease */
-	uint64_t lease_losses;
-	int64_t revision;	/* the etcd revision the node set is at */
-	uint64_t last_event_ms; /* now of the last event applied; 0: none */
-	bool connected;		/* the watch is created and open */
-	size_t endpoint;	/* the endpoint in use */
+	FLNET_COUNTERS(FLNET_COUNTER_FIELD)
+	uint64_t skipped[FLSET_SKIP__COUNT]; /* records skipped, by reason */
+	int64_t revision;		     /* the etcd revision the node set is at */
+	uint64_t last_event_ms;		     /* now of the last event applied; 0: none */
+	bool connected;			     /* the watch is created and open */
+	size_t endpoint;		     /* the endpoint in use */
 };
+#undef FLNET_COUNTER_FIELD
 
 struct flnet_lease {
 	bool held;

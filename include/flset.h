@@ -45,13 +45,19 @@ void flset_nodes_free(struct flset_nodes *l);
 /* Replace *dst with a copy of src. 0 or -ENOMEM (dst unchanged). */
 int flset_nodes_copy(struct flset_nodes *dst, const struct flset_nodes *src);
 
-/* Reasons a record is skipped: every flannel_bad, then these. */
+/* Reasons a record is skipped: every flannel_bad, then these.
+ * X(ENUM, name, text). */
+#define FLSET_OWN_REASONS(X)                                                                   \
+	X(OWN_SUBNET, "own_subnet", "it is this node's subnet, written with another PublicIP") \
+	X(OWN_IP, "own_public_ip", "its PublicIP is this node's")                              \
+	X(OWN_MAC, "own_vtep_mac", "its VtepMAC is this node's")
+
+#define FLSET_SKIP_ENUM(e, name, text) FLSET_SKIP_##e,
 enum flset_skip {
-	FLSET_SKIP_OWN_SUBNET = FLANNEL_BAD__COUNT, /* this node's subnet, another PublicIP */
-	FLSET_SKIP_OWN_IP,			    /* this node's PublicIP on another subnet */
-	FLSET_SKIP_OWN_MAC,			    /* this node's VtepMAC on another subnet */
-	FLSET_SKIP__COUNT
+	FLSET_SKIP_FIRST_OWN = FLANNEL_BAD__COUNT - 1,
+	FLSET_OWN_REASONS(FLSET_SKIP_ENUM) FLSET_SKIP__COUNT
 };
+#undef FLSET_SKIP_ENUM
 
 /* Counter name and log text of a reason (a flannel_bad or flset_skip value). */
 const char *flset_skip_name(unsigned reason);

@@ -20,6 +20,7 @@ struct loop_opts {
 };
 
 struct ctl;
+struct flnode;
 struct reload;
 
 /* The libev watchers, each embedded so its callback finds the daemon. */
@@ -66,10 +67,12 @@ struct vxtap {
 	uint64_t ageing_ms;
 	struct ctl *ctl;       /* the control socket (ctl.h) */
 	struct reload *reload; /* SIGHUP: the peers file and the key (reload.h) */
+	struct flnode *flnode; /* the etcd control plane, or NULL (flnode.h) */
 };
 
-/* Make the engine and start the watchers; fds, caps, dp, method and opts
- * must be set up. Returns 0 or -ENOMEM. */
+/* Make the engine and start the watchers (on vx->loop if already made, else
+ * the default loop); fds, caps, dp, method and opts must be set up. Returns
+ * 0 or -ENOMEM. */
 int loop_init(struct vxtap *vx);
 
 /* Run until SIGINT or SIGTERM. */

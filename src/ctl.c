@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "flnode.h"
 #include "log.h"
 #include "loop.h"
 #include "method_sealed.h"
@@ -165,6 +166,12 @@ static int key_load(const char *path, char *err, size_t errlen, void *arg)
 static void snapshot(struct counters_snap *s, void *arg)
 {
 	loop_snapshot(((struct ctl *)arg)->vx, s);
+}
+
+static void plane_show(enum ctlproto_cmd cmd, enum ctlproto_fmt fmt, uint64_t now,
+		       struct ctlproto_buf *out, void *arg)
+{
+	flnode_show(((struct ctl *)arg)->vx->flnode, cmd, fmt, now, out);
 }
 
 struct ctl *ctl_open(struct vxtap *vx, const struct ctl_conf *cc)
@@ -475,6 +482,8 @@ void ctl_start(struct ctl *ctl)
 	/* Secure mode is set up after the socket is opened. */
 	if (method_sealed_crypto(ctl->vx->method) != NULL)
 		ctl->env.key_load = key_load;
+	if (ctl->vx->flnode != NULL)
+		ctl->env.plane_show = plane_show;
 	ev_io_init(&ctl->accept_r, accept_cb, ctl->fd, EV_READ);
 	ev_init(&ctl->accept_pause, accept_pause_cb);
 	ev_io_start(loop, &ctl->accept_r);

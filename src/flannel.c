@@ -419,17 +419,18 @@ bool flannel_config_agrees(const struct flannel_config *cfg, const struct flanne
 	if (cli->has_port && cli->port != cfg->port)
 		return fail(err, "config: Backend.Port gives port %u but --port is %u", cfg->port,
 			    cli->port);
-	if (cli->has_mtu && cfg->mtu != 0 && cli->mtu != cfg->mtu - FLANNEL_ENCAP_OVERHEAD)
-		return fail(err, "config: Backend.MTU %u gives a TAP MTU of %u but --mtu is %u",
-			    cfg->mtu, cfg->mtu - FLANNEL_ENCAP_OVERHEAD, cli->mtu);
+	if (cli->has_mtu && cfg->mtu != 0 && cli->mtu != cfg->mtu)
+		return fail(err, "config: Backend.MTU is %u but --mtu is %u", cfg->mtu, cli->mtu);
 	return true;
 }
 
-uint32_t flannel_tap_mtu(const struct flannel_config *cfg, uint32_t underlay_mtu)
+uint32_t flannel_tap_mtu(const struct flannel_config *cfg, uint32_t underlay_mtu, uint32_t extra)
 {
-	uint32_t outer = cfg->mtu != 0 ? cfg->mtu : underlay_mtu;
+	uint64_t over = (uint64_t)FLANNEL_ENCAP_OVERHEAD + extra;
 
-	return outer < FLANNEL_MTU_MIN ? 0 : outer - FLANNEL_ENCAP_OVERHEAD;
+	if (cfg->mtu != 0)
+		return cfg->mtu;
+	return underlay_mtu < over + 68 ? 0 : (uint32_t)(underlay_mtu - over);
 }
 
 /* --- lease values ------------------------------------------------------ */

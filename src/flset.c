@@ -47,12 +47,12 @@ struct flset {
 	uint64_t stale;
 };
 
-static const char *const own_names[] = {"own_subnet", "own_public_ip", "own_vtep_mac"};
-static const char *const own_texts[] = {
-	"it is this node's subnet, written with another PublicIP",
-	"its PublicIP is this node's",
-	"its VtepMAC is this node's",
-};
+#define OWN_NAME(e, name, text) name,
+#define OWN_TEXT(e, name, text) text,
+static const char *const own_names[] = {FLSET_OWN_REASONS(OWN_NAME)};
+static const char *const own_texts[] = {FLSET_OWN_REASONS(OWN_TEXT)};
+#undef OWN_NAME
+#undef OWN_TEXT
 
 const char *flset_skip_name(unsigned reason)
 {

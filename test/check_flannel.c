@@ -156,8 +156,8 @@ static const struct cfg_vec cfg_bad[] = {
 	 "config: Backend.VNI -1 is out of range (0-16777215)"},
 	{"{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\",\"Port\":65536}}",
 	 "config: Backend.Port 65536 is out of range (0-65535)"},
-	{"{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\",\"MTU\":100}}",
-	 "config: Backend.MTU 100 is too small (at least 118, or 0)"},
+	{"{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\",\"MTU\":67}}",
+	 "config: Backend.MTU 67 is too small (at least 68, or 0)"},
 	{"{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\",\"GBP\":true}}",
 	 "config: Backend.GBP is true; vxtap does not speak VXLAN-GBP"},
 	{"{\"Network\":\"10.244.0.0/"
@@ -252,12 +252,13 @@ START_TEST(test_config_agrees)
 	cli.port = 4789;
 	ck_assert(!flannel_config_agrees(&c, &cli, err));
 	ck_assert_str_eq(err, "config: Backend.Port gives port 8472 but --port is 4789");
-	/* --mtu is the TAP's: Backend.MTU less 50. No Backend.MTU: anything goes. */
+	/* --mtu is the TAP's, as Backend.MTU is the vxlan device's. No
+	 * Backend.MTU: anything goes. */
 	cli = (struct flannel_cli){.has_mtu = true, .mtu = 1400};
 	ck_assert(flannel_config_agrees(&c, &cli, err));
-	c.mtu = 1500;
+	c.mtu = 1450;
 	ck_assert(!flannel_config_agrees(&c, &cli, err));
-	ck_assert_str_eq(err, "config: Backend.MTU 1500 gives a TAP MTU of 1450 but --mtu is 1400");
+	ck_assert_str_eq(err, "config: Backend.MTU is 1450 but --mtu is 1400");
 	cli.mtu = 1450;
 	ck_assert(flannel_config_agrees(&c, &cli, err));
 }
@@ -267,11 +268,13 @@ START_TEST(test_tap_mtu)
 {
 	struct flannel_config c = std_cfg();
 
-	ck_assert_uint_eq(flannel_tap_mtu(&c, 1500), 1450);
-	ck_assert_uint_eq(flannel_tap_mtu(&c, 9000), 8950);
-	ck_assert_uint_eq(flannel_tap_mtu(&c, 100), 0);
+	ck_assert_uint_eq(flannel_tap_mtu(&c, 1500, 0), 1450);
+	ck_assert_uint_eq(flannel_tap_mtu(&c, 1500, 32), 1418);
+	ck_assert_uint_eq(flannel_tap_mtu(&c, 9000, 0), 8950);
+	ck_assert_uint_eq(flannel_tap_mtu(&c, 100, 0), 0);
 	c.mtu = 1400;
-	ck_assert_uint_eq(flannel_tap_mtu(&c, 9000), 1350);
+	ck_assert_uint_eq(flannel_tap_mtu(&c, 9000, 0), 1400);
+	ck_assert_uint_eq(flannel_tap_mtu(&c, 9000, 32), 1400);
 }
 END_TEST
 
