@@ -125,9 +125,10 @@ bool flset_changed(struct flset *s);
 int flset_taken(const struct flset *s, struct flannel_subnet **out, size_t *n);
 
 /* The first present key (in subnet order) whose value carries ip as
- * PublicIP, with its revision and etcd lease: false when there is none. */
+ * PublicIP, with its revision, etcd lease and (value not NULL) the value:
+ * false when there is none. */
 bool flset_find_ip(const struct flset *s, const struct ipaddr *ip, struct flannel_subnet *subnet,
-		   int64_t *mod_revision, int64_t *lease);
+		   int64_t *mod_revision, int64_t *lease, struct flannel_lease *value);
 /* Whether subnet's key is present, and with which value's PublicIP. */
 bool flset_find(const struct flset *s, const struct flannel_subnet *subnet,
 		struct ipaddr *public_ip);

@@ -13,7 +13,9 @@
 #include "etcdgw.h"
 
 /* The unary requests, one at a time. */
-enum job { J_NONE, J_CONFIG, J_LIST, J_GRANT, J_CLAIM, J_RENEW };
+/* J_ADOPT: keep the etcd lease a previous run left on this node's key alive,
+ * instead of writing the key again (which every node would see). */
+enum job { J_NONE, J_CONFIG, J_LIST, J_GRANT, J_CLAIM, J_RENEW, J_ADOPT };
 
 /* What the claim transaction does to the key it is about. */
 enum claim { C_CREATE, C_UPDATE, C_DELETE };
@@ -308,6 +310,10 @@ static void send_job(struct flnet *fl, enum job j, uint64_t now)
 		path = ETCDGW_PATH_KEEPALIVE;
 		body = etcdgw_keepalive(fl->own_lease);
 		break;
+	case J_ADOPT:
+		path = ETCDGW_PATH_KEEPALIVE;
+		body = etcdgw_keepalive(fl->grant_id);
+		break;
 	case J_NONE:
 		return;
 	}
@@ -558,15 +564,24 @@ static void apply_list(struct flnet *fl, const struct etcdgw_resp *resp)
 
 /* --- acquiring -------------------------------------------------------- */
 
+/* Whether value is what this node would write. */
+static bool same_value(const struct flnet *fl, const struct flannel_lease *v)
+{
+	return mac_equal(&v->vtep_mac, &fl->cfg.vtep_mac) && v->vni == fl->config.vni &&
+	       v->has_pubkey == fl->cfg.has_pubkey &&
+	       (!v->has_pubkey || memcmp(v->pubkey, fl->cfg.pubkey, sizeof(v->pubkey)) == 0);
+}
+
 static void decide(struct flnet *fl, uint64_t now)
 {
 	char s[FLANNEL_CIDRLEN], a[FLANNEL_CIDRLEN], b[FLANNEL_CIDRLEN], ip[ADDR_STRLEN];
 	struct flannel_subnet sn, *taken;
+	struct flannel_lease value;
 	int64_t rev, lease;
 	size_t n;
 
 	fl->reservation = false;
-	if (flset_find_ip(fl->set, &fl->cfg.public_ip, &sn, &rev, &lease)) {
+	if (flset_find_ip(fl->set, &fl->cfg.public_ip, &sn, &rev, &lease, &value)) {
 		fl->want = sn;
 		fl->claim_rev = rev;
 		if (flannel_subnet_compat(&fl->config, &sn)) {
@@ -575,6 +590,11 @@ static void decide(struct flnet *fl, uint64_t now)
 			fl->claim = C_UPDATE;
 			fl->reservation = lease == 0;
 			fl->step = fl->reservation ? J_CLAIM : J_GRANT;
+			if (lease != 0 && same_value(fl, &value)) {
+				/* Nothing to write: keep its etcd lease alive. */
+				fl->grant_id = lease;
+				fl->step = J_ADOPT;
+			}
 		} else {
 			say(fl, FLNET_INFO,
 			    "found lease %s for %s that does not fit the config: "
@@ -769,6 +789,14 @@ static void on_answer(struct flnet *fl, enum job j, const struct etcdgw_resp *re
 			acquired(fl, resp->revision, now);
 		}
 		break;
+	case J_ADOPT:
+		if (resp->ttl <= 0) {
+			fl->step = J_GRANT; /* expired meanwhile: a new one, and the key again */
+			break;
+		}
+		fl->grant_ttl = resp->ttl;
+		acquired(fl, fl->claim_rev, now);
+		break;
 	case J_RENEW:
 		if (resp->ttl <= 0) {
 			lease_lost(fl, "etcd says its etcd lease is gone");
@@ -795,6 +823,7 @@ static enum etcdgw_kind kind_of(enum job j)
 	case J_GRANT:
 		return ETCDGW_GRANT;
 	case J_RENEW:
+	case J_ADOPT:
 		return ETCDGW_KEEPALIVE;
 	default:
 		return ETCDGW_RANGE;

@@ -10,16 +10,17 @@
 
 struct entry {
 	struct flannel_subnet sn;
-	bool present;		    /* false: a tombstone, kept to refuse older replays */
-	bool good;		    /* lease holds usable remote values */
-	struct flannel_lease lease; /* the last good values */
-	int64_t good_rev;	    /* their mod_revision */
-	bool has_ip;		    /* the newest value named a PublicIP ... */
-	struct ipaddr ip;	    /* ... this one */
-	int64_t rev;		    /* the last put or delete applied */
-	int64_t lease_id;	    /* the etcd lease of the newest value */
-	unsigned bad;		    /* reason the newest value is bad; 0: none */
-	uint32_t gen;		    /* the list that last named it */
+	bool present;		     /* false: a tombstone, kept to refuse older replays */
+	bool good;		     /* lease holds usable remote values */
+	struct flannel_lease lease;  /* the last good values */
+	int64_t good_rev;	     /* their mod_revision */
+	bool has_ip;		     /* the newest value parsed (and named a PublicIP) ... */
+	struct ipaddr ip;	     /* ... this one */
+	struct flannel_lease newest; /* ... and said this */
+	int64_t rev;		     /* the last put or delete applied */
+	int64_t lease_id;	     /* the etcd lease of the newest value */
+	unsigned bad;		     /* reason the newest value is bad; 0: none */
+	uint32_t gen;		     /* the list that last named it */
 };
 
 struct badkey {
@@ -394,6 +395,8 @@ struct flset_result flset_put(struct flset *s, const char *key, size_t keylen, c
 	pr = flannel_lease_parse(value, valuelen, &l);
 	e->has_ip = pr == FLANNEL_BAD_NONE;
 	e->ip = l.public_ip;
+	if (e->has_ip)
+		e->newest = l;
 	if (is_own(s, &sn)) {
 		e->good = false;
 		r = put_own(s, e, pr, &l, lease, r);
@@ -554,7 +557,7 @@ int flset_taken(const struct flset *s, struct flannel_subnet **out, size_t *n)
 }
 
 bool flset_find_ip(const struct flset *s, const struct ipaddr *ip, struct flannel_subnet *subnet,
-		   int64_t *mod_revision, int64_t *lease)
+		   int64_t *mod_revision, int64_t *lease, struct flannel_lease *value)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const struct entry *e = &s->e[i];
@@ -563,6 +566,8 @@ bool flset_find_ip(const struct flset *s, const struct ipaddr *ip, struct flanne
 			*subnet = e->sn;
 			*mod_revision = e->rev;
 			*lease = e->lease_id;
+			if (value != NULL)
+				*value = e->newest;
 			return true;
 		}
 	}

@@ -699,6 +699,36 @@ START_TEST(test_keeps_own_lease)
 }
 END_TEST
 
+/* A restart finds this node's key as it would write it, on an etcd lease
+ * still alive: it keeps that lease alive and writes nothing (no other node
+ * sees an event). A dead one is replaced, and the key written again. */
+START_TEST(test_adopts_own_lease)
+{
+	struct flnet_lease l;
+	bool alive = _i == 0;
+
+	F->lease[F->nlease].id = 4242;
+	F->lease[F->nlease].ttl = FLANNEL_LEASE_TTL_S;
+	F->lease[F->nlease++].alive = alive;
+	fk_store_put(F, CONFIG_KEY, STD_CONFIG, 0);
+	fk_store_put(F, SUBNETS "10.244.7.0-24", fl_value(OWN_IP, OWN_MAC), 4242);
+	start(base_cfg(1));
+	flnet_lease(F->fl, &l);
+	ck_assert(l.held);
+	ck_assert_str_eq(own_subnet(), "10.244.7.0/24");
+	if (alive) {
+		ck_assert_int_eq(l.lease_id, 4242);
+		ck_assert_int_eq(F->paths[1], 0); /* no transaction */
+		ck_assert_int_eq(F->paths[2], 0); /* no grant */
+		ck_assert_int_eq(F->paths[3], 1); /* one keepalive */
+	} else {
+		ck_assert_int_ne(l.lease_id, 4242);
+		ck_assert_int_eq(F->paths[1], 1);
+		ck_assert_int_eq(fk_find(F, SUBNETS "10.244.7.0-24")->lease, l.lease_id);
+	}
+}
+END_TEST
+
 /* A reservation (no etcd lease) stays one, and is never renewed. */
 START_TEST(test_keeps_reservation)
 {
@@ -1261,6 +1291,7 @@ static Suite *flnet_suite(void)
 	tcase_add_test(tc, test_acquire_random_window);
 	tcase_add_test(tc, test_keeps_own_lease);
 	tcase_add_test(tc, test_keeps_reservation);
+	tcase_add_loop_test(tc, test_adopts_own_lease, 0, 2);
 	tcase_add_test(tc, test_deletes_incompatible_own);
 	tcase_add_loop_test(tc, test_previous_subnet, 0, 2);
 	tcase_add_test(tc, test_conflict_retries);

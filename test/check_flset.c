@@ -254,7 +254,7 @@ START_TEST(test_own)
 	r = put("10.244.7.0-24", fl_value("192.168.56.41", "0a:58:0a:f4:07:00"), 4);
 	ck_assert_int_eq(r.verdict, FLSET_OWN_IP);
 	ck_assert_int_eq(r.lease, 77);
-	ck_assert(flset_find_ip(s, &self, &got, &rev, &lease));
+	ck_assert(flset_find_ip(s, &self, &got, &rev, &lease, NULL));
 	ck_assert_uint_eq(got.ip, 0x0af40700);
 	ck_assert_int_eq(rev, 4);
 	ck_assert_int_eq(lease, 77);

@@ -64,3 +64,63 @@ programmed() {
 
 # unprogrammed NODE SUBNET: no route for SUBNET on the node.
 unprogrammed() { [[ -z $(ip -n "$(ns "$1")" route show "$2") ]]; }
+
+# kernel_flannel I MEMBER SUBNET: node I as flanneld's vxlan backend makes it,
+# with the kernel driver: flannel.1 (VNI 1, port 8472, nolearning, MAC
+# node_mac I, MTU 1450) holding SUBNET.0/32, and its lease written in
+# flannel's format on a 24-hour etcd lease. kernel_flannel_sync programs the
+# others.
+kernel_flannel() {
+	local i=$1 m=$2 sn=$3 n="n$1" id key val
+	ip -n "$(ns "$n")" link add "$VXT_DEV" type vxlan id 1 dstport 8472 dev eth1 \
+		local "192.168.56.4$i" nolearning || fail "$n: cannot make a kernel $VXT_DEV"
+	ip -n "$(ns "$n")" link set "$VXT_DEV" address "$(node_mac "$i")" mtu 1450 up
+	ip -n "$(ns "$n")" addr add "${sn%/*}/32" dev "$VXT_DEV"
+	# veth would leave inner checksums to a NIC that is not there (lib.sh
+	# kernel_vxlan says more).
+	nsx "$n" ethtool -K eth1 tx off >/dev/null || fail "$n: ethtool -K eth1 tx off failed"
+	id=$(ectl "$m" lease grant 86400 | awk '/granted/ {print $2}')
+	[[ -n $id ]] || fail "cannot grant an etcd lease for node $i"
+	key="$FL_PREFIX/subnets/${sn%/*}-${sn#*/}"
+	val=$(printf '{"PublicIP":"192.168.56.4%s","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"%s"}}' \
+		"$i" "$(node_mac "$i")")
+	ectl "$m" put --lease="$id" "$key" "$val" >/dev/null || fail "cannot write node $i's lease"
+	printf '%s\n' "$sn" >"$VXT_TMP/n$i.kernel"
+	printf 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=%s.1/%s\n' "${sn%.*}" "${sn#*/}" >"$VXT_TMP/n$i.env"
+}
+
+# kernel_flannel_sync I MEMBER: on kernel node I, what flanneld's
+# handleSubnetEvents programs for every other lease: the neighbour SUBNET.0
+# -> VtepMAC, the FDB entry VtepMAC -> PublicIP, the route SUBNET via
+# SUBNET.0 onlink.
+kernel_flannel_sync() {
+	local i=$1 m=$2 n="n$1" sn ip mac
+	while read -r sn ip mac; do
+		[[ $ip == "192.168.56.4$i" ]] && continue
+		ip -n "$(ns "$n")" neigh replace "${sn%/*}" lladdr "$mac" dev "$VXT_DEV" nud permanent
+		bridge -n "$(ns "$n")" fdb replace "$mac" dev "$VXT_DEV" dst "$ip" self permanent
+		ip -n "$(ns "$n")" route replace "$sn" via "${sn%/*}" dev "$VXT_DEV" onlink
+	done < <(fl_leases "$m")
+}
+
+# fl_leases MEMBER: every lease etcd holds, "SUBNET PUBLICIP VTEPMAC" a line.
+fl_leases() {
+	ectl "$1" get --prefix "$FL_PREFIX/subnets/" | "$VXT_PY" -c '
+import json, sys
+lines = sys.stdin.read().splitlines()
+for k, v in zip(lines[0::2], lines[1::2]):
+    sn = k.rsplit("/", 1)[1].replace("-", "/")
+    d = json.loads(v)
+    print(sn, d["PublicIP"], d["BackendData"]["VtepMAC"])'
+}
+
+# log_ms NODE ERE: the time stamp (ms since the epoch) of the first line of the
+# node's log matching ERE (after the stamp), or fail.
+log_ms() {
+	local line
+	line=$(grep -E "^[^ ]+ vxtap: $2" "$VXT_TMP/$1.log" | head -n 1)
+	[[ -n $line ]] || fail "no line matching '$2' in the log of $1"
+	"$VXT_PY" -c 'import sys, datetime
+t = datetime.datetime.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+print(int(t.timestamp() * 1000))' "${line%% *}"
+}
