@@ -44,11 +44,12 @@
 #define FLNET_TEXTLEN	     320
 
 struct flnet_cfg {
-	const char *prefix;	 /* NULL: FLANNEL_PREFIX_DEFAULT */
-	size_t nendpoints;	 /* >= 1: requests name an endpoint by index */
-	struct ipaddr public_ip; /* --local, IPv4 */
-	struct mac vtep_mac;	 /* the TAP's MAC (stored across restarts) */
-	bool has_pubkey;	 /* write VxtapPublicKey */
+	const char *prefix;		   /* NULL: FLANNEL_PREFIX_DEFAULT */
+	size_t nendpoints;		   /* >= 1: requests name an endpoint by index */
+	const char *const *endpoint_names; /* for the log (the URLs); NULL: by number */
+	struct ipaddr public_ip;	   /* --local, IPv4 */
+	struct mac vtep_mac;		   /* the TAP's MAC (stored across restarts) */
+	bool has_pubkey;		   /* write VxtapPublicKey */
 	uint8_t pubkey[FLANNEL_PUBKEY_LEN];
 	bool has_prev; /* FLANNEL_SUBNET of the old subnet file */
 	struct flannel_subnet prev;

@@ -87,6 +87,7 @@ struct flnet {
 	char *out_body;
 	bool nodes_queued;
 	struct flnet_stats st;
+	char epbuf[32]; /* ep_name without names */
 };
 
 /* --- the action queue -------------------------------------------------- */
@@ -462,10 +463,19 @@ static const char *job_name(enum job j)
 	return n[j];
 }
 
+/* How the log names endpoint i: its URL when the caller gave names. */
+static const char *ep_name(struct flnet *fl, size_t i)
+{
+	if (fl->cfg.endpoint_names != NULL)
+		return fl->cfg.endpoint_names[i];
+	snprintf(fl->epbuf, sizeof(fl->epbuf), "etcd endpoint %zu", i);
+	return fl->epbuf;
+}
+
 static void unary_failed(struct flnet *fl, enum job j, const char *why, uint64_t now)
 {
 	fl->st.failures++;
-	say(fl, FLNET_WARN, "etcd endpoint %zu: %s failed: %s; retrying in %u ms", fl->job_ep,
+	say(fl, FLNET_WARN, "%s: %s failed: %s; retrying in %u ms", ep_name(fl, fl->job_ep),
 	    job_name(j), why, fl->backoff);
 	endpoint_failed(fl, fl->job_ep);
 	fl->retry_at = now + fl->backoff;
@@ -478,9 +488,8 @@ static void watch_failed(struct flnet *fl, const char *why, bool cancel, uint64_
 		cancel_watch(fl);
 	fl->st.failures++;
 	fl->st.connected = false;
-	say(fl, FLNET_WARN,
-	    "etcd endpoint %zu: watch: %s; watching again from revision %" PRId64 " in %u ms",
-	    fl->w_ep, why, fl->rev + 1, fl->w_backoff);
+	say(fl, FLNET_WARN, "%s: watch: %s; watching again from revision %" PRId64 " in %u ms",
+	    ep_name(fl, fl->w_ep), why, fl->rev + 1, fl->w_backoff);
 	endpoint_failed(fl, fl->w_ep);
 	fl->w = W_WAIT;
 	fl->w_at = now + fl->w_backoff;
@@ -937,8 +946,8 @@ void flnet_on_line(struct flnet *fl, uint64_t id, const char *line, size_t len, 
 		fl->w_backoff = FLNET_BACKOFF_MIN_MS;
 		fl->st.connected = true;
 		fl->st.endpoint = fl->w_ep;
-		say(fl, FLNET_INFO, "etcd endpoint %zu: watching %s from revision %" PRId64,
-		    fl->w_ep, fl->subnets_key, fl->rev + 1);
+		say(fl, FLNET_INFO, "%s: watching %s from revision %" PRId64, ep_name(fl, fl->w_ep),
+		    fl->subnets_key, fl->rev + 1);
 	}
 	if (w.canceled) {
 		if (w.compact_revision > 0) {

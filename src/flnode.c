@@ -370,6 +370,7 @@ struct flnode *flnode_start(struct ev_loop *loop, const struct flnode_conf *fc)
 	for (size_t i = 0; i < fc->nendpoints; i++, fn->nurls++)
 		if ((fn->urls[i] = strdup(fc->endpoints[i])) == NULL)
 			fatalx("out of memory");
+	cfg.endpoint_names = (const char *const *)fn->urls;
 	memcpy(cfg.pubkey, fc->pubkey, sizeof(cfg.pubkey));
 	cfg.has_prev = previous_subnet(fc->subnet_file, &cfg.prev);
 	fn->loop = loop;

@@ -13,12 +13,14 @@ FL_PREFIX=/coreos.com/network
 # fl_config MEMBER JSON: write flannel's network config.
 fl_config() { ectl "$1" put "$FL_PREFIX/config" "$2" >/dev/null || fail "cannot write the flannel config"; }
 
-# start_flnode I MEMBER [ARGS...]: vxtap on node I joined through MEMBER, with
-# only --local and --etcd-endpoints (plus where its files go).
+# start_flnode I MEMBER [ARGS...]: vxtap on node I joined through MEMBER (or
+# the endpoints in FL_ENDPOINTS when set), with only --local and
+# --etcd-endpoints (plus where its files go).
 start_flnode() {
 	local i=$1 m=$2
 	shift 2
-	start_vxtap "n$i" --dev "$VXT_DEV" --local "192.168.56.4$i" --etcd-endpoints "$(etcd_url "$m")" \
+	start_vxtap "n$i" --dev "$VXT_DEV" --local "192.168.56.4$i" \
+		--etcd-endpoints "${FL_ENDPOINTS:-$(etcd_url "$m")}" \
 		--state-dir "$VXT_TMP/state-n$i" --subnet-file "$VXT_TMP/n$i.env" \
 		--control "$(sock "n$i")" "$@"
 }
