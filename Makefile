@@ -60,7 +60,7 @@ SHELLMODS += sdnotify metrics service # the service manager and monitoring
 SHELLMODS += etcd flnode # the etcd control plane
 # Modules tested inside another module's suite.
 TESTED_WITH := gro change txq method_plain method_sealed ctlexec counters
-TESTED_WITH += jsonrd flshow # with flannel; with the etcd namespace tests
+TESTED_WITH += jsonrd # with flannel
 UNITS := $(filter-out $(TESTED_WITH),$(CORE))
 
 CORE_OBJS  := $(CORE:%=$(BUILD)/src/%.o)
