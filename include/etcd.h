@@ -46,8 +46,10 @@ struct etcd_opts {
 
 /* Called once when a request ends: status is the HTTP status (0 when none
  * came) and body[0..len) the answer (unary; NULL for a stream that ended
- * cleanly), or error is why it failed (a libcurl message). Not called for
- * canceled requests. */
+ * cleanly), or error is why it failed (a libcurl message; one that TLS
+ * itself failed starts with ETCD_TLS_PREFIX). Not called for canceled
+ * requests. */
+#define ETCD_TLS_PREFIX "TLS: "
 typedef void etcd_done_fn(void *arg, long status, const char *body, size_t len, const char *error);
 /* One line of a stream, without its newline. */
 typedef void etcd_line_fn(void *arg, const char *line, size_t len);

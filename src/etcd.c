@@ -182,6 +182,25 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
 	return keep(r, data, n, r->e->opts.max_body) ? n : 0;
 }
 
+/* Failures of TLS itself: certificates, keys, verification, the handshake. */
+static bool tls_error(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void finish(struct etcd *e, CURL *easy, CURLcode rc)
 {
 	struct etcd_req *r = NULL;
@@ -203,7 +222,7 @@ static void finish(struct etcd *e, CURL *easy, CURLcode rc)
 			snprintf(why, sizeof(why), "answer larger than %zu bytes",
 				 e->opts.max_body);
 		else
-			snprintf(why, sizeof(why), "%s",
+			snprintf(why, sizeof(why), "%s%s", tls_error(rc) ? ETCD_TLS_PREFIX : "",
 				 r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
 		r->done(r->arg, status, NULL, 0, why);
 	} else if (r->stream && status == 200) {

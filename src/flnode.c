@@ -36,6 +36,7 @@ struct flnode {
 	struct flnode_req {
 		struct flnode *fn;
 		uint64_t id;
+		size_t endpoint;
 		struct etcd_req *req;
 	} reqs[FLNODE_REQS];
 	ev_timer deadline; /* the machine's next tick */
@@ -79,6 +80,11 @@ static void done_cb(void *arg, long status, const char *body, size_t len, const 
 	struct flnode *fn = r->fn;
 
 	r->req = NULL;
+	/* Before the node has joined, TLS that fails is a setting to mend
+	 * (a wrong CA, an expired certificate), not a passing fault. */
+	if (fn->vx == NULL && error != NULL &&
+	    strncmp(error, ETCD_TLS_PREFIX, strlen(ETCD_TLS_PREFIX)) == 0)
+		fatalx("%s: %s", fn->urls[r->endpoint], error);
 	flnet_on_done(fn->fl, r->id, status, body, len, error, loop_now_ms());
 	pump(fn);
 }
@@ -99,7 +105,7 @@ static void send_request(struct flnode *fn, const struct flnet_act *act)
 		if (fn->reqs[i].req == NULL)
 			r = &fn->reqs[i];
 	if (r != NULL) {
-		*r = (struct flnode_req){.fn = fn, .id = act->id};
+		*r = (struct flnode_req){.fn = fn, .id = act->id, .endpoint = act->endpoint};
 		if (act->kind == FLNET_ACT_REQUEST)
 			r->req = etcd_post(fn->tr, fn->urls[act->endpoint], act->path, act->body,
 					   (long)act->timeout_ms, done_cb, r);

@@ -126,3 +126,34 @@ log_ms() {
 t = datetime.datetime.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
 print(int(t.timestamp() * 1000))' "${line%% *}"
 }
+
+# fake_lease MEMBER SUBNET PUBLICIP MAC: a lease as a flannel node would write
+# it, with no node behind it (for changes the test makes in etcd).
+fake_lease() {
+	local v
+	v=$(printf '{"PublicIP":"%s","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"%s"}}' "$3" "$4")
+	ectl "$1" put "$FL_PREFIX/subnets/${2%/*}-${2#*/}" "$v" >/dev/null || fail "cannot write the lease of $2"
+}
+
+# fake_del MEMBER SUBNET: delete the lease of SUBNET.
+fake_del() { ectl "$1" del "$FL_PREFIX/subnets/${2%/*}-${2#*/}" >/dev/null || fail "cannot delete the lease of $2"; }
+
+# tables_match NODE MEMBER: the node's peers, static FDB entries, static
+# neighbours and routes are exactly what etcd's leases (but its own) say.
+tables_match() {
+	local n=$1 own want got
+	own=$(node_subnet "${n#n}")
+	want=$(fl_leases "$2" | awk -v own="$own" '$1 != own {
+		split($1, a, "/"); print "peer " $2; print "fdb " $3 " " $2; print "neigh " a[1] " " $3
+		print "route " $1 " " a[1] }' | sort)
+	got=$({
+		ctl_ok "$n" peer show | awk '{ split($1, a, ":"); print "peer " a[1] }'
+		ctl_ok "$n" fdb show | awk '/ static$/ { print "fdb " $1 " " $3 }'
+		ctl_ok "$n" neigh show | awk '/ static$/ { print "neigh " $1 " " $3 }'
+		ip -n "$(ns "$n")" route show dev "$VXT_DEV" | awk '/ via / { print "route " $1 " " $3 }'
+	} | sort)
+	if [[ $want != "$got" ]]; then
+		diff <(echo "$want") <(echo "$got") | sed 's/^/    /' >&2 || true
+		return 1
+	fi
+}
