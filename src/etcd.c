@@ -182,9 +182,19 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
 	return keep(r, data, n, r->e->opts.max_body) ? n : 0;
 }
 
-/* Failures of TLS itself: certificates, keys, verification, the handshake. */
-static bool tls_error(CURLcode rc)
+/* The member ended the TLS session with an alert: it refused this node's
+ * certificate (with TLS 1.3 that comes after the handshake, as a read error). */
+static bool tls_alert(CURLcode rc, const char *msg)
 {
+	return (rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR) &&
+	       strstr(msg, "SSL routines") != NULL && strstr(msg, "alert") != NULL;
+}
+
+/* Failures of TLS itself: certificates, keys, verification, the handshake. */
+static bool tls_error(CURLcode rc, const char *msg)
+{
+	if (tls_alert(rc, msg))
+		return true;
 	switch (rc) {
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
@@ -205,7 +215,7 @@ static void finish(struct etcd *e, CURL *easy, CURLcode rc)
 {
 	struct etcd_req *r = NULL;
 	long status = 0;
-	char why[CURL_ERROR_SIZE + 64];
+	char why[CURL_ERROR_SIZE + 160];
 
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&r);
 	if (r == NULL || r->state != REQ_ACTIVE)
@@ -221,9 +231,15 @@ static void finish(struct etcd *e, CURL *easy, CURLcode rc)
 		if (r->too_big)
 			snprintf(why, sizeof(why), "answer larger than %zu bytes",
 				 e->opts.max_body);
-		else
-			snprintf(why, sizeof(why), "%s%s", tls_error(rc) ? ETCD_TLS_PREFIX : "",
-				 r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
+		else {
+			const char *msg = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
+
+			snprintf(why, sizeof(why), "%s%s%s", tls_error(rc, msg) ? ETCD_TLS_PREFIX : "",
+				 msg,
+				 tls_alert(rc, msg) ? " (the member refused this node's certificate: "
+						      "expired, or not from a CA it trusts?)"
+						    : "");
+		}
 		r->done(r->arg, status, NULL, 0, why);
 	} else if (r->stream && status == 200) {
 		if (etcdgw_lines_pending(&r->lines) > 0)

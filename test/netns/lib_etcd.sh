@@ -129,3 +129,32 @@ ectl() {
 	ETCDCTL_API=3 nsx "$name" "$VXT_ETCDCTL" --endpoints "$(etcd_url "$name")" \
 		--command-timeout 5s "${tls[@]}" "$@"
 }
+
+# make_expired_client DIR: DIR/expired.{crt,key}, a client certificate signed
+# by DIR's CA (make_certs) that expired in 2020.
+make_expired_client() {
+	local d=$1
+	mkdir -p "$d/ca.db"
+	: >"$d/ca.db/index.txt"
+	printf '1000\n' >"$d/ca.db/serial"
+	cat >"$d/ca.cnf" <<CNF
+[ ca ]
+default_ca = test
+[ test ]
+database = $d/ca.db/index.txt
+serial = $d/ca.db/serial
+new_certs_dir = $d/ca.db
+default_md = sha256
+policy = any
+x509_extensions = ext
+[ any ]
+commonName = supplied
+[ ext ]
+extendedKeyUsage = clientAuth
+CNF
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=vxtap-expired \
+		-keyout "$d/expired.key" -out "$d/expired.csr" 2>/dev/null || fail "openssl: expired request"
+	openssl ca -batch -config "$d/ca.cnf" -cert "$d/ca.crt" -keyfile "$d/ca.key" -notext \
+		-startdate 20200101000000Z -enddate 20200102000000Z -in "$d/expired.csr" \
+		-out "$d/expired.crt" 2>/dev/null || fail "openssl: expired certificate"
+}
