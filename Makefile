@@ -68,7 +68,8 @@ SHELL_OBJS := $(SHELLMODS:%=$(BUILD)/src/%.o)
 MAIN_OBJ   := $(BUILD)/src/main.o
 TEST_BINS  := $(UNITS:%=$(BUILD)/test/check_%)
 
-.PHONY: all unit check netcheck demo asan install uninstall clean lint deps bench fuzz bench-ctl bench-cost deb
+.PHONY: all unit check netcheck demo asan install uninstall clean lint deps bench fuzz bench-ctl bench-cost \
+	bench-etcd deb
 
 all: $(BUILD)/vxtap $(BUILD)/vxtapctl
 
@@ -168,6 +169,13 @@ bench-cost:
 	$(Q)scripts/deps --bench
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) scripts/bench-cost --no-build $(BENCH_ARGS)
+
+# The etcd control plane at scale (root; about 10 minutes): 100 nodes and 50
+# joins, idle CPU, 1,000 leases, cost per frame. BENCH_ARGS="--nodes 20 ...".
+bench-etcd:
+	$(Q)scripts/deps --bench
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) scripts/bench-etcd --no-build $(BENCH_ARGS)
 
 # Control-socket scale figures (root): load time, RSS, cost per frame.
 bench-ctl: all

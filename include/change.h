@@ -23,6 +23,9 @@
  */
 int change_peer_add(struct dp *dp, const struct endpoint *ep);
 int change_peer_del(struct dp *dp, const struct ipaddr *ip);
+/* Make a listed peer a flood target or not (peers are added as flood
+ * targets). 0 or -ENOENT. */
+int change_peer_flood(struct dp *dp, const struct ipaddr *ip, bool flood);
 /* Move a listed peer to another port. 0 (also when it already had it) or -ENOENT. */
 int change_peer_port(struct dp *dp, const struct ipaddr *ip, uint16_t port);
 

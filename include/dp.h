@@ -30,7 +30,7 @@
 	X(SRC_ZERO, src_zero, "source MAC all zeros")                                  \
 	X(BAD_ARP, bad_arp, "malformed ARP")                                           \
 	X(BAD_ND, bad_nd, "malformed IPv6 neighbour solicitation or advertisement")    \
-	X(NO_PEERS, no_peers, "no peer to send to")                                    \
+	X(NO_PEERS, no_peers, "no peer to flood to")                                    \
 	X(FLOOD_RATE, flood_rate, "flood from the TAP over --flood-rate")              \
 	X(PEER_FLOOD_RATE, peer_flood_rate, "broadcast from a peer over --flood-rate") \
 	X(TAP_WRITE, tap_write, "write to the TAP failed")                             \

@@ -2,6 +2,7 @@
 #ifndef VXTAP_PEER_H
 #define VXTAP_PEER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,7 @@ struct peer_stats {
 struct peer {
 	struct endpoint ep; /* where we send; datagrams are accepted from ep.ip, any port */
 	struct peer_stats st;
+	bool flood; /* a flood target (set by peers_add); change with peers_set_flood */
 };
 
 /* Peers are unique by address: one VTEP per underlay IP. Lookup by address is
@@ -47,6 +49,13 @@ struct peer *peers_find(const struct peers *ps, const struct ipaddr *ip);
  * lookup (a struct peer *, or its absence) holds while it stays the same. */
 uint64_t peers_generation(const struct peers *ps);
 size_t peers_count(const struct peers *ps);
+
+/* Whether broadcast, multicast and unknown unicast frames are copied to p (a
+ * peer of ps). A peer that is not a flood target is still a source datagrams
+ * are accepted from and a destination FDB entries may name. */
+void peers_set_flood(struct peers *ps, struct peer *p, bool flood);
+/* How many peers are flood targets. */
+size_t peers_flood_count(const struct peers *ps);
 
 /* The i-th peer, 0 <= i < peers_count(); order changes when peers go. */
 struct peer *peers_at(const struct peers *ps, size_t i);

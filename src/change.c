@@ -25,6 +25,16 @@ int change_peer_del(struct dp *dp, const struct ipaddr *ip)
 	return peers_del(dp->peers, ip);
 }
 
+int change_peer_flood(struct dp *dp, const struct ipaddr *ip, bool flood)
+{
+	struct peer *p = peers_find(dp->peers, ip);
+
+	if (p == NULL)
+		return -ENOENT;
+	peers_set_flood(dp->peers, p, flood);
+	return 0;
+}
+
 int change_peer_port(struct dp *dp, const struct ipaddr *ip, uint16_t port)
 {
 	struct peer *p = peers_find(dp->peers, ip);

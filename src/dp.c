@@ -254,8 +254,9 @@ void dp_from_tap_gso(struct dp *dp, uint8_t *frame, size_t len, size_t seg_len, 
 		act->verdict = DP_UNICAST;
 		act->dst = *ep;
 	} else {
-		/* Broadcast, multicast and unknown unicast: head-end replication. */
-		if (peers_count(dp->peers) == 0) {
+		/* Broadcast, multicast and unknown unicast: head-end replication
+		 * to the peers that are flood targets. */
+		if (peers_flood_count(dp->peers) == 0) {
 			drop(dp, act, DROP_NO_PEERS);
 			return;
 		}

@@ -95,8 +95,8 @@ static void event(struct fwd *f, const struct dp_action *act, uint64_t now)
 }
 
 /* Hand act's datagram (segs NULL) or its n segments to the method for act's
- * destination, or for every peer. False when the socket filled up: what was
- * not queued is counted as dropped. */
+ * destination, or for every peer that is a flood target. False when the
+ * socket filled up: what was not queued is counted as dropped. */
 static bool send_out(struct fwd *f, const struct dp_action *act, const struct gso_seg *segs,
 		     size_t n, uint64_t now)
 {
@@ -108,13 +108,17 @@ static bool send_out(struct fwd *f, const struct dp_action *act, const struct gs
 	for (size_t d = 0; d < np; d++) {
 		struct peer *p = unicast ? act->peer : peers_at(f->dp->peers, d);
 		const struct endpoint *ep = unicast ? &act->dst : &p->ep;
-		bool ok = segs == NULL
-				  ? ops->send(f->method, &f->txq, ep, p, act->data, act->len, now)
+		bool ok;
+
+		if (!unicast && !p->flood)
+			continue;
+		ok = segs == NULL ? ops->send(f->method, &f->txq, ep, p, act->data, act->len, now)
 				  : ops->send_segs(f->method, &f->txq, ep, p, act->data, segs, n,
 						   now);
-
 		if (!ok) {
-			f->dp->st.drops[DROP_UDP_SEND] += (uint64_t)(np - d - 1) * cost;
+			while (++d < np)
+				if (peers_at(f->dp->peers, d)->flood)
+					f->dp->st.drops[DROP_UDP_SEND] += cost;
 			return false;
 		}
 	}

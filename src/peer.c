@@ -16,7 +16,8 @@ struct peers {
 	struct table *by_ip; /* struct ipaddr -> struct peer_node * */
 	struct peer_node **arr;
 	size_t n, cap;
-	uint64_t gen; /* bumped by every addition and removal */
+	size_t nflood; /* peers with flood set */
+	uint64_t gen;  /* bumped by every addition and removal */
 };
 
 static struct peer_node *peer_node_of(const struct table_entry *e)
@@ -86,12 +87,14 @@ int peers_add(struct peers *ps, const struct endpoint *ep, struct peer **out)
 		return -ENOMEM;
 	p->pub.ep.ip = k;
 	p->pub.ep.port = ep->port;
+	p->pub.flood = true;
 	if (table_set_static(ps->by_ip, &k, &p) < 0) {
 		free(p);
 		return -ENOMEM;
 	}
 	p->idx = ps->n;
 	ps->arr[ps->n++] = p;
+	ps->nflood++;
 	ps->gen++;
 	if (out)
 		*out = &p->pub;
@@ -113,6 +116,8 @@ int peers_del(struct peers *ps, const struct ipaddr *ip)
 	/* Fill the hole with the last peer to keep the flood list dense. */
 	ps->arr[p->idx] = ps->arr[--ps->n];
 	ps->arr[p->idx]->idx = p->idx;
+	if (p->pub.flood)
+		ps->nflood--;
 	free(p);
 	ps->gen++;
 	return 0;
@@ -136,6 +141,22 @@ uint64_t peers_generation(const struct peers *ps)
 size_t peers_count(const struct peers *ps)
 {
 	return ps->n;
+}
+
+void peers_set_flood(struct peers *ps, struct peer *p, bool flood)
+{
+	if (p->flood == flood)
+		return;
+	p->flood = flood;
+	if (flood)
+		ps->nflood++;
+	else
+		ps->nflood--;
+}
+
+size_t peers_flood_count(const struct peers *ps)
+{
+	return ps->nflood;
 }
 
 struct peer *peers_at(const struct peers *ps, size_t i)

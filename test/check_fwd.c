@@ -287,6 +287,31 @@ START_TEST(unicast_batch)
 }
 END_TEST
 
+/* A peer that is not a flood target gets no copy; with none left, the
+ * frame is dropped as no_peers. Unicast to it still goes. */
+START_TEST(flood_skips_fdb_only_peer)
+{
+	struct endpoint none;
+
+	ck_assert_int_eq(change_peer_flood(&dp, &peer2.ip, false), 0);
+	tap_frame(&bcast, 60, 1, false);
+	ck_assert_int_eq(fwd_tap(&fw, 1), FWD_DRAINED);
+	ck_assert_uint_eq(fk->nsent, 1);
+	ck_assert(endpoint_equal(&fk->sent_to[0], &peer3));
+	ck_assert_int_eq(change_peer_flood(&dp, &peer3.ip, false), 0);
+	tap_frame(&bcast, 60, 2, false);
+	ck_assert_int_eq(fwd_tap(&fw, 1), FWD_DRAINED);
+	ck_assert_uint_eq(fk->nsent, 1);
+	ck_assert_uint_eq(dp.st.drops[DROP_NO_PEERS], 1);
+	tap_frame(&mac_b, 60, 3, false);
+	ck_assert_int_eq(fwd_tap(&fw, 1), FWD_DRAINED);
+	ck_assert_uint_eq(fk->nsent, 2);
+	ck_assert(endpoint_equal(&fk->sent_to[1], &peer2));
+	ep_set(&none, "192.168.56.44");
+	ck_assert_int_eq(change_peer_flood(&dp, &none.ip, true), -ENOENT);
+}
+END_TEST
+
 /* A broadcast goes to every peer, the same bytes each time. */
 START_TEST(flood_replicates)
 {
@@ -606,6 +631,7 @@ int main(void)
 	tcase_add_checked_fixture(tx, setup, teardown);
 	tcase_add_test(tx, unicast_batch);
 	tcase_add_test(tx, flood_replicates);
+	tcase_add_test(tx, flood_skips_fdb_only_peer);
 	tcase_add_test(tx, burst_budget);
 	tcase_add_test(tx, backpressure_keeps_order);
 	tcase_add_test(tx, refused_message_dropped);

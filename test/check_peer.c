@@ -188,6 +188,34 @@ START_TEST(test_free_null)
 }
 END_TEST
 
+/* Flood targets are counted as they are set, cleared and deleted. */
+START_TEST(test_flood_count)
+{
+	struct peers *ps = peers_new(seed);
+	struct endpoint a = ep("10.0.0.1"), b = ep("10.0.0.2");
+	struct ipaddr ia = ip("10.0.0.1"), ib = ip("10.0.0.2");
+	struct peer *p, *q;
+
+	ck_assert_int_eq(peers_add(ps, &a, &p), 0);
+	ck_assert_int_eq(peers_add(ps, &b, &q), 0);
+	ck_assert(p->flood && q->flood);
+	ck_assert_uint_eq(peers_flood_count(ps), 2);
+	peers_set_flood(ps, p, false);
+	peers_set_flood(ps, p, false); /* twice: counted once */
+	ck_assert(!p->flood);
+	ck_assert_uint_eq(peers_flood_count(ps), 1);
+	ck_assert_int_eq(peers_del(ps, &ia), 0); /* not a flood target */
+	ck_assert_uint_eq(peers_flood_count(ps), 1);
+	ck_assert_int_eq(peers_del(ps, &ib), 0); /* a flood target */
+	ck_assert_uint_eq(peers_flood_count(ps), 0);
+	ck_assert_int_eq(peers_add(ps, &a, &p), 0);
+	peers_set_flood(ps, p, false);
+	peers_set_flood(ps, p, true);
+	ck_assert_uint_eq(peers_flood_count(ps), 1);
+	peers_free(ps);
+}
+END_TEST
+
 static Suite *peer_suite(void)
 {
 	Suite *s = suite_create("peer");
@@ -197,6 +225,7 @@ static Suite *peer_suite(void)
 	tcase_add_test(tc, test_add_find);
 	tcase_add_test(tc, test_unique_by_ip);
 	tcase_add_test(tc, test_free_null);
+	tcase_add_test(tc, test_flood_count);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("del");
