@@ -34,7 +34,7 @@ Q := @
 endif
 
 # The pure core: no syscalls, no libev, time passed in.
-CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp conf crypto
+CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp conf noise crypto
 CORE  += ctlproto peersfile # the control protocol and the peers file
 # The shell: devices, sockets, the loop.
 SHELLMODS := log tap udp loop keyfile
