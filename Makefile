@@ -46,7 +46,8 @@ SHELL_OBJS := $(SHELLMODS:%=$(BUILD)/src/%.o)
 MAIN_OBJ   := $(BUILD)/src/main.o
 TEST_BINS  := $(UNITS:%=$(BUILD)/test/check_%)
 
-.PHONY: all unit check netcheck demo asan install uninstall clean lint deps bench fuzz bench-ctl bench-cost
+.PHONY: all unit check netcheck demo asan install uninstall clean lint deps bench fuzz bench-ctl bench-cost \
+	bench-crypto
 
 all: $(BUILD)/vxtap $(BUILD)/vxtapctl
 
@@ -107,7 +108,7 @@ asan: deps
 # libFuzzer harnesses for both directions of the decision (clang only).
 FUZZ_TIME  ?= 60
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
-FUZZERS    := udp tap
+FUZZERS    := udp tap crypto
 fuzz:
 	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz CFLAGS="$(FUZZ_FLAGS)" \
 		build-fuzz/libvxcore.a $(FUZZERS:%=build-fuzz/fuzz_%)
@@ -134,6 +135,15 @@ bench-cost:
 	$(Q)scripts/deps --bench
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) scripts/bench-cost --no-build $(BENCH_ARGS)
+
+# Secure mode's responder on one core: per handshake, per init refused at mac1,
+# per cookie reply under load, per data datagram (no root; a few seconds).
+bench-crypto: $(BUILD)/test/bench_crypto
+	$(Q)$(BUILD)/test/bench_crypto
+
+$(BUILD)/test/bench_crypto: $(BUILD)/test/bench_crypto.o $(BUILD)/libvxcore.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SODIUM_LIBS)
 
 # Control-socket scale figures (root): load time, RSS, cost per frame.
 bench-ctl: all

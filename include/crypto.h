@@ -78,7 +78,9 @@
  *            cookie_secret_ms (randomness injected)
  *   cookie reply: XChaCha20-Poly1305 of the cookie, key =
  *            HASH32("vxtap cookie v2" | responder's static public key),
- *            the random nonce, additional data = the mac1 of the init.
+ *            additional data = the mac1 of the init; the nonce is 16 bytes
+ *            drawn when the context starts and a 64-bit counter, so that
+ *            none repeats under that key, restarts included.
  * A responder checks an init's source address (it must be a listed peer's)
  * and mac1 before any Diffie-Hellman: only a sender that knows the
  * responder's public key gets that far, and an init made for another node
@@ -180,39 +182,45 @@ void crypto_default_limits(struct crypto_limits *l);
 /* Fill buf with len unpredictable bytes (the shell: randombytes_buf). */
 typedef void crypto_random_fn(void *ctx, void *buf, size_t len);
 
-/* Why a datagram was not sealed or opened. X(ENUM, name). */
-#define CRYPTO_DROP_REASONS(X)                                                            \
-	X(BAD_TAG, bad_tag)		    /* data that does not verify */               \
-	X(REPLAY, replay)		    /* a counter seen or below the window */      \
-	X(UNKNOWN_SESSION, unknown_session) /* no live session or init with that index */ \
-	X(PLAIN, plain)			    /* plain VXLAN while secure mode is on */     \
-	X(HANDSHAKE, handshake)		    /* a handshake that does not decrypt */       \
-	X(MALFORMED, malformed)		    /* length, version, reserved bits */          \
-	X(NO_SESSION, no_session)	    /* outbound: no session yet */                \
-	X(UNKNOWN_PEER, unknown_peer)	    /* init from an address not listed */         \
-	X(BAD_MAC1, bad_mac1)		    /* not made for this node's key */            \
-	X(UNKNOWN_KEY, unknown_key)	    /* init from a static key not listed */       \
-	X(WRONG_KEY, wrong_key)		    /* a key listed for another address */        \
-	X(STALE, stale)			    /* init timestamp not newer: a replay */      \
-	X(FUTURE, future)		    /* init timestamp too far ahead */            \
-	X(RATE_LIMITED, rate_limited)	    /* under load, the peer's bucket empty */     \
-	X(WRONG_ADDR, wrong_addr)	    /* from another address than the session's */ \
-	X(COOKIE, cookie)		    /* a cookie reply that does not open */
+/* Why a datagram was not sealed or opened. X(ENUM, name, description). */
+#define CRYPTO_DROP_REASONS(X)                                                              \
+	X(BAD_TAG, bad_tag, "sealed datagram whose tag does not verify")                    \
+	X(REPLAY, replay, "sealed datagram with a counter seen before or too old")          \
+	X(UNKNOWN_SESSION, unknown_session, "datagram for a session or handshake not held") \
+	X(PLAIN, plain, "plain VXLAN datagram while secure mode is on")                     \
+	X(HANDSHAKE, handshake, "handshake message that does not decrypt")                  \
+	X(MALFORMED, malformed, "secure-mode datagram that does not parse")                 \
+	X(NO_SESSION, no_session, "frame not sent: no session with the peer yet")           \
+	X(UNKNOWN_PEER, unknown_peer, "init from an address that is not a peer")            \
+	X(BAD_MAC1, bad_mac1, "handshake message not made for this node's key")             \
+	X(UNKNOWN_KEY, unknown_key, "init from a static key that is not listed")            \
+	X(WRONG_KEY, wrong_key, "init from a listed key, but from another peer's address")  \
+	X(STALE, stale, "init whose timestamp is not newer: a replay")                      \
+	X(FUTURE, future, "init dated too far ahead of this node's clock")                  \
+	X(RATE_LIMITED, rate_limited, "init over its peer's limit while under load")        \
+	X(WRONG_ADDR, wrong_addr, "datagram from another address than its session's peer")  \
+	X(COOKIE, cookie, "cookie reply that does not open or answers no init")
 
-#define CRYPTO_DROP_ENUM(e, name) CRYPTO_DROP_##e,
+#define CRYPTO_DROP_ENUM(e, name, desc) CRYPTO_DROP_##e,
 enum crypto_drop { CRYPTO_DROP_NONE = 0, CRYPTO_DROP_REASONS(CRYPTO_DROP_ENUM) CRYPTO_DROP__COUNT };
 #undef CRYPTO_DROP_ENUM
 
+/* Everything else counted. X(name, description). */
+#define CRYPTO_COUNTERS(X)                                                         \
+	X(sessions, "secure sessions established, either role")                    \
+	X(handshakes_completed, "handshakes completed: response verified or sent") \
+	X(inits_sent, "handshake inits sent")                                      \
+	X(responses_sent, "handshake responses sent")                              \
+	X(cookies_sent, "cookie replies sent under load")                          \
+	X(cookie_replies_received, "cookie replies received that opened")          \
+	X(under_load, "times the handshake rate was exceeded")
+
+#define CRYPTO_COUNTER_FIELD(name, desc) uint64_t name;
 struct crypto_stats {
 	uint64_t drops[CRYPTO_DROP__COUNT];
-	uint64_t inits_sent, responses_sent;		 /* handshake messages built */
-	uint64_t cookies_sent;				 /* cookie replies built */
-	uint64_t cookie_replies_received;		 /* that opened */
-	union {						 /* sessions established, */
-		uint64_t handshakes_completed, sessions; /* either role; old name */
-	};
-	uint64_t under_load; /* times the responder went under load */
+	CRYPTO_COUNTERS(CRYPTO_COUNTER_FIELD)
 };
+#undef CRYPTO_COUNTER_FIELD
 
 /* A new context for private key priv and psk (NULL: none, all zero), both
  * copied into locked memory. aes_here: the caller found

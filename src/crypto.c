@@ -40,9 +40,10 @@
 #define RESP_MAC1 61
 #define RESP_MAC2 77
 /* Cookie reply: header, receiver index, nonce, sealed cookie. */
-#define COOKIE_RIDX  4
-#define COOKIE_NONCE 8
-#define COOKIE_BOX   32
+#define COOKIE_RIDX	    4
+#define COOKIE_NONCE	    8
+#define COOKIE_BOX	    32
+#define COOKIE_NONCE_RANDOM 16 /* then 8 bytes of counter */
 /* Data: header, receiver index, counter. */
 #define DATA_RIDX 4
 #define DATA_CTR  8
@@ -179,6 +180,10 @@ struct crypto {
 	uint8_t cookie_key[CRYPTO_KEY_LEN]; /* seals our cookie replies */
 	uint64_t cookie_secret_at;
 	bool cookie_secret_set;
+	/* Cookie reply nonces: random per context, then a counter, so that
+	 * none repeats under the cookie key (which outlives restarts) and
+	 * none costs a call for randomness. */
+	uint8_t cookie_nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
 	struct slab peer_slab, key_slab;
 	struct table *peers; /* struct ipaddr -> struct cpeer * */
 	struct table *index; /* local index (big-endian) -> struct session * */
@@ -227,7 +232,7 @@ void crypto_default_limits(struct crypto_limits *l)
 	l->max_future_ms = 300000;
 }
 
-#define CRYPTO_DROP_NAME(e, name) [CRYPTO_DROP_##e] = #name,
+#define CRYPTO_DROP_NAME(e, name, desc) [CRYPTO_DROP_##e] = #name,
 static const char *const drop_names[CRYPTO_DROP__COUNT] = {[CRYPTO_DROP_NONE] = "none",
 							   CRYPTO_DROP_REASONS(CRYPTO_DROP_NAME)};
 #undef CRYPTO_DROP_NAME
@@ -576,7 +581,7 @@ static void promote(struct crypto *c, struct cpeer *p, struct session **slot, ui
 	p->prev = p->cur;
 	p->cur = s;
 	p->last_hs = now;
-	c->st.handshakes_completed++;
+	c->st.sessions++;
 }
 
 /* The retry rule: may an init to p go out now? */
@@ -662,6 +667,7 @@ struct crypto *crypto_new(const uint8_t priv[static CRYPTO_KEY_LEN], const uint8
 	c->index = table_new(IDX_LEN, sizeof(struct session *), 0, 0, seed);
 	rnd(rctx, seed, sizeof(seed));
 	c->keys = table_new(KEYREC_KEY_LEN, sizeof(struct keyrec *), 0, 0, seed);
+	rnd(rctx, c->cookie_nonce, COOKIE_NONCE_RANDOM);
 	sodium_memzero(seed, sizeof(seed));
 	c->sec = sodium_malloc(sizeof(*c->sec));
 	if (!c->peers || !c->index || !c->keys || !c->sec) {
@@ -1016,7 +1022,9 @@ static enum crypto_in cookie_reply(struct crypto *c, const struct in_ctx *x, con
 	make_cookie(c, x->src, x->now, cookie);
 	put_header(r, TYPE_COOKIE);
 	memcpy(r + COOKIE_RIDX, msg + INIT_SIDX, IDX_LEN);
-	c->rnd(c->rctx, r + COOKIE_NONCE, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	sodium_increment(c->cookie_nonce + COOKIE_NONCE_RANDOM,
+			 sizeof(c->cookie_nonce) - COOKIE_NONCE_RANDOM);
+	memcpy(r + COOKIE_NONCE, c->cookie_nonce, sizeof(c->cookie_nonce));
 	crypto_aead_xchacha20poly1305_ietf_encrypt(r + COOKIE_BOX, NULL, cookie, sizeof(cookie),
 						   msg + INIT_MAC1, MAC_LEN, NULL, r + COOKIE_NONCE,
 						   c->cookie_key);
@@ -1142,6 +1150,7 @@ static enum crypto_in open_init(struct crypto *c, const struct in_ctx *x, const 
 	*x->reply_len = CRYPTO_RESP_LEN;
 	*x->peer_out = p->ip;
 	c->st.responses_sent++;
+	c->st.handshakes_completed++;
 out:
 	session_free(c, s);
 	noise_hs_wipe(&hs);
@@ -1210,6 +1219,7 @@ static enum crypto_in open_resp(struct crypto *c, const struct in_ctx *x, const 
 	p->pend_init = NULL;
 	drop_pending_init(c, p); /* the ephemeral key: used up */
 	promote(c, p, &s, x->now);
+	c->st.handshakes_completed++;
 	/* Confirm the session to the responder now rather than with whatever
 	 * data we send next, which may be a while. */
 	*x->reply_len = seal_with(p->cur, x->reply + DATA_HLEN, 0, x->reply);

@@ -400,7 +400,8 @@ START_TEST(handshake_then_data_both_ways)
 	ck_assert_uint_eq(sb.responses_sent, 1);
 	ck_assert_uint_eq(sa.handshakes_completed, 1);
 	ck_assert_uint_eq(sb.handshakes_completed, 1);
-	ck_assert_uint_eq(sb.sessions, 1); /* the old name */
+	ck_assert_uint_eq(sa.sessions, 1);
+	ck_assert_uint_eq(sb.sessions, 1);
 	ck_assert_uint_eq(sa.drops[CRYPTO_DROP_NO_SESSION], 1);
 	ck_assert_uint_eq(sb.drops[CRYPTO_DROP_NO_SESSION], 0);
 	ck_assert_uint_eq(sb.cookies_sent + sa.cookie_replies_received + sb.under_load, 0);
@@ -457,6 +458,25 @@ START_TEST(wire_format_as_documented)
 	ck_assert_int_ne(vxlan_decode(resp.b, resp.len, &vni), VXLAN_OK);
 	ck_assert_int_ne(vxlan_decode(d.b, d.len, &vni), VXLAN_OK);
 	ck_assert_int_ne(vxlan_decode(g_reply.b, g_reply.len, &vni), VXLAN_OK);
+}
+END_TEST
+
+/* Every handshake message carries a fresh ephemeral key and index. */
+START_TEST(ephemerals_fresh)
+{
+	struct dg i1, i2, r1, r2;
+
+	make_init(&A, &B, &i1);
+	ck_assert_int_eq(deliver(&B, &A, &i1), CRYPTO_IN_REPLY);
+	r1 = g_reply;
+	now += 5000;
+	make_init(&A, &B, &i2);
+	ck_assert_int_eq(deliver(&B, &A, &i2), CRYPTO_IN_REPLY);
+	r2 = g_reply;
+	ck_assert(memcmp(i1.b + 8, i2.b + 8, 32) != 0);
+	ck_assert(memcmp(r1.b + 12, r2.b + 12, 32) != 0);
+	ck_assert(memcmp(i1.b + 4, i2.b + 4, 4) != 0);
+	ck_assert(memcmp(r1.b + 4, r2.b + 4, 4) != 0);
 }
 END_TEST
 
@@ -653,7 +673,7 @@ START_TEST(init_bound_to_responder)
 		send_ok(&A, &C, i);
 		send_ok(&C, &A, 100 + i);
 	}
-	ck_assert_uint_eq(stats(&C).handshakes_completed, 1);
+	ck_assert_uint_eq(stats(&C).sessions, 1);
 }
 END_TEST
 
@@ -1409,6 +1429,9 @@ START_TEST(receiver_restart)
 	ck_assert_int_eq(deliver(&B, &A, &old_init), CRYPTO_IN_REPLY);
 	stray = g_reply;
 	expect_drop(&A, &B, &stray, CRYPTO_DROP_UNKNOWN_SESSION);
+	/* a handshake completed at B, but no session: nobody confirmed it */
+	ck_assert_uint_eq(stats(&B).handshakes_completed, 1);
+	ck_assert_uint_eq(stats(&B).sessions, 0);
 	ck_assert_str_eq(crypto_cipher_name(B.c, &A.ep.ip), "none");
 	ck_assert_uint_eq(seal_seq(&B, &A, 3, &d2), 0);
 	ck_assert(!g_want); /* its own response is one round trip from confirmation */
@@ -1465,7 +1488,7 @@ START_TEST(sender_restart)
 	ck_assert(g_want);
 	expect_drop(&B, &A, &old_init, CRYPTO_DROP_STALE);
 	handshake(&A, &B);
-	ck_assert_uint_eq(stats(&B).handshakes_completed, 2);
+	ck_assert_uint_eq(stats(&B).sessions, 2);
 
 	send_ok(&A, &B, 4);
 	send_ok(&B, &A, 5);
@@ -2046,7 +2069,7 @@ START_TEST(thousand_peers_few_mappings)
 	}
 	after = count_maps();
 	st = stats(&B);
-	ck_assert_uint_eq(st.handshakes_completed, npeers);
+	ck_assert_uint_eq(st.sessions, npeers);
 	fprintf(stderr, "check_crypto: %zu peers with a session: %zu memory mappings, %zu at one\n",
 		npeers, after, before);
 	ck_assert_uint_le(after, before + 32);
@@ -2069,6 +2092,7 @@ static Suite *crypto_suite(void)
 	tcase_add_test(hs, handshake_then_data_both_ways);
 	tcase_add_test(hs, wire_format_as_documented);
 	tcase_add_test(hs, crafted_init_accepted);
+	tcase_add_test(hs, ephemerals_fresh);
 	tcase_add_loop_test(hs, cipher_selection, 0, sizeof(cipher_vec) / sizeof(cipher_vec[0]));
 	tcase_add_loop_test(hs, in_place_with_headroom, 0, 2);
 	tcase_add_test(hs, psk);

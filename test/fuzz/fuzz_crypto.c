@@ -1,0 +1,262 @@
+/* fuzz_crypto: secure-mode opening, handshake and data, at a responder with listed peers and
+ * a live session.
+ * Input: byte 0 picks the sender (listed peer, another listed address, a stranger) and a
+ * clock step; byte 1 picks what the rest becomes:
+ *   0 the datagram as it is;
+ *   1 the datagram with its mac1 made valid (an init or response gets into Noise);
+ *   2 a plaintext the peer seals under the live session (the data path that opens);
+ *   3 timestamp (12) | flags (1) | sender index (4) of an init that the peer really makes;
+ *   4 a response or cookie reply to an init the responder sent, its index and mac1 fixed. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <sodium.h>
+
+#include "crypto.h"
+#include "noise.h"
+
+#define WALL0 UINT64_C(1700000000000000000)
+#define MAXDG 2048
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Reproducible randomness: a counter through ChaCha20. */
+static void det_random(void *ctx, void *buf, size_t len)
+{
+	uint64_t *n = ctx;
+	uint8_t seed[randombytes_SEEDBYTES] = {0x5e};
+
+	memcpy(seed + 1, n, sizeof(*n));
+	(*n)++;
+	randombytes_buf_deterministic(buf, len, seed);
+}
+
+struct side {
+	struct crypto *c;
+	uint8_t priv[CRYPTO_KEY_LEN], pub[CRYPTO_KEY_LEN];
+	struct endpoint ep;
+	uint64_t rng;
+};
+
+static struct side resp, peer; /* the responder under test, and its peer */
+static struct endpoint other, stranger;
+static uint64_t now = 1000;
+static bool ready;
+
+static void ep_v4(struct endpoint *ep, uint8_t last)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->ip.family = AF_INET;
+	ep->ip.a[0] = 192;
+	ep->ip.a[1] = 168;
+	ep->ip.a[2] = 56;
+	ep->ip.a[3] = last;
+	ep->port = 8472;
+}
+
+static uint64_t wall(void)
+{
+	return WALL0 + now * 1000000;
+}
+
+static void setup(void)
+{
+	static const uint8_t psk[CRYPTO_KEY_LEN] = {9, 9, 9};
+	struct crypto_limits l;
+	uint8_t third[CRYPTO_KEY_LEN], third_pub[CRYPTO_KEY_LEN];
+
+	if (ready)
+		return;
+	if (sodium_init() < 0)
+		__builtin_trap();
+	crypto_default_limits(&l);
+	/* short lives and small budgets, so that expiry and load are reached */
+	l.rekey_after_ms = 20000;
+	l.reject_after_ms = 30000;
+	l.hs_rate = 20;
+	l.hs_burst = 10;
+	l.hs_peer_burst = 3;
+	memset(resp.priv, 0x21, sizeof(resp.priv));
+	memset(peer.priv, 0x42, sizeof(peer.priv));
+	memset(third, 0x63, sizeof(third));
+	crypto_public_key(resp.priv, resp.pub);
+	crypto_public_key(peer.priv, peer.pub);
+	crypto_public_key(third, third_pub);
+	ep_v4(&resp.ep, 41);
+	ep_v4(&peer.ep, 42);
+	ep_v4(&other, 43);
+	ep_v4(&stranger, 99);
+	resp.c = crypto_new(resp.priv, psk, true, &l, det_random, &resp.rng);
+	peer.c = crypto_new(peer.priv, psk, true, NULL, det_random, &peer.rng);
+	if (!resp.c || !peer.c || crypto_peer_set(resp.c, &peer.ep.ip, peer.pub) != 0 ||
+	    crypto_peer_set(resp.c, &other.ip, third_pub) != 0 ||
+	    crypto_peer_set(peer.c, &resp.ep.ip, resp.pub) != 0)
+		__builtin_trap();
+	ready = true;
+}
+
+/* Open dgram at s from src and check what comes back. */
+static enum crypto_in open_checked(struct side *s, const struct endpoint *src, uint8_t *dgram,
+				   size_t len, uint8_t reply[CRYPTO_HS_MAX], size_t *rlen)
+{
+	struct crypto_stats before, after;
+	const uint8_t *pt;
+	size_t ptlen;
+	struct ipaddr who;
+	enum crypto_drop why;
+	enum crypto_in r;
+	uint64_t sum_b = 0, sum_a = 0;
+	bool want;
+
+	crypto_get_stats(s->c, &before);
+	r = crypto_open(s->c, src, dgram, len, now, wall(), reply, rlen, &pt, &ptlen, &who, &want,
+			&why);
+	crypto_get_stats(s->c, &after);
+	for (int d = 0; d < CRYPTO_DROP__COUNT; d++) {
+		sum_b += before.drops[d];
+		sum_a += after.drops[d];
+	}
+	switch (r) {
+	case CRYPTO_IN_DROP:
+		if (why == CRYPTO_DROP_NONE || why >= CRYPTO_DROP__COUNT || who.family != 0 ||
+		    *rlen != 0 || after.drops[why] != before.drops[why] + 1 || sum_a != sum_b + 1)
+			__builtin_trap();
+		break;
+	case CRYPTO_IN_DATA:
+		if (pt < dgram || ptlen == 0 || pt + ptlen > dgram + len || who.family == 0)
+			__builtin_trap();
+		/* fall through */
+	case CRYPTO_IN_CONSUMED:
+	case CRYPTO_IN_REPLY:
+		if (why != CRYPTO_DROP_NONE || sum_a != sum_b)
+			__builtin_trap();
+		if (r == CRYPTO_IN_REPLY && *rlen != CRYPTO_OVERHEAD && *rlen != CRYPTO_COOKIE_LEN &&
+		    *rlen != CRYPTO_RESP_LEN)
+			__builtin_trap();
+		if (r != CRYPTO_IN_REPLY && *rlen != 0)
+			__builtin_trap();
+		/* only a cookie reply, sent or received, names nobody */
+		if (who.family == 0 && *rlen != CRYPTO_COOKIE_LEN &&
+		    after.cookie_replies_received == before.cookie_replies_received)
+			__builtin_trap();
+		break;
+	default:
+		__builtin_trap();
+	}
+	return r;
+}
+
+/* Keep a session between peer and resp, as a live network would. */
+static void keep_session(void)
+{
+	struct crypto_peer_info info;
+	uint8_t init[CRYPTO_HS_MAX], reply[CRYPTO_HS_MAX], reply2[CRYPTO_HS_MAX];
+	size_t n, rlen, rlen2;
+
+	if (crypto_peer_info(resp.c, &peer.ep.ip, now, &info) != 0)
+		__builtin_trap();
+	if (info.state == CRYPTO_PEER_UP)
+		return;
+	n = crypto_handshake_init(peer.c, &resp.ep.ip, init, now, wall());
+	if (n == 0 || open_checked(&resp, &peer.ep, init, n, reply, &rlen) != CRYPTO_IN_REPLY ||
+	    rlen != CRYPTO_RESP_LEN)
+		return; /* under load, or the retry rule: another time */
+	if (open_checked(&peer, &resp.ep, reply, rlen, reply2, &rlen2) == CRYPTO_IN_REPLY)
+		open_checked(&resp, &peer.ep, reply2, rlen2, reply, &rlen);
+}
+
+static void fix_mac1(uint8_t *d, size_t len, const uint8_t to_pub[CRYPTO_KEY_LEN])
+{
+	static const char label[] = "vxtap mac1 v2";
+	uint8_t k[32], in[sizeof(label) - 1 + CRYPTO_KEY_LEN];
+	size_t at = len == CRYPTO_INIT_LEN ? 117 : len == CRYPTO_RESP_LEN ? 61 : 0;
+
+	if (at == 0)
+		return;
+	memcpy(in, label, sizeof(label) - 1);
+	memcpy(in + sizeof(label) - 1, to_pub, CRYPTO_KEY_LEN);
+	crypto_generichash(k, sizeof(k), in, sizeof(in), NULL, 0);
+	crypto_generichash(d + at, 16, d, at, k, sizeof(k));
+}
+
+/* Mode 3: an init from the peer's key with fuzzed timestamp, flags and index. */
+static size_t peer_init(const uint8_t *in, size_t n, uint8_t *out)
+{
+	static const char prologue[] = "vxtap secure mode, wire version 2";
+	static const uint8_t psk[CRYPTO_KEY_LEN] = {9, 9, 9};
+	uint8_t pl[13] = {0}, e[32];
+	struct noise_hs hs;
+
+	memcpy(pl, in, n < sizeof(pl) ? n : sizeof(pl));
+	memset(out, 0, CRYPTO_INIT_LEN);
+	out[0] = 0xA1;
+	out[1] = 2;
+	if (n > 13)
+		memcpy(out + 4, in + 13, n - 13 < 4 ? n - 13 : 4);
+	noise_hs_init(&hs, true, true, (const uint8_t *)prologue, sizeof(prologue) - 1, peer.priv,
+		      peer.pub, resp.pub, psk);
+	det_random(&peer.rng, e, sizeof(e));
+	noise_hs_set_ephemeral(&hs, e);
+	if (noise_write_message(&hs, 0, pl, sizeof(pl), out + 8) != 109)
+		__builtin_trap();
+	noise_hs_wipe(&hs);
+	fix_mac1(out, CRYPTO_INIT_LEN, resp.pub);
+	return CRYPTO_INIT_LEN;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct endpoint *const senders[] = {&peer.ep, &peer.ep, &other, &stranger};
+	uint8_t dg[MAXDG + CRYPTO_OVERHEAD], reply[CRYPTO_HS_MAX], init[CRYPTO_HS_MAX];
+	const struct endpoint *src;
+	size_t len, rlen, n;
+	enum crypto_drop why;
+	bool want;
+
+	if (size < 2 || size - 2 > MAXDG)
+		return 0;
+	setup();
+	now += (uint64_t)(data[0] >> 2) * 250;
+	src = senders[data[0] & 3];
+	if (data[0] >> 2 == 63)
+		crypto_tick(resp.c, now, NULL, NULL);
+	keep_session();
+	data += 2, size -= 2;
+	switch (data[-1] % 5) {
+	case 0:
+	case 1:
+		memcpy(dg, data, size);
+		if (data[-1] % 5 == 1)
+			fix_mac1(dg, size, resp.pub);
+		open_checked(&resp, src, dg, size, reply, &rlen);
+		break;
+	case 2:
+		len = crypto_seal(peer.c, &resp.ep.ip, data, size, dg, now, &want, &why);
+		if (len == 0)
+			break;
+		if (len != size + CRYPTO_OVERHEAD)
+			__builtin_trap();
+		if (open_checked(&resp, src, dg, len, reply, &rlen) == CRYPTO_IN_DATA &&
+		    memcmp(dg + CRYPTO_HEADROOM, data, size) != 0)
+			__builtin_trap();
+		break;
+	case 3:
+		len = peer_init(data, size, dg);
+		if (open_checked(&resp, src, dg, len, reply, &rlen) == CRYPTO_IN_REPLY &&
+		    rlen == CRYPTO_RESP_LEN)
+			open_checked(&peer, &resp.ep, reply, rlen, init, &n);
+		break;
+	default:
+		n = crypto_handshake_init(resp.c, &peer.ep.ip, init, now, wall());
+		memcpy(dg, data, size);
+		/* a response names the init at 8, a cookie reply at 4 */
+		if (n && size >= 12)
+			memcpy(dg + (dg[0] == 0xA2 ? 8 : 4), init + 4, 4);
+		fix_mac1(dg, size, resp.pub);
+		open_checked(&resp, src, dg, size, reply, &rlen);
+		break;
+	}
+	return 0;
+}
