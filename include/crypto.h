@@ -146,9 +146,12 @@
  * Memory. Secrets (the private key, PSK, cookie secret, per-peer
  * static-static DH results, handshake states, cookies, session keys) live
  * in a few sodium_malloc'd slabs that grow by chunks (256 slots, then
- * doubling up to 8192): the number of memory mappings grows with the
- * logarithm of the number of sessions, not with it. Slots are zeroed when
- * freed. Ephemeral private keys are zeroed as soon as they are used.
+ * doubling up to 8192; 64 chunks, about 490,000 slots): the number of
+ * memory mappings grows with the logarithm of the number of sessions, not
+ * with it. The memory is locked as far as RLIMIT_MEMLOCK allows (beyond
+ * it, libsodium leaves it unlocked; it is never in a core dump). A session
+ * slot is 1088 bytes, a peer's 208. Slots are zeroed when freed. Ephemeral
+ * private keys are zeroed as soon as they are used.
  */
 
 #define CRYPTO_KEY_LEN	     32
@@ -282,26 +285,32 @@ enum crypto_in {
 };
 
 /* A datagram of len bytes from src. Data opens in place: *pt points into
- * dgram. reply holds CRYPTO_HS_MAX bytes. *peer_out is the peer the
- * datagram authenticated as (DATA, CONSUMED, and REPLY to an init or a
- * response); its family is 0 when nothing was authenticated (drops, and a
- * cookie reply sent under load): count a datagram against a peer only then.
- * *want_handshake: send crypto_handshake_init to src->ip now (a cookie came
- * for our init, or the peer has a session this node lost). On a drop, dgram
- * may have been overwritten; nothing else changed but counters, the load
- * buckets and the cookie secret's renewal. now: monotonic ms; wall_ns: UNIX
- * time in ns (for the timestamp bound). */
+ * dgram. reply holds CRYPTO_HS_MAX bytes and is sent back to src on REPLY:
+ * a response (to an init), a keepalive (to a response) or a cookie reply
+ * (to an init under load). *peer_out is the peer the datagram authenticated
+ * as; its family is 0 when nothing was authenticated (every drop, a cookie
+ * reply sent, a cookie reply received): count a datagram against a peer
+ * only when it is not. *want_handshake: send crypto_handshake_init to
+ * src->ip now (the peer has a session this node lost, or a cookie came and
+ * the retry rule allows the init again at once; otherwise crypto_tick
+ * reports the retry). On a drop, dgram may have been overwritten; nothing
+ * else changed but counters, the load buckets and the cookie secret's
+ * renewal. now: monotonic ms; wall_ns: UNIX time in ns (the timestamp
+ * bound). */
 enum crypto_in crypto_open(struct crypto *c, const struct endpoint *src, uint8_t *dgram, size_t len,
 			   uint64_t now, uint64_t wall_ns, uint8_t *reply, size_t *reply_len,
 			   const uint8_t **pt, size_t *ptlen, struct ipaddr *peer_out,
 			   bool *want_handshake, enum crypto_drop *why);
 
-/* Called by crypto_tick for each peer whose init should be sent again now. */
+/* Called by crypto_tick for each peer whose init should be sent again now:
+ * the caller sends crypto_handshake_init's message to it. It may call
+ * anything but crypto_forget_peer and crypto_free. */
 typedef void crypto_retry_fn(void *arg, const struct ipaddr *peer);
 
 /* Expire sessions (zeroing their keys), cookies and abandoned handshakes;
  * call retry (when not NULL) for inits due again. Returns the next time
- * (ms) it has work, UINT64_MAX for none. */
+ * (ms) it has work, UINT64_MAX for none; call it again then, and after any
+ * crypto_handshake_init (a new deadline). */
 uint64_t crypto_tick(struct crypto *c, uint64_t now, crypto_retry_fn *retry, void *arg);
 
 /* The cipher of the session sealed with for peer: "aes-256-gcm",

@@ -709,7 +709,7 @@ void crypto_own_public_key(const struct crypto *c, uint8_t pub[static CRYPTO_KEY
 	memcpy(pub, c->pub, CRYPTO_KEY_LEN);
 }
 
-/* A new peer entry for ip with key k and its secret slot; NULL on ENOMEM. */
+/* A new peer entry for ip, without a key yet, with its secret slot; NULL on ENOMEM. */
 static struct cpeer *peer_new(struct crypto *c, const struct ipaddr *ip)
 {
 	struct cpeer *p = calloc(1, sizeof(*p));

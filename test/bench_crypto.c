@@ -87,8 +87,8 @@ static double open_all(struct node *r, const struct endpoint *src, uint8_t (*m)[
 
 	for (size_t k = 0; k < n; k++) {
 		memcpy(buf, m[k], CRYPTO_INIT_LEN);
-		if (crypto_open(r->c, src, buf, CRYPTO_INIT_LEN, clock_ms, wall(), reply, &rlen, &pt,
-				&ptlen, &who, &wh, &why) != want ||
+		if (crypto_open(r->c, src, buf, CRYPTO_INIT_LEN, clock_ms, wall(), reply, &rlen,
+				&pt, &ptlen, &who, &wh, &why) != want ||
 		    rlen != want_len) {
 			fprintf(stderr, "bench_crypto: unexpected answer at %zu (%s)\n", k,
 				crypto_drop_name(why));

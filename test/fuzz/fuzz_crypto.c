@@ -6,7 +6,11 @@
  *   1 the datagram with its mac1 made valid (an init or response gets into Noise);
  *   2 a plaintext the peer seals under the live session (the data path that opens);
  *   3 timestamp (12) | flags (1) | sender index (4) of an init that the peer really makes;
- *   4 a response or cookie reply to an init the responder sent, its index and mac1 fixed. */
+ *   4 a response or cookie reply to an init the responder sent, its index and mac1 fixed;
+ *   5 a datagram the peer seals, then changed at one byte or replayed (the opening checks);
+ *   6 a change the shell can make: peers forgotten and listed again, a peer's key changed, the
+ *     responder's own key rotated, a tick that retries, its peer's state read. */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -42,17 +46,21 @@ struct side {
 
 static struct side resp, peer; /* the responder under test, and its peer */
 static struct endpoint other, stranger;
+static uint8_t third_pub[CRYPTO_KEY_LEN], keys[2][CRYPTO_KEY_LEN];
+static uint8_t last[MAXDG + CRYPTO_OVERHEAD]; /* the last datagram the peer sealed */
+static size_t last_len;
+static unsigned key_at; /* which of keys[] the responder has */
 static uint64_t now = 1000;
 static bool ready;
 
-static void ep_v4(struct endpoint *ep, uint8_t last)
+static void ep_v4(struct endpoint *ep, uint8_t host)
 {
 	memset(ep, 0, sizeof(*ep));
 	ep->ip.family = AF_INET;
 	ep->ip.a[0] = 192;
 	ep->ip.a[1] = 168;
 	ep->ip.a[2] = 56;
-	ep->ip.a[3] = last;
+	ep->ip.a[3] = host;
 	ep->port = 8472;
 }
 
@@ -65,7 +73,7 @@ static void setup(void)
 {
 	static const uint8_t psk[CRYPTO_KEY_LEN] = {9, 9, 9};
 	struct crypto_limits l;
-	uint8_t third[CRYPTO_KEY_LEN], third_pub[CRYPTO_KEY_LEN];
+	uint8_t third[CRYPTO_KEY_LEN];
 
 	if (ready)
 		return;
@@ -75,10 +83,13 @@ static void setup(void)
 	/* short lives and small budgets, so that expiry and load are reached */
 	l.rekey_after_ms = 20000;
 	l.reject_after_ms = 30000;
-	l.hs_rate = 20;
-	l.hs_burst = 10;
-	l.hs_peer_burst = 3;
-	memset(resp.priv, 0x21, sizeof(resp.priv));
+	l.hs_rate = 4;
+	l.hs_burst = 3;
+	l.hs_peer_rate = 2;
+	l.hs_peer_burst = 2;
+	memset(keys[0], 0x21, sizeof(keys[0]));
+	memset(keys[1], 0x24, sizeof(keys[1]));
+	memcpy(resp.priv, keys[0], sizeof(resp.priv));
 	memset(peer.priv, 0x42, sizeof(peer.priv));
 	memset(third, 0x63, sizeof(third));
 	crypto_public_key(resp.priv, resp.pub);
@@ -132,8 +143,8 @@ static enum crypto_in open_checked(struct side *s, const struct endpoint *src, u
 	case CRYPTO_IN_REPLY:
 		if (why != CRYPTO_DROP_NONE || sum_a != sum_b)
 			__builtin_trap();
-		if (r == CRYPTO_IN_REPLY && *rlen != CRYPTO_OVERHEAD && *rlen != CRYPTO_COOKIE_LEN &&
-		    *rlen != CRYPTO_RESP_LEN)
+		if (r == CRYPTO_IN_REPLY && *rlen != CRYPTO_OVERHEAD &&
+		    *rlen != CRYPTO_COOKIE_LEN && *rlen != CRYPTO_RESP_LEN)
 			__builtin_trap();
 		if (r != CRYPTO_IN_REPLY && *rlen != 0)
 			__builtin_trap();
@@ -148,23 +159,108 @@ static enum crypto_in open_checked(struct side *s, const struct endpoint *src, u
 	return r;
 }
 
+/* from (at from_ep) sends an init to to, and the messages go back and
+ * forth until nothing more answers: a response, a cookie reply (then the
+ * next init carries mac2), the confirming keepalive. */
+static void handshake(struct side *from, struct side *to)
+{
+	uint8_t a[CRYPTO_HS_MAX], b[CRYPTO_HS_MAX];
+	struct side *at = to, *back = from;
+	size_t n, rlen;
+
+	n = crypto_handshake_init(from->c, &to->ep.ip, a, now, wall());
+	for (int hop = 0; n && hop < 3; hop++) {
+		if (open_checked(at, &back->ep, a, n, b, &rlen) != CRYPTO_IN_REPLY)
+			return;
+		memcpy(a, b, rlen);
+		n = rlen;
+		at = at == to ? from : to;
+		back = back == to ? from : to;
+	}
+}
+
 /* Keep a session between peer and resp, as a live network would. */
 static void keep_session(void)
 {
 	struct crypto_peer_info info;
-	uint8_t init[CRYPTO_HS_MAX], reply[CRYPTO_HS_MAX], reply2[CRYPTO_HS_MAX];
-	size_t n, rlen, rlen2;
 
 	if (crypto_peer_info(resp.c, &peer.ep.ip, now, &info) != 0)
 		__builtin_trap();
-	if (info.state == CRYPTO_PEER_UP)
+	if (info.state != CRYPTO_PEER_UP)
+		handshake(&peer, &resp);
+}
+
+static void retry(void *arg, const struct ipaddr *ip)
+{
+	(void)arg;
+	if (ip->family != AF_INET || ip->a[3] != 42)
+		return; /* the other listed address has nobody behind it */
+	handshake(&resp, &peer);
+}
+
+/* Mode 6. */
+static void change(uint8_t op)
+{
+	struct crypto_peer_info info;
+
+	switch (op % 5) {
+	case 0:
+		crypto_forget_peer(resp.c, &peer.ep.ip);
+		if (crypto_peer_info(resp.c, &peer.ep.ip, now, &info) != -ENOENT ||
+		    crypto_peer_set(resp.c, &peer.ep.ip, peer.pub) != 0)
+			__builtin_trap();
+		break;
+	case 1:
+		if (crypto_peer_set(resp.c, &peer.ep.ip, third_pub) != 0 ||
+		    crypto_peer_info(resp.c, &peer.ep.ip, now, &info) != 0 ||
+		    info.state == CRYPTO_PEER_UP ||
+		    crypto_peer_set(resp.c, &peer.ep.ip, peer.pub) != 0)
+			__builtin_trap();
+		break;
+	case 2:
+		key_at ^= 1;
+		memcpy(resp.priv, keys[key_at], sizeof(resp.priv));
+		crypto_public_key(resp.priv, resp.pub);
+		if (crypto_set_key(resp.c, resp.priv, now) != 0 ||
+		    crypto_peer_set(peer.c, &resp.ep.ip, resp.pub) != 0)
+			__builtin_trap();
+		break;
+	case 3:
+		crypto_tick(resp.c, now, retry, NULL);
+		crypto_tick(peer.c, now, NULL, NULL);
+		break;
+	default:
+		if (crypto_set_key(resp.c, resp.priv, now) != 0 ||
+		    crypto_peer_info(resp.c, &peer.ep.ip, now, &info) != 0 ||
+		    (info.state == CRYPTO_PEER_UP) == (strcmp(info.cipher, "none") == 0))
+			__builtin_trap();
+		break;
+	}
+}
+
+/* Mode 5: the last sealed datagram again, or a new one changed at one byte. */
+static void mutate(const uint8_t *in, size_t n, const struct endpoint *src)
+{
+	uint8_t dg[MAXDG + CRYPTO_OVERHEAD], reply[CRYPTO_HS_MAX];
+	size_t len, rlen;
+	enum crypto_drop why;
+	bool want;
+
+	if (n >= 3 && in[0] & 1) {
+		len = crypto_seal(peer.c, &resp.ep.ip, in + 3, n - 3, dg, now, &want, &why);
+		if (len == 0)
+			return;
+		memcpy(last, dg, len);
+		last_len = len;
+		dg[in[1] % len] ^= in[2] ? in[2] : 1;
+		if (open_checked(&resp, src, dg, len, reply, &rlen) == CRYPTO_IN_DATA)
+			__builtin_trap(); /* a changed datagram never opens */
 		return;
-	n = crypto_handshake_init(peer.c, &resp.ep.ip, init, now, wall());
-	if (n == 0 || open_checked(&resp, &peer.ep, init, n, reply, &rlen) != CRYPTO_IN_REPLY ||
-	    rlen != CRYPTO_RESP_LEN)
-		return; /* under load, or the retry rule: another time */
-	if (open_checked(&peer, &resp.ep, reply, rlen, reply2, &rlen2) == CRYPTO_IN_REPLY)
-		open_checked(&resp, &peer.ep, reply2, rlen2, reply, &rlen);
+	}
+	if (last_len) {
+		memcpy(dg, last, last_len);
+		open_checked(&resp, src, dg, last_len, reply, &rlen);
+	}
 }
 
 static void fix_mac1(uint8_t *d, size_t len, const uint8_t to_pub[CRYPTO_KEY_LEN])
@@ -215,7 +311,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum crypto_drop why;
 	bool want;
 
-	if (size < 2 || size - 2 > MAXDG)
+	if (size < 2 || size - 2 > MAXDG - 3)
 		return 0;
 	setup();
 	now += (uint64_t)(data[0] >> 2) * 250;
@@ -224,11 +320,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		crypto_tick(resp.c, now, NULL, NULL);
 	keep_session();
 	data += 2, size -= 2;
-	switch (data[-1] % 5) {
+	switch (data[-1] % 7) {
 	case 0:
 	case 1:
 		memcpy(dg, data, size);
-		if (data[-1] % 5 == 1)
+		if (data[-1] % 7 == 1)
 			fix_mac1(dg, size, resp.pub);
 		open_checked(&resp, src, dg, size, reply, &rlen);
 		break;
@@ -238,6 +334,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		if (len != size + CRYPTO_OVERHEAD)
 			__builtin_trap();
+		memcpy(last, dg, len);
+		last_len = len;
 		if (open_checked(&resp, src, dg, len, reply, &rlen) == CRYPTO_IN_DATA &&
 		    memcmp(dg + CRYPTO_HEADROOM, data, size) != 0)
 			__builtin_trap();
@@ -247,6 +345,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (open_checked(&resp, src, dg, len, reply, &rlen) == CRYPTO_IN_REPLY &&
 		    rlen == CRYPTO_RESP_LEN)
 			open_checked(&peer, &resp.ep, reply, rlen, init, &n);
+		break;
+	case 5:
+		mutate(data, size, src);
+		break;
+	case 6:
+		change(size ? data[0] : 0);
 		break;
 	default:
 		n = crypto_handshake_init(resp.c, &peer.ep.ip, init, now, wall());
