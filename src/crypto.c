@@ -1162,6 +1162,24 @@ out:
 	return CRYPTO_IN_REPLY;
 }
 
+/* Our init in flight that a response or cookie reply names by its index
+ * (big-endian at ridx), if it came from that init's peer; else NULL and *why. */
+static struct session *init_answered(struct crypto *c, const struct in_ctx *x, const uint8_t *ridx,
+				     enum crypto_drop *why)
+{
+	struct session *s = index_find(c, get_be32(ridx));
+
+	if (!s || s->role != ROLE_INIT_PENDING) {
+		*why = CRYPTO_DROP_UNKNOWN_SESSION;
+		return NULL;
+	}
+	if (!ipaddr_equal(&s->peer->ip, &x->src->ip)) {
+		*why = CRYPTO_DROP_WRONG_ADDR;
+		return NULL;
+	}
+	return s;
+}
+
 static enum crypto_in open_resp(struct crypto *c, const struct in_ctx *x, const uint8_t *msg,
 				size_t len)
 {
@@ -1177,12 +1195,9 @@ static enum crypto_in open_resp(struct crypto *c, const struct in_ctx *x, const 
 	if (len != CRYPTO_RESP_LEN || get_be32(msg + RESP_SIDX) == 0 ||
 	    !sodium_is_zero(msg + RESP_MAC2, MAC_LEN))
 		return in_drop(c, x, CRYPTO_DROP_MALFORMED);
-	s = index_find(c, get_be32(msg + RESP_RIDX));
-	if (!s || s->role != ROLE_INIT_PENDING)
-		return in_drop(c, x, CRYPTO_DROP_UNKNOWN_SESSION);
+	if (!(s = init_answered(c, x, msg + RESP_RIDX, &why)))
+		return in_drop(c, x, why);
 	p = s->peer;
-	if (!ipaddr_equal(&p->ip, &x->src->ip))
-		return in_drop(c, x, CRYPTO_DROP_WRONG_ADDR);
 	if (!mac_ok(c->mac1_key, sizeof(c->mac1_key), msg, RESP_MAC1, msg + RESP_MAC1))
 		return in_drop(c, x, CRYPTO_DROP_BAD_MAC1);
 	keys = slab_alloc(&c->key_slab);
@@ -1234,14 +1249,13 @@ static enum crypto_in open_cookie(struct crypto *c, const struct in_ctx *x, cons
 	struct session *s;
 	struct cpeer *p;
 
+	enum crypto_drop why;
+
 	if (len != CRYPTO_COOKIE_LEN)
 		return in_drop(c, x, CRYPTO_DROP_MALFORMED);
-	s = index_find(c, get_be32(msg + COOKIE_RIDX));
-	if (!s || s->role != ROLE_INIT_PENDING)
-		return in_drop(c, x, CRYPTO_DROP_UNKNOWN_SESSION);
+	if (!(s = init_answered(c, x, msg + COOKIE_RIDX, &why)))
+		return in_drop(c, x, why);
 	p = s->peer;
-	if (!ipaddr_equal(&p->ip, &x->src->ip))
-		return in_drop(c, x, CRYPTO_DROP_WRONG_ADDR);
 	/* One cookie reply per init, answering that init's mac1. */
 	if (!p->mac1_live ||
 	    crypto_aead_xchacha20poly1305_ietf_decrypt(

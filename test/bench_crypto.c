@@ -35,12 +35,10 @@ static double now_us(void)
 
 static void ep_v4(struct endpoint *ep, uint8_t last)
 {
+	const uint8_t a[4] = {192, 168, 56, last};
+
 	memset(ep, 0, sizeof(*ep));
-	ep->ip.family = AF_INET;
-	ep->ip.a[0] = 192;
-	ep->ip.a[1] = 168;
-	ep->ip.a[2] = 56;
-	ep->ip.a[3] = last;
+	ipaddr_from_v4(&ep->ip, a);
 	ep->port = 8472;
 }
 

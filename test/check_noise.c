@@ -27,31 +27,33 @@ struct vector {
 	const char *payload[6], *ct[6];
 };
 
+/* Both vectors start from the same keys, prologue and payloads. */
+#define V_PROLOGUE	 "4a6f686e2047616c74"
+#define V_INIT_STATIC	 "e61ef9919cde45dd5f82166404bd08e38bceb5dfdfded0a34c8df7ed542214d1"
+#define V_INIT_EPHEMERAL "893e28b9dc6ca8d611ab664754b8ceb7bac5117349a4439a6b0569da977c464a"
+#define V_RESP_STATIC	 "4a3acbfdb163dec651dfa3194dece676d437029c62a408b4c5ea9114246e4893"
+#define V_RESP_EPHEMERAL "bbdb4cdbd309f1a1f2e1456967fe288cadd6f712d65dc7b7793d5e63da6b375b"
+#define V_RESP_PUB	 "31e0303fd6418d2f8c0e78b91f22e8caed0fbe48656dcf4767e4834f701b8f62"
+#define V_PAYLOADS                                                            \
+	"4c756477696720766f6e204d69736573", "4d757272617920526f746862617264", \
+		"462e20412e20486179656b", "4361726c204d656e676572",           \
+		"4a65616e2d426170746973746520536179", "457567656e2042f6686d20766f6e2042617765726b"
+
 static const struct vector vectors[] = {
 	{
 		.name = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2b",
 		.psk2 = true,
-		.prologue = "4a6f686e2047616c74",
-		.init_static = "e61ef9919cde45dd5f82166404bd08e38bceb5dfdfded0a34c8df7ed542214d1",
-		.init_ephemeral =
-			"893e28b9dc6ca8d611ab664754b8ceb7bac5117349a4439a6b0569da977c464a",
-		.resp_static = "4a3acbfdb163dec651dfa3194dece676d437029c62a408b4c5ea9114246e4893",
-		.resp_ephemeral =
-			"bbdb4cdbd309f1a1f2e1456967fe288cadd6f712d65dc7b7793d5e63da6b375b",
-		.resp_pub = "31e0303fd6418d2f8c0e78b91f22e8caed0fbe48656dcf4767e4834f701b8f62",
+		.prologue = V_PROLOGUE,
+		.init_static = V_INIT_STATIC,
+		.init_ephemeral = V_INIT_EPHEMERAL,
+		.resp_static = V_RESP_STATIC,
+		.resp_ephemeral = V_RESP_EPHEMERAL,
+		.resp_pub = V_RESP_PUB,
 		.handshake_hash =
 			"ed837c9084f2f0333a7ec60b9bcacd9921394858de8ced118b5966d1147ba390"
 			"084dab42326c565a309c29317a6079be30aa1d790d25a517b43287426cb1d36a",
 		.psk = "54686973206973206d7920417573747269616e20706572737065637469766521",
-		.payload =
-			{
-				"4c756477696720766f6e204d69736573",
-				"4d757272617920526f746862617264",
-				"462e20412e20486179656b",
-				"4361726c204d656e676572",
-				"4a65616e2d426170746973746520536179",
-				"457567656e2042f6686d20766f6e2042617765726b",
-			},
+		.payload = {V_PAYLOADS},
 		.ct =
 			{
 				"ca35def5ae56cec33dc2036731ab14896bc4c75dbb07a61f879f8e3afa4c7944"
@@ -71,27 +73,17 @@ static const struct vector vectors[] = {
 	{
 		.name = "Noise_IK_25519_ChaChaPoly_BLAKE2b",
 		.psk2 = false,
-		.prologue = "4a6f686e2047616c74",
-		.init_static = "e61ef9919cde45dd5f82166404bd08e38bceb5dfdfded0a34c8df7ed542214d1",
-		.init_ephemeral =
-			"893e28b9dc6ca8d611ab664754b8ceb7bac5117349a4439a6b0569da977c464a",
-		.resp_static = "4a3acbfdb163dec651dfa3194dece676d437029c62a408b4c5ea9114246e4893",
-		.resp_ephemeral =
-			"bbdb4cdbd309f1a1f2e1456967fe288cadd6f712d65dc7b7793d5e63da6b375b",
-		.resp_pub = "31e0303fd6418d2f8c0e78b91f22e8caed0fbe48656dcf4767e4834f701b8f62",
+		.prologue = V_PROLOGUE,
+		.init_static = V_INIT_STATIC,
+		.init_ephemeral = V_INIT_EPHEMERAL,
+		.resp_static = V_RESP_STATIC,
+		.resp_ephemeral = V_RESP_EPHEMERAL,
+		.resp_pub = V_RESP_PUB,
 		.handshake_hash =
 			"1c8fa891cb414fedba6daa7c6f4ae0a6d98e5f9768cc9cecd27e805614943ee9"
 			"c8a1b27fbfb76dc197255c8aa69f6b4285c423840b8bedf45e652ca64f797d81",
 		.psk = "",
-		.payload =
-			{
-				"4c756477696720766f6e204d69736573",
-				"4d757272617920526f746862617264",
-				"462e20412e20486179656b",
-				"4361726c204d656e676572",
-				"4a65616e2d426170746973746520536179",
-				"457567656e2042f6686d20766f6e2042617765726b",
-			},
+		.payload = {V_PAYLOADS},
 		.ct =
 			{
 				"ca35def5ae56cec33dc2036731ab14896bc4c75dbb07a61f879f8e3afa4c7944"

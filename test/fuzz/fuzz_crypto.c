@@ -55,12 +55,10 @@ static bool ready;
 
 static void ep_v4(struct endpoint *ep, uint8_t host)
 {
+	const uint8_t a[4] = {192, 168, 56, host};
+
 	memset(ep, 0, sizeof(*ep));
-	ep->ip.family = AF_INET;
-	ep->ip.a[0] = 192;
-	ep->ip.a[1] = 168;
-	ep->ip.a[2] = 56;
-	ep->ip.a[3] = host;
+	ipaddr_from_v4(&ep->ip, a);
 	ep->port = 8472;
 }
 
