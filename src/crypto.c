@@ -338,6 +338,24 @@ static void put_header(uint8_t *out, uint8_t type)
 	out[2] = out[3] = 0;
 }
 
+/* A handshake message of len bytes: zeroed, header, our index at 4. */
+static void start_message(uint8_t *out, size_t len, uint8_t type, uint32_t idx)
+{
+	memset(out, 0, len);
+	put_header(out, type);
+	put_be32(out + 4, idx);
+}
+
+/* A new ephemeral key for hs; the only other copy is wiped here. */
+static void fresh_ephemeral(struct crypto *c, struct noise_hs *hs)
+{
+	uint8_t e[NOISE_DHLEN];
+
+	c->rnd(c->rctx, e, sizeof(e));
+	noise_hs_set_ephemeral(hs, e);
+	sodium_memzero(e, sizeof(e));
+}
+
 static void bucket_refill(struct bucket *b, uint64_t now, uint32_t rate, uint32_t burst)
 {
 	uint64_t cap = (uint64_t)burst * 1000, dt = age(now, b->at);
@@ -1093,7 +1111,7 @@ static enum crypto_drop read_init(struct crypto *c, struct cpeer *p, struct nois
 static enum crypto_in open_init(struct crypto *c, const struct in_ctx *x, const uint8_t *msg,
 				size_t len)
 {
-	uint8_t pl[INIT_PT_LEN], e[NOISE_DHLEN], flags, *r = x->reply;
+	uint8_t pl[INIT_PT_LEN], flags, *r = x->reply;
 	struct noise_cipher c1, c2;
 	enum crypto_drop why;
 	struct noise_hs hs;
@@ -1124,12 +1142,8 @@ static enum crypto_in open_init(struct crypto *c, const struct in_ctx *x, const 
 		goto out;
 
 	/* the response: e, ee, se, psk, payload */
-	c->rnd(c->rctx, e, sizeof(e));
-	noise_hs_set_ephemeral(&hs, e);
-	sodium_memzero(e, sizeof(e));
-	memset(r, 0, CRYPTO_RESP_LEN);
-	put_header(r, TYPE_RESP);
-	put_be32(r + RESP_SIDX, s->local_idx);
+	fresh_ephemeral(c, &hs);
+	start_message(r, CRYPTO_RESP_LEN, TYPE_RESP, s->local_idx);
 	memcpy(r + RESP_RIDX, msg + INIT_SIDX, IDX_LEN);
 	flags = c->aes_here ? FLAG_AES : 0;
 	if (noise_write_message(&hs, 1, &flags, 1, r + RESP_EPH) != RESP_MAC1 - RESP_EPH) {
@@ -1276,7 +1290,7 @@ static enum crypto_in open_cookie(struct crypto *c, const struct in_ctx *x, cons
 size_t crypto_handshake_init(struct crypto *c, const struct ipaddr *peer, uint8_t *out,
 			     uint64_t now, uint64_t wall_ns)
 {
-	uint8_t pl[INIT_PT_LEN], e[NOISE_DHLEN];
+	uint8_t pl[INIT_PT_LEN];
 	struct noise_hs hs;
 	struct session *s;
 	struct ipaddr ip;
@@ -1300,12 +1314,8 @@ size_t crypto_handshake_init(struct crypto *c, const struct ipaddr *peer, uint8_
 		      c->pub, p->key->pub, c->sec->psk);
 	memcpy(hs.ss_pre, p->sec->ss, NOISE_DHLEN);
 	hs.has_ss_pre = true;
-	c->rnd(c->rctx, e, sizeof(e));
-	noise_hs_set_ephemeral(&hs, e);
-	sodium_memzero(e, sizeof(e));
-	memset(out, 0, CRYPTO_INIT_LEN);
-	put_header(out, TYPE_INIT);
-	put_be32(out + INIT_SIDX, s->local_idx);
+	fresh_ephemeral(c, &hs);
+	start_message(out, CRYPTO_INIT_LEN, TYPE_INIT, s->local_idx);
 	len = noise_write_message(&hs, 0, pl, sizeof(pl), out + INIT_EPH);
 	if (len != INIT_MAC1 - INIT_EPH) {
 		noise_hs_wipe(&hs);

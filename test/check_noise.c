@@ -34,6 +34,9 @@ struct vector {
 #define V_RESP_STATIC	 "4a3acbfdb163dec651dfa3194dece676d437029c62a408b4c5ea9114246e4893"
 #define V_RESP_EPHEMERAL "bbdb4cdbd309f1a1f2e1456967fe288cadd6f712d65dc7b7793d5e63da6b375b"
 #define V_RESP_PUB	 "31e0303fd6418d2f8c0e78b91f22e8caed0fbe48656dcf4767e4834f701b8f62"
+#define V_INPUTS                                                                                  \
+	.prologue = V_PROLOGUE, .init_static = V_INIT_STATIC, .init_ephemeral = V_INIT_EPHEMERAL, \
+	.resp_static = V_RESP_STATIC, .resp_ephemeral = V_RESP_EPHEMERAL, .resp_pub = V_RESP_PUB
 #define V_PAYLOADS                                                            \
 	"4c756477696720766f6e204d69736573", "4d757272617920526f746862617264", \
 		"462e20412e20486179656b", "4361726c204d656e676572",           \
@@ -43,12 +46,7 @@ static const struct vector vectors[] = {
 	{
 		.name = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2b",
 		.psk2 = true,
-		.prologue = V_PROLOGUE,
-		.init_static = V_INIT_STATIC,
-		.init_ephemeral = V_INIT_EPHEMERAL,
-		.resp_static = V_RESP_STATIC,
-		.resp_ephemeral = V_RESP_EPHEMERAL,
-		.resp_pub = V_RESP_PUB,
+		V_INPUTS,
 		.handshake_hash =
 			"ed837c9084f2f0333a7ec60b9bcacd9921394858de8ced118b5966d1147ba390"
 			"084dab42326c565a309c29317a6079be30aa1d790d25a517b43287426cb1d36a",
@@ -73,12 +71,7 @@ static const struct vector vectors[] = {
 	{
 		.name = "Noise_IK_25519_ChaChaPoly_BLAKE2b",
 		.psk2 = false,
-		.prologue = V_PROLOGUE,
-		.init_static = V_INIT_STATIC,
-		.init_ephemeral = V_INIT_EPHEMERAL,
-		.resp_static = V_RESP_STATIC,
-		.resp_ephemeral = V_RESP_EPHEMERAL,
-		.resp_pub = V_RESP_PUB,
+		V_INPUTS,
 		.handshake_hash =
 			"1c8fa891cb414fedba6daa7c6f4ae0a6d98e5f9768cc9cecd27e805614943ee9"
 			"c8a1b27fbfb76dc197255c8aa69f6b4285c423840b8bedf45e652ca64f797d81",
