@@ -43,7 +43,7 @@ Q := @
 endif
 
 # The pure core: no syscalls, no libev, time passed in.
-CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp change conf crypto
+CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp change conf noise crypto
 CORE  += ctlproto ctlexec counters peersfile # the control protocol, its answers, the peers file
 CORE  += txq fwd method_plain method_sealed # the engine behind the I/O seam, the datagram methods
 CORE  += route # the control plane's routes as rtnetlink messages
@@ -61,7 +61,8 @@ SHELL_OBJS := $(SHELLMODS:%=$(BUILD)/src/%.o)
 MAIN_OBJ   := $(BUILD)/src/main.o
 TEST_BINS  := $(UNITS:%=$(BUILD)/test/check_%)
 
-.PHONY: all unit check netcheck demo asan install uninstall clean lint deps bench fuzz bench-ctl bench-cost deb
+.PHONY: all unit check netcheck demo asan install uninstall clean lint deps bench fuzz bench-ctl bench-cost deb \
+	bench-crypto
 
 all: $(BUILD)/vxtap $(BUILD)/vxtapctl
 
@@ -126,7 +127,7 @@ asan: deps
 FUZZ_TIME  ?= 60
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
 	      -fno-sanitize-recover=all
-FUZZERS    := udp tap ctl peersfile conf
+FUZZERS    := udp tap ctl peersfile conf crypto
 fuzz:
 	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz CFLAGS="$(FUZZ_FLAGS)" \
 		build-fuzz/libvxcore.a $(FUZZERS:%=build-fuzz/fuzz_%)
@@ -153,6 +154,15 @@ bench-cost:
 	$(Q)scripts/deps --bench
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) scripts/bench-cost --no-build $(BENCH_ARGS)
+
+# Secure mode's responder on one core: per handshake, per init refused at mac1,
+# per cookie reply under load, per data datagram (no root; a few seconds).
+bench-crypto: $(BUILD)/test/bench_crypto
+	$(Q)$(BUILD)/test/bench_crypto
+
+$(BUILD)/test/bench_crypto: $(BUILD)/test/bench_crypto.o $(BUILD)/libvxcore.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
 # Control-socket scale figures (root): load time, RSS, cost per frame.
 bench-ctl: all
