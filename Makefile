@@ -80,10 +80,11 @@ $(BUILD)/vxtap: $(MAIN_OBJ) $(SHELL_OBJS) $(BUILD)/libvxcore.a
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EV_LIBS) $(CORE_LIBS) $(MHD_LIBS)
 
 # The client: the protocol grammar from the core (the archive gives it only
-# the objects it uses: no tables, no crypto), the socket path from ctlpath.
+# the objects it uses: no tables; libsodium reads the peers' public keys),
+# the socket path from ctlpath.
 $(BUILD)/vxtapctl: $(BUILD)/src/vxtapctl.o $(BUILD)/src/ctlpath.o $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SODIUM_LIBS)
 
 $(BUILD)/test/%.o: test/%.c
 	@mkdir -p $(@D)

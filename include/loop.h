@@ -68,6 +68,11 @@ struct vxtap {
 	struct reload *reload; /* SIGHUP: the peers file and the key (reload.h) */
 };
 
+/* Point vx->dp's hooks at the engine and the method (keys of peers go to
+ * the method from now on). vx->method must be set; call before any peer is
+ * added. */
+void loop_set_hooks(struct vxtap *vx);
+
 /* Make the engine and start the watchers; fds, caps, dp, method and opts
  * must be set up. Returns 0 or -ENOMEM. */
 int loop_init(struct vxtap *vx);

@@ -2,6 +2,7 @@
 #ifndef VXTAP_PEER_H
 #define VXTAP_PEER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,9 +23,13 @@ struct peer_stats {
 };
 #undef PEER_COUNTER_FIELD
 
+#define PEER_KEY_LEN 32
+
 struct peer {
 	struct endpoint ep; /* where we send; datagrams are accepted from ep.ip, any port */
 	struct peer_stats st;
+	bool has_key;		   /* secure mode: every peer has one */
+	uint8_t key[PEER_KEY_LEN]; /* its public key (X25519) */
 };
 
 /* Peers are unique by address: one VTEP per underlay IP. Lookup by address is

@@ -121,16 +121,15 @@ static int fake_udp_send(void *ctx, struct mmsghdr *msgs, unsigned int n)
 	f->send_calls++;
 	for (k = 0; k < n && f->room != 0; k++) {
 		const struct msghdr *h = &msgs[k].msg_hdr;
-		struct ipaddr ip;
+		struct endpoint ep;
 		struct sockaddr_storage ss;
 
 		ck_assert_uint_lt(f->nsent, NSENT);
 		f->sent_len[f->nsent] = gather(f->sent[f->nsent], SENTB, h->msg_iov, h->msg_iovlen);
 		memset(&ss, 0, sizeof(ss));
 		memcpy(&ss, h->msg_name, h->msg_namelen);
-		ck_assert(ipaddr_from_sockaddr(&ss, &ip));
-		f->sent_to[f->nsent].ip = ip;
-		f->sent_to[f->nsent].port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		ck_assert(endpoint_from_sockaddr(&ss, &ep));
+		f->sent_to[f->nsent] = ep;
 		f->sent_gso[f->nsent] = 0;
 		if (h->msg_controllen != 0)
 			memcpy(&f->sent_gso[f->nsent], CMSG_DATA(CMSG_FIRSTHDR(h)), 2);
@@ -152,7 +151,7 @@ static const struct mac bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
 
 static struct dp dp;
 static struct fwd fw;
-static struct method plain = {&method_plain_ops};
+static struct method plain = {.ops = &method_plain_ops};
 static struct endpoint peer2, peer3;
 static unsigned nerrors, nevents;
 static enum fwd_error last_error;
