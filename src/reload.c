@@ -170,10 +170,15 @@ int reload_key(struct reload *r, const char *path, char *err, size_t errlen)
 	} else if (crypto_set_key(c, key, loop_now_ms()) != 0) {
 		snprintf(err, errlen, "key file %s holds a key a peer is listed with", path);
 	} else {
+		uint8_t pub[CRYPTO_KEY_LEN];
+		char text[CRYPTO_KEY_TEXT_LEN];
+
 		rc = 0;
-		log_info("private key from %s loaded; sessions are renegotiated, and SIGHUP re-reads "
-			 "this file",
-			 path);
+		crypto_own_public_key(c, pub);
+		crypto_key_format(pub, text);
+		log_info("private key from %s loaded (public key %s); sessions are renegotiated, "
+			 "and SIGHUP re-reads this file",
+			 path, text);
 		/* A revoked key must not come back with the next SIGHUP. */
 		free(r->key_file);
 		r->key_file = file;

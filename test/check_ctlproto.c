@@ -188,8 +188,8 @@ static const struct parse_vec parse_vecs[] = {
 	USE("bogus", "unknown command \"bogus\""),
 	USE("peer", "usage: peer add|del|show|flush ..."),
 	USE("peer frob", "unknown command \"peer frob\""),
-	USE("peer add", "usage: peer add ADDR[:PORT]"),
-	USE("peer add 1.2.3.4 5.6.7.8", "usage: peer add ADDR[:PORT]"),
+	USE("peer add", "usage: peer add ADDR[:PORT] [key PUBKEY]"),
+	USE("peer add 1.2.3.4 5.6.7.8", "usage: peer add ADDR[:PORT] [key PUBKEY]"),
 	USE("peer show extra", "usage: peer show [--json]"),
 	USE("peer show --xml", "unknown option \"--xml\"; usage: peer show [--json]"),
 	USE("peer show --json --json", "usage: peer show [--json]"),
@@ -302,7 +302,7 @@ static const struct exec_vec exec_vecs[] = {
 	 "ok\n"},
 	{{"peer add 192.168.56.42"},
 	 "peer show --json",
-	 "[{\"addr\":\"192.168.56.42\",\"port\":8472,\"rx_packets\":0,\"rx_bytes\":0,"
+	 "[{\"addr\":\"192.168.56.42\",\"port\":8472,\"key\":null,\"rx_packets\":0,\"rx_bytes\":0,"
 	 "\"tx_packets\":0,\"tx_bytes\":0,\"last_rx_age_ms\":null}]\nok\n"},
 	{{"peer add 192.168.56.42"},
 	 "peer add 192.168.56.42:9",
@@ -361,7 +361,7 @@ static const struct exec_vec exec_vecs[] = {
 	{{NULL}, "", ""},
 	{{NULL},
 	 "help",
-	 "peer add ADDR[:PORT]\npeer del ADDR[:PORT]\npeer show [--json]\npeer flush\n"
+	 "peer add ADDR[:PORT] [key PUBKEY]\npeer del ADDR[:PORT]\npeer show [--json]\npeer flush\n"
 	 "fdb add MAC dst ADDR[:PORT]\nfdb del MAC\nfdb show [--json]\nfdb flush\n"
 	 "neigh add IP lladdr MAC\nneigh del IP\nneigh show [--json]\nneigh flush\n"
 	 "stats [--json | --prometheus]\nkey load FILE\nhelp\nok\n"},
@@ -443,7 +443,7 @@ START_TEST(test_learned_and_ages)
 			 "192.168.56.42:8472 rx 12 pkts 1400 bytes tx 10 pkts 1200 bytes "
 			 "last_rx 0.5s ago\nok\n");
 	ck_assert_str_eq(req("peer show --json", 14250),
-			 "[{\"addr\":\"192.168.56.42\",\"port\":8472,\"rx_packets\":12,"
+			 "[{\"addr\":\"192.168.56.42\",\"port\":8472,\"key\":null,\"rx_packets\":12,"
 			 "\"rx_bytes\":1400,\"tx_packets\":10,\"tx_bytes\":1200,"
 			 "\"last_rx_age_ms\":500}]\nok\n");
 

@@ -102,7 +102,7 @@ struct bad_vec {
 };
 
 #define GRAMMAR                                                                  \
-	"expected ADDR[:PORT], fdb MAC dst ADDR[:PORT], neigh IP lladdr MAC or " \
+	"expected ADDR[:PORT] [key PUBKEY], fdb MAC dst ADDR[:PORT], neigh IP lladdr MAC or " \
 	"peers none"
 
 static const struct bad_vec bad_vecs[] = {
