@@ -860,6 +860,11 @@ uint64_t crypto_tick(struct crypto *c, uint64_t now, crypto_retry_fn *retry, voi
 		expire(c, &p->pend_resp, now, &next);
 		if (p->pend_init && age(now, p->attempt_at) >= c->lim.rekey_attempt_ms)
 			drop_pending_init(c, p);
+		/* A session that came up after our init went out (the peer's
+		 * handshake, answered by us) makes it needless: no retry. */
+		if (p->pend_init && now >= retry_due(c, p) && p->cur &&
+		    p->cur->created >= p->init_at && session_can_seal(c, p->cur, now))
+			drop_pending_init(c, p);
 		if (p->pend_init && now >= retry_due(c, p) && retry)
 			retry(arg, &p->ip);
 		if (p->pend_init) {

@@ -1866,6 +1866,32 @@ START_TEST(retry_rule)
 }
 END_TEST
 
+/* An init lost while the peer's own handshake brought a session up (both
+ * started at once, one init lost): not sent again, and dropped at its
+ * retry time. */
+START_TEST(crossed_init_not_retried)
+{
+	struct retries r = {&A, &B, 0, true};
+	struct crypto_peer_info info;
+	struct dg lost;
+
+	make_init(&A, &B, &lost);
+	now += 10;
+	handshake(&B, &A);
+	ck_assert_int_eq(crypto_peer_info(A.c, &B.ep.ip, now, &info), 0);
+	ck_assert_int_eq(info.state, CRYPTO_PEER_UP);
+	ck_assert(info.rekeying);
+	now += 5000;
+	crypto_tick(A.c, now, on_retry, &r);
+	ck_assert_int_eq(r.calls, 0);
+	ck_assert_int_eq(crypto_peer_info(A.c, &B.ep.ip, now, &info), 0);
+	ck_assert(!info.rekeying);
+	ck_assert_uint_eq(stats(&A).inits_sent, 1);
+	send_ok(&A, &B, 1);
+	send_ok(&B, &A, 2);
+}
+END_TEST
+
 /* After a cookie, the retry comes after init_min_ms (1 s), from tick too. */
 START_TEST(retry_after_cookie)
 {
@@ -2152,6 +2178,7 @@ static Suite *crypto_suite(void)
 	tcase_add_test(life, responder_rekeys_later);
 	tcase_add_test(life, reject_after_time);
 	tcase_add_test(life, retry_rule);
+	tcase_add_test(life, crossed_init_not_retried);
 
 	tcase_set_timeout(mem, 60);
 	tcase_add_test(mem, thousand_peers_few_mappings);
