@@ -138,3 +138,98 @@ peer_state() { peer_stat "$1" "$2" state; }
 
 # cpu_ticks PID: user + system clock ticks the process has used.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# peers_file I N: write node I's peers file ($VXT_TMP/nI.peers): every other
+# node of N with its public key ($VXT_TMP/nJ.pub).
+peers_file() {
+	local i=$1 nn=$2 j
+	for ((j = 1; j <= nn; j++)); do
+		((j == i)) || printf '192.168.56.4%s key %s\n' "$j" "$(pub "$j")"
+	done >"$VXT_TMP/n$i.peers.new"
+	mv "$VXT_TMP/n$i.peers.new" "$VXT_TMP/n$i.peers"
+}
+
+# peers_reloads NODE: how many peers file loads the node has logged.
+peers_reloads() { vxlog "$1" | grep -c '^vxtap: SIGHUP: reloaded' || true; }
+peers_reloaded() { (($(peers_reloads "$1") > $2)); }
+
+# rotation_test MODE: the seed's three nodes, each with its own key; node 1
+# pings node 2 20 times a second throughout while node 2 moves to a new
+# private key and nodes 1 and 3 learn its new public key -- with MODE ctl by
+# "vxtapctl key load NEWFILE" on node 2 and "vxtapctl peer add ADDR key
+# NEWPUB" on the others; with MODE hup by rewriting node 2's --key-file in
+# place and each node's --peers-file, then SIGHUP. Pings resume (the number
+# lost is printed; at most 20, one second's worth), node 2 reaches both
+# others under its new key, and in ctl mode a later SIGHUP on node 2 reads
+# the file key load named (its public key stays the new one).
+rotation_test() {
+	local mode=$1 count=300 ping=$VXT_TMP/ping12.txt pid r0 lost i before newpub
+	make_topology 3
+	keys_new 3
+	for i in 1 2 3; do
+		if [[ $mode == hup ]]; then
+			peers_file "$i" 3
+			secure_args "$i" 0
+			start_vxtap "n$i" "${VXT_ARGS[@]}" --peers-file "$VXT_TMP/n$i.peers"
+		else
+			start_secure "$i" 3
+		fi
+	done
+	pings_all 3
+	key_new "$VXT_TMP/n2new.key"
+	newpub=$(cat "$VXT_TMP/n2new.pub")
+	ping_bg n1 10.244.0.2 "$count" "$ping"
+	pid=$VXT_PING_PID
+	ping_wait_replies "$ping" 40
+	r0=$(ping_replies "$ping")
+
+	info "== node 2 moves to a new private key ($mode)"
+	before=$(key_loads n2)
+	if [[ $mode == ctl ]]; then
+		ctl_ok n2 key load "$VXT_TMP/n2new.key" >/dev/null
+	else
+		cat "$VXT_TMP/n2new.key" >"$VXT_TMP/n2.key"
+		kill -HUP "$(vxpid n2)"
+	fi
+	wait_for 100 0.05 key_loaded n2 "$before" || fail "n2 logged no key load"
+	[[ $(own_pub n2) == "$newpub" ]] || fail "n2's public key is $(own_pub n2), not the new $newpub"
+	vxlog n2 | grep '^vxtap: private key from' | tail -n 1 | indent
+	for i in 1 3; do
+		if [[ $mode == ctl ]]; then
+			ctl_ok "n$i" peer add 192.168.56.42 key "$newpub" >/dev/null
+		else
+			cp "$VXT_TMP/n2new.pub" "$VXT_TMP/n2.pub"
+			before=$(peers_reloads "n$i")
+			peers_file "$i" 3
+			kill -HUP "$(vxpid "n$i")"
+			wait_for 100 0.05 peers_reloaded "n$i" "$before" || fail "n$i did not reload its peers file"
+		fi
+		[[ $(peer_stat "n$i" 192.168.56.42 key) == "$newpub" ]] || fail "n$i does not list n2's new key"
+	done
+	info "  n1 and n3 list n2's new key, $(($(ping_replies "$ping") - r0)) replies after the ping was checked"
+
+	reap "$pid" 1200 || true
+	info "  background ping: $(grep 'packets transmitted' "$ping" || echo 'no summary')"
+	lost=$(ping_loss "$ping")
+	(($(ping_sent "$ping") == count)) || fail "the background ping did not send all $count"
+	info "  pings lost across the rotation: $lost"
+	echo "rotation_lost_$mode $lost" >>"${VXT_ROTATE_REPORT:-/dev/null}"
+	((lost <= 20)) || fail "the background ping lost $lost packets across the rotation (more than 1 s)"
+	for i in 1 3; do
+		ping_ok n2 "10.244.0.$i" 3 >/dev/null || fail "n2 -> 10.244.0.$i fails under its new key"
+		ping_ok "n$i" 10.244.0.2 3 >/dev/null || fail "n$i -> 10.244.0.2 fails after the rotation"
+	done
+	if [[ $mode == ctl ]]; then
+		before=$(key_loads n2)
+		kill -HUP "$(vxpid n2)"
+		wait_for 100 0.05 key_loaded n2 "$before" || fail "n2 did not re-read its key on SIGHUP"
+		vxlog n2 | grep '^vxtap: private key from' | tail -n 1 | indent
+		vxlog n2 | grep '^vxtap: private key from' | tail -n 1 | grep -q "from $VXT_TMP/n2new.key " ||
+			fail "SIGHUP after key load did not re-read the file key load named"
+		[[ $(own_pub n2) == "$newpub" ]] || fail "after SIGHUP n2's public key is $(own_pub n2), not $newpub: the old key came back"
+		ping_ok n1 10.244.0.2 3 >/dev/null || fail "n1 -> 10.244.0.2 fails after SIGHUP on n2"
+	fi
+	for i in 1 2 3; do
+		info "  n$i: $(crypto_counters "n$i")"
+	done
+}
