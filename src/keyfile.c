@@ -41,10 +41,15 @@ int keyfile_read(const char *path, uid_t owner, uint8_t key[static CRYPTO_KEY_LE
 	}
 	/* Whoever owns the file can give it to others. */
 	if (st.st_uid != 0 && st.st_uid != owner) {
-		snprintf(err, KEYFILE_ERRLEN,
-			 "key file %s is owned by uid %u, neither root nor uid %u that vxtap runs "
-			 "as; chown it",
-			 path, (unsigned)st.st_uid, (unsigned)owner);
+		if (owner == 0)
+			snprintf(err, KEYFILE_ERRLEN,
+				 "key file %s is owned by uid %u, not root; chown it to root", path,
+				 (unsigned)st.st_uid);
+		else
+			snprintf(err, KEYFILE_ERRLEN,
+				 "key file %s is owned by uid %u, neither root nor uid %u that vxtap "
+				 "runs as; chown it",
+				 path, (unsigned)st.st_uid, (unsigned)owner);
 		goto out;
 	}
 	n = read(fd, text, sizeof(text));

@@ -68,8 +68,6 @@ static void setup_method(struct vxtap *vx, const struct conf *c)
 	struct crypto *cr;
 	uint8_t *key, *psk = NULL;
 	uid_t owner;
-	uint8_t pub[CRYPTO_KEY_LEN];
-	char text[CRYPTO_KEY_TEXT_LEN];
 
 	vx->method = &plain;
 	if (c->key_file == NULL)
@@ -84,6 +82,17 @@ static void setup_method(struct vxtap *vx, const struct conf *c)
 	sodium_free(psk);
 	if (cr == NULL || (vx->method = method_sealed_new(cr, loop_wall_ns, NULL)) == NULL)
 		fatalx("out of memory");
+}
+
+/* Secure mode's public key, once nothing can refuse start-up any more. */
+static void log_public_key(const struct vxtap *vx, const struct conf *c)
+{
+	struct crypto *cr = method_sealed_crypto(vx->method);
+	uint8_t pub[CRYPTO_KEY_LEN];
+	char text[CRYPTO_KEY_TEXT_LEN];
+
+	if (cr == NULL)
+		return;
 	crypto_own_public_key(cr, pub);
 	crypto_key_format(pub, text);
 	log_info("secure mode: public key %s%s", text, c->psk_file != NULL ? ", with a PSK" : "");
@@ -353,6 +362,7 @@ int main(int argc, char *argv[])
 	svc = service_start(&vx, &c);
 	loop_start_method(&vx);
 	priv_drop(&c);
+	log_public_key(&vx, &c);
 
 	log_info("ready dev %s mac %s mtu %u path_mtu %u vni %u local %s port %u control %s "
 		 "peers %zu offload %s%s%s%s%s",
