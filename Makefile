@@ -147,7 +147,7 @@ build-fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h build-fuzz/libvxco
 # tinc in namespaces (root; about 10 minutes). BENCH_ARGS="--rounds 1 --time 3 ...".
 bench:
 	$(Q)scripts/deps --bench
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/test/bench_peers $(BUILD)/test/bench_crypto
 	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) scripts/bench --no-build $(BENCH_ARGS)
 
 # Callgrind instructions per forwarded packet, each direction, 1400 and 64 bytes (root).
@@ -162,6 +162,11 @@ bench-crypto: $(BUILD)/test/bench_crypto
 	$(Q)$(BUILD)/test/bench_crypto
 
 $(BUILD)/test/bench_crypto: $(BUILD)/test/bench_crypto.o $(BUILD)/libvxcore.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
+
+# Many secure-mode peers from one process, for scripts/bench's scale figures.
+$(BUILD)/test/bench_peers: $(BUILD)/test/bench_peers.o $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
