@@ -32,9 +32,13 @@ CHECK_CFLAGS  := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS    := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 MNL_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libmnl 2>/dev/null)
 MNL_LIBS      := $(shell $(PKG_CONFIG) --libs libmnl 2>/dev/null || echo -lmnl)
+JSON_CFLAGS   := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSON_LIBS     := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+CURL_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
+CURL_LIBS     := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
 # What every program and suite links besides its own objects.
-LIBS_CFLAGS   := $(EV_CFLAGS) $(SODIUM_CFLAGS) $(MNL_CFLAGS)
-CORE_LIBS     := $(SODIUM_LIBS) $(MNL_LIBS)
+LIBS_CFLAGS   := $(EV_CFLAGS) $(SODIUM_CFLAGS) $(MNL_CFLAGS) $(JSON_CFLAGS) $(CURL_CFLAGS)
+CORE_LIBS     := $(SODIUM_LIBS) $(MNL_LIBS) $(JSON_LIBS)
 
 ifeq ($(V),1)
 Q :=
@@ -48,12 +52,15 @@ CORE  += ctlproto ctlexec counters peersfile # the control protocol, its answers
 CORE  += txq fwd method_plain method_sealed # the engine behind the I/O seam, the datagram methods
 CORE  += route # the control plane's routes as rtnetlink messages
 CORE  += sdproto metricsproto # sd_notify messages; the HTTP endpoint's answers
+CORE  += jsonrd flannel etcdgw flset fldiff flnet flshow # the flannel control plane
 # The shell: devices, sockets, the loop.
 SHELLMODS := log tap udp io_fd loop keyfile
 SHELLMODS += ctl ctlpath reload priv rtnl statefile
 SHELLMODS += sdnotify metrics service # the service manager and monitoring
+SHELLMODS += etcd flnode # the etcd control plane
 # Modules tested inside another module's suite.
 TESTED_WITH := gro change txq method_plain method_sealed ctlexec counters
+TESTED_WITH += jsonrd # with flannel
 UNITS := $(filter-out $(TESTED_WITH),$(CORE))
 
 CORE_OBJS  := $(CORE:%=$(BUILD)/src/%.o)
@@ -77,7 +84,7 @@ $(BUILD)/libvxcore.a: $(CORE_OBJS)
 
 $(BUILD)/vxtap: $(MAIN_OBJ) $(SHELL_OBJS) $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EV_LIBS) $(CORE_LIBS) $(MHD_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EV_LIBS) $(CORE_LIBS) $(MHD_LIBS) $(CURL_LIBS)
 
 # The client: the protocol grammar from the core (the archive gives it only
 # the objects it uses: no tables; libsodium reads the peers' public keys),
@@ -95,6 +102,11 @@ $(BUILD)/test/check_%: $(BUILD)/test/check_%.o $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(CORE_LIBS)
 
+# The etcd transport against a real etcd (test/netns/test_etcd_transport.sh).
+$(BUILD)/test/etcd_smoke: $(BUILD)/test/etcd_smoke.o $(BUILD)/src/etcd.o $(BUILD)/libvxcore.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(EV_LIBS) $(CORE_LIBS)
+
 deps:
 	$(Q)scripts/deps
 
@@ -103,8 +115,8 @@ unit: $(TEST_BINS)
 	$(Q)scripts/run-unit $(TEST_BINS)
 
 # Network-namespace tests: root required; they fail (never skip) without it.
-netcheck: $(BUILD)/vxtap $(BUILD)/vxtapctl
-	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) test/netns/run
+netcheck: $(BUILD)/vxtap $(BUILD)/vxtapctl $(BUILD)/test/etcd_smoke
+	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) VXTAP_ETCD_SMOKE=$(abspath $(BUILD)/test/etcd_smoke) test/netns/run
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS)
@@ -118,9 +130,10 @@ demo: deps
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" \
-		all $(UNITS:%=build-asan/test/check_%)
+		all $(UNITS:%=build-asan/test/check_%) build-asan/test/etcd_smoke
 	$(Q)CK_FORK=no scripts/run-unit $(UNITS:%=build-asan/test/check_%)
-	$(Q)VXTAP=$(abspath build-asan/vxtap) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 test/netns/run
+	$(Q)VXTAP=$(abspath build-asan/vxtap) VXTAP_ETCD_SMOKE=$(abspath build-asan/test/etcd_smoke) \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 test/netns/run
 
 # libFuzzer harnesses (clang only): both directions of the decision, and
 # what a local client or a file reaches: the control grammar and its
@@ -129,6 +142,7 @@ FUZZ_TIME  ?= 60
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
 	      -fno-sanitize-recover=all
 FUZZERS    := udp tap ctl peersfile conf crypto
+FUZZERS    += flannel etcdgw # the control plane's records, etcd's answers and watch lines
 fuzz:
 	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz CFLAGS="$(FUZZ_FLAGS)" \
 		build-fuzz/libvxcore.a $(FUZZERS:%=build-fuzz/fuzz_%)
@@ -141,7 +155,8 @@ fuzz:
 	done
 
 build-fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h build-fuzz/libvxcore.a
-	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer -Itest/fuzz -o $@ $< build-fuzz/libvxcore.a $(CORE_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LIBS_CFLAGS) -fsanitize=fuzzer -Itest/fuzz -o $@ $< build-fuzz/libvxcore.a \
+		$(CORE_LIBS)
 
 # Throughput, packet rate, latency and CPU against the kernel driver, fastd and
 # tinc in namespaces (root; about 10 minutes). BENCH_ARGS="--rounds 1 --time 3 ...".

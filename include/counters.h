@@ -10,11 +10,13 @@
 #include "crypto.h"
 #include "ctlproto.h"
 #include "dp.h"
+#include "flnet.h"
 
 /*
  * The table is made from the modules' own lists (DP_COUNTERS,
- * DP_DROP_REASONS, CRYPTO_COUNTERS, CRYPTO_DROP_REASONS, PEER_COUNTERS and
- * the table sizes below): adding a counter is one line in its module's list,
+ * DP_DROP_REASONS, CRYPTO_COUNTERS, CRYPTO_DROP_REASONS, PEER_COUNTERS,
+ * FLNET_COUNTERS, FLANNEL_BAD_REASONS, FLSET_OWN_REASONS and the table sizes
+ * below): adding a counter is one line in its module's list,
  * and every output has it. A counter's group decides its names:
  *
  *   group    text/dump name     JSON               Prometheus
@@ -22,12 +24,23 @@
  *   drops    drop_KEY           drops.KEY          vxtap_drops_total{reason="KEY"}
  *   crypto   crypto_KEY         crypto.KEY         vxtap_crypto_KEY_total
  *   tables   KEY                tables.KEY         vxtap_KEY (a gauge)
+ *   etcd     etcd_KEY           etcd.KEY           vxtap_etcd_KEY_total
+ *   skipped  etcd_skipped_KEY   etcd.skipped_KEY   vxtap_etcd_skipped_total{reason="KEY"}
  *
  * Secure-mode drop reasons are drops with keys "crypto_REASON"; they and the
  * crypto group are shown only in secure mode. "drops" is the sum of every
- * drop reason shown.
+ * drop reason shown. The etcd groups (the control plane's counters, and the
+ * flannel records it skipped, by reason) are shown only with
+ * --etcd-endpoints.
  */
-enum counter_group { COUNTER_TOTALS, COUNTER_DROPS, COUNTER_CRYPTO, COUNTER_TABLES };
+enum counter_group {
+	COUNTER_TOTALS,
+	COUNTER_DROPS,
+	COUNTER_CRYPTO,
+	COUNTER_TABLES,
+	COUNTER_ETCD,
+	COUNTER_SKIPPED,
+};
 
 struct counter_def {
 	enum counter_group group;
@@ -35,6 +48,8 @@ struct counter_def {
 	const char *help; /* lower case, no final stop: used as is everywhere */
 	bool secure;	  /* only in secure mode */
 	size_t off;	  /* a uint64_t at this offset in struct counters_snap */
+	bool etcd;	  /* only with the etcd control plane */
+	bool hidden;	  /* a placeholder of its module's list (a "none" reason) */
 };
 
 /* Table sizes, as gauges. X(name, description). */
@@ -56,14 +71,16 @@ struct counters_snap {
 	struct dp_stats dp;
 	struct crypto_stats crypto;
 	struct counters_tables tables;
+	struct flnet_stats etcd;
 	bool secure;
+	bool etcd_on;
 };
 
 /* The table: *n entries. */
 const struct counter_def *counters_table(size_t *n);
 
-/* Fill s from dp (counters and table sizes); s->crypto and s->secure are
- * left zero for the caller. */
+/* Fill s from dp (counters and table sizes); the crypto and etcd parts and
+ * their flags are left zero for the caller. */
 void counters_snap_dp(struct counters_snap *s, const struct dp *dp);
 
 /* The value of def in s. */

@@ -29,6 +29,10 @@ struct ctlexec_env {
 			    void *arg);
 	/* stats: take every counter into s (without it: dp's alone) */
 	void (*snapshot)(struct counters_snap *s, void *arg);
+	/* lease, etcd and route show: the etcd control plane's answer. NULL
+	 * when there is none (no --etcd-endpoints). */
+	void (*plane_show)(enum ctlproto_cmd cmd, enum ctlproto_fmt fmt, uint64_t now,
+			   struct ctlproto_buf *out, void *arg);
 	void *arg;
 };
 

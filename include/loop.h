@@ -20,6 +20,7 @@ struct loop_opts {
 };
 
 struct ctl;
+struct flnode;
 struct reload;
 
 /* The libev watchers, each embedded so its callback finds the daemon. */
@@ -66,6 +67,7 @@ struct vxtap {
 	uint64_t ageing_ms;
 	struct ctl *ctl;       /* the control socket (ctl.h) */
 	struct reload *reload; /* SIGHUP: the peers file and the key (reload.h) */
+	struct flnode *flnode; /* the etcd control plane, or NULL (flnode.h) */
 };
 
 /* Point vx->dp's hooks at the engine and the method (keys of peers go to
@@ -73,8 +75,9 @@ struct vxtap {
  * added. */
 void loop_set_hooks(struct vxtap *vx);
 
-/* Make the engine and start the watchers; fds, caps, dp, method and opts
- * must be set up. Returns 0 or -ENOMEM. */
+/* Make the engine and start the watchers (on vx->loop if already made, else
+ * the default loop); fds, caps, dp, method and opts must be set up. Returns
+ * 0 or -ENOMEM. */
 int loop_init(struct vxtap *vx);
 
 /* Run until SIGINT or SIGTERM. */

@@ -8,16 +8,44 @@
 
 #define SNAP_OFF(field) offsetof(struct counters_snap, field)
 
-#define DEF_TOTAL(name, desc)	{COUNTER_TOTALS, #name, desc, false, SNAP_OFF(dp.name)},
-#define DEF_DROP(e, name, desc) {COUNTER_DROPS, #name, desc, false, SNAP_OFF(dp.drops[DROP_##e])},
-#define DEF_CDROP(e, name, desc) \
-	{COUNTER_DROPS, "crypto_" #name, desc, true, SNAP_OFF(crypto.drops[CRYPTO_DROP_##e])},
-#define DEF_CRYPTO(name, desc) {COUNTER_CRYPTO, #name, desc, true, SNAP_OFF(crypto.name)},
-#define DEF_TABLE(name, desc)  {COUNTER_TABLES, #name, desc, false, SNAP_OFF(tables.name)},
+#define DEF(grp, k, h, off_, ...) \
+	{.group = (grp), .key = (k), .help = (h), .off = (off_), __VA_ARGS__},
+#define DEF_TOTAL(name, desc)	DEF(COUNTER_TOTALS, #name, desc, SNAP_OFF(dp.name))
+#define DEF_DROP(e, name, desc) DEF(COUNTER_DROPS, #name, desc, SNAP_OFF(dp.drops[DROP_##e]))
+#define DEF_CDROP(e, name, desc)                                                           \
+	DEF(COUNTER_DROPS, "crypto_" #name, desc, SNAP_OFF(crypto.drops[CRYPTO_DROP_##e]), \
+	    .secure = true)
+#define DEF_CRYPTO(name, desc) \
+	DEF(COUNTER_CRYPTO, #name, desc, SNAP_OFF(crypto.name), .secure = true)
+#define DEF_TABLE(name, desc) DEF(COUNTER_TABLES, #name, desc, SNAP_OFF(tables.name))
+#define DEF_ETCD(name, desc)  DEF(COUNTER_ETCD, #name, desc, SNAP_OFF(etcd.name), .etcd = true)
+#define DEF_BAD(e, name, text)                                       \
+	DEF(COUNTER_SKIPPED, name, "flannel records skipped: " text, \
+	    SNAP_OFF(etcd.skipped[FLANNEL_BAD_##e]), .etcd = true,   \
+	    .hidden = FLANNEL_BAD_##e == FLANNEL_BAD_NONE)
+#define DEF_OWN(e, name, text)                                       \
+	DEF(COUNTER_SKIPPED, name, "flannel records skipped: " text, \
+	    SNAP_OFF(etcd.skipped[FLSET_SKIP_##e]), .etcd = true)
 
 static const struct counter_def table[] = {
 	DP_COUNTERS(DEF_TOTAL) DP_DROP_REASONS(DEF_DROP) CRYPTO_DROP_REASONS(DEF_CDROP)
-		CRYPTO_COUNTERS(DEF_CRYPTO) COUNTERS_TABLES(DEF_TABLE)};
+		CRYPTO_COUNTERS(DEF_CRYPTO) COUNTERS_TABLES(DEF_TABLE) FLNET_COUNTERS(DEF_ETCD)
+			FLANNEL_BAD_REASONS(DEF_BAD) FLSET_OWN_REASONS(DEF_OWN)};
+
+/* Per group: the text name's prefix, the JSON object, and for the labelled
+ * ones the Prometheus family (one sample per key, reason="KEY"). */
+static const struct {
+	const char *prefix, *json, *family, *family_help;
+} groups[] = {
+	[COUNTER_TOTALS] = {"", "totals", NULL, NULL},
+	[COUNTER_DROPS] = {"drop_", "drops", "drops_total",
+			   "frames and datagrams dropped, by reason"},
+	[COUNTER_CRYPTO] = {"crypto_", "crypto", NULL, NULL},
+	[COUNTER_TABLES] = {"", "tables", NULL, NULL},
+	[COUNTER_ETCD] = {"etcd_", "etcd", NULL, NULL},
+	[COUNTER_SKIPPED] = {"etcd_skipped_", "etcd_skipped", "etcd_skipped_total",
+			     "flannel records skipped, by reason"},
+};
 
 #define NDEFS (sizeof(table) / sizeof(table[0]))
 
@@ -55,7 +83,7 @@ uint64_t counters_value(const struct counters_snap *s, const struct counter_def 
 
 static bool shown(const struct counters_snap *s, const struct counter_def *def)
 {
-	return s->secure || !def->secure;
+	return !def->hidden && (s->secure || !def->secure) && (s->etcd_on || !def->etcd);
 }
 
 uint64_t counters_drops_total(const struct counters_snap *s)
@@ -70,12 +98,7 @@ uint64_t counters_drops_total(const struct counters_snap *s)
 
 const char *counters_name(const struct counter_def *def, char *buf, size_t len)
 {
-	static const char *const prefix[] = {[COUNTER_TOTALS] = "",
-					     [COUNTER_DROPS] = "drop_",
-					     [COUNTER_CRYPTO] = "crypto_",
-					     [COUNTER_TABLES] = ""};
-
-	snprintf(buf, len, "%s%s", prefix[def->group], def->key);
+	snprintf(buf, len, "%s%s", groups[def->group].prefix, def->key);
 	return buf;
 }
 
@@ -191,10 +214,6 @@ static void render_text(const struct counters_snap *s, const struct peer *const 
 static void render_json(const struct counters_snap *s, const struct peer *const *peers, size_t np,
 			uint64_t now, struct ctlproto_buf *out)
 {
-	static const char *const objs[] = {[COUNTER_TOTALS] = "totals",
-					   [COUNTER_DROPS] = "drops",
-					   [COUNTER_CRYPTO] = "crypto",
-					   [COUNTER_TABLES] = "tables"};
 	int open = -1;
 	const char *sep = "";
 
@@ -206,7 +225,7 @@ static void render_json(const struct counters_snap *s, const struct peer *const 
 			continue;
 		if ((int)d->group != open) {
 			ctlproto_buf_printf(out, "%s\"%s\":{", open < 0 ? "" : "},",
-					    objs[d->group]);
+					    groups[d->group].json);
 			open = (int)d->group;
 			sep = "";
 			if (d->group == COUNTER_DROPS) {
@@ -256,35 +275,26 @@ static void render_prometheus(const struct counters_snap *s, const struct peer *
 			      size_t np, const char *dev, uint64_t now, struct ctlproto_buf *out)
 {
 	char d[64], fam[96], a[ADDR_STRLEN];
-	bool drops_head = false;
+	int headed = -1; /* the labelled group whose family head is out */
 
 	label_escape(dev, d, sizeof(d));
 	for (size_t i = 0; i < NDEFS; i++) {
 		const struct counter_def *c = &table[i];
 		unsigned long long v = ULL(counters_value(s, c));
+		const char *family = groups[c->group].family;
 
 		if (!shown(s, c))
 			continue;
-		switch (c->group) {
-		case COUNTER_DROPS:
-			if (!drops_head)
-				prom_head(out, "drops_total", "counter",
-					  "frames and datagrams dropped, by reason");
-			drops_head = true;
-			ctlproto_buf_printf(out,
-					    "vxtap_drops_total{dev=\"%s\",reason=\"%s\"} %llu\n", d,
-					    c->key, v);
+		if (family != NULL) {
+			if (headed != (int)c->group)
+				prom_head(out, family, "counter", groups[c->group].family_help);
+			headed = (int)c->group;
+			ctlproto_buf_printf(out, "vxtap_%s{dev=\"%s\",reason=\"%s\"} %llu\n",
+					    family, d, c->key, v);
 			continue;
-		case COUNTER_TOTALS:
-			snprintf(fam, sizeof(fam), "%s_total", c->key);
-			break;
-		case COUNTER_CRYPTO:
-			snprintf(fam, sizeof(fam), "crypto_%s_total", c->key);
-			break;
-		case COUNTER_TABLES:
-			snprintf(fam, sizeof(fam), "%s", c->key);
-			break;
 		}
+		snprintf(fam, sizeof(fam), "%s%s%s", groups[c->group].prefix, c->key,
+			 c->group == COUNTER_TABLES ? "" : "_total");
 		prom_head(out, fam, c->group == COUNTER_TABLES ? "gauge" : "counter", c->help);
 		ctlproto_buf_printf(out, "vxtap_%s{dev=\"%s\"} %llu\n", fam, d, v);
 	}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "flnode.h"
 #include "log.h"
 #include "loop.h"
 #include "method_sealed.h"
@@ -175,6 +176,12 @@ static bool peer_secure(const struct ipaddr *ip, uint64_t now, struct crypto_pee
 static void snapshot(struct counters_snap *s, void *arg)
 {
 	loop_snapshot(((struct ctl *)arg)->vx, s);
+}
+
+static void plane_show(enum ctlproto_cmd cmd, enum ctlproto_fmt fmt, uint64_t now,
+		       struct ctlproto_buf *out, void *arg)
+{
+	flnode_show(((struct ctl *)arg)->vx->flnode, cmd, fmt, now, out);
 }
 
 struct ctl *ctl_open(struct vxtap *vx, const struct ctl_conf *cc)
@@ -487,6 +494,8 @@ void ctl_start(struct ctl *ctl)
 		ctl->env.peer_secure = peer_secure;
 		ctl->env.net.secure = true;
 	}
+	if (ctl->vx->flnode != NULL)
+		ctl->env.plane_show = plane_show;
 	ev_io_init(&ctl->accept_r, accept_cb, ctl->fd, EV_READ);
 	ev_init(&ctl->accept_pause, accept_pause_cb);
 	ev_io_start(loop, &ctl->accept_r);

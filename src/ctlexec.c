@@ -371,6 +371,15 @@ bool ctlexec_run(const struct ctlexec_env *env, const struct ctlproto_req *req, 
 	case CTLPROTO_STATS:
 		shown = stats(env, req->fmt, now, out);
 		break;
+	case CTLPROTO_LEASE_SHOW:
+	case CTLPROTO_ETCD_SHOW:
+	case CTLPROTO_ROUTE_SHOW:
+		if (env->plane_show == NULL)
+			return reply_error(
+				out, mark,
+				"no etcd control plane (vxtap runs without --etcd-endpoints)");
+		env->plane_show(req->cmd, req->fmt, now, out, env->arg);
+		break;
 	case CTLPROTO_KEY_LOAD: {
 		char err[CTLPROTO_ERRLEN];
 
@@ -385,7 +394,8 @@ bool ctlexec_run(const struct ctlexec_env *env, const struct ctlproto_req *req, 
 		return reply_error(out, mark, "out of memory");
 	if (env->changed != NULL && req->cmd != CTLPROTO_HELP && req->cmd != CTLPROTO_STATS &&
 	    req->cmd != CTLPROTO_PEER_SHOW && req->cmd != CTLPROTO_FDB_SHOW &&
-	    req->cmd != CTLPROTO_NEIGH_SHOW)
+	    req->cmd != CTLPROTO_NEIGH_SHOW && req->cmd != CTLPROTO_LEASE_SHOW &&
+	    req->cmd != CTLPROTO_ETCD_SHOW && req->cmd != CTLPROTO_ROUTE_SHOW)
 		env->changed(req, env->arg);
 	ctlproto_buf_put(out, "ok\n", 3);
 	if (out->failed)

@@ -244,6 +244,9 @@ static const struct cmd_def cmds[] = {
 	{"stats", NULL,    CTLPROTO_STATS,       ARGS_NONE,      FMT_JSON | FMT_PROM,
 	 "stats [--json | --prometheus]"},
 	{"key",   "load",  CTLPROTO_KEY_LOAD,    ARGS_PATH,      0,        "key load FILE"},
+	{"lease", "show",  CTLPROTO_LEASE_SHOW,  ARGS_NONE,      FMT_JSON, "lease show [--json]"},
+	{"etcd",  "show",  CTLPROTO_ETCD_SHOW,   ARGS_NONE,      FMT_JSON, "etcd show [--json]"},
+	{"route", "show",  CTLPROTO_ROUTE_SHOW,  ARGS_NONE,      FMT_JSON, "route show [--json]"},
 	{"help",  NULL,    CTLPROTO_HELP,        ARGS_NONE,      0,        "help"},
 };
 /* clang-format on */
@@ -253,13 +256,16 @@ static const struct cmd_def cmds[] = {
 static const struct cmd_def *find_cmd(int argc, char *const argv[], int *nwords, char *err,
 				      enum ctlproto_parse_result *r)
 {
-	char q[CONF_QUOTELEN], q2[CONF_QUOTELEN];
+	char q[CONF_QUOTELEN], q2[CONF_QUOTELEN], verbs[64] = "";
 	bool obj_known = false;
 
 	for (size_t i = 0; i < NCMDS; i++) {
 		if (strcmp(cmds[i].obj, argv[0]) != 0)
 			continue;
 		obj_known = true;
+		if (cmds[i].verb != NULL)
+			snprintf(verbs + strlen(verbs), sizeof(verbs) - strlen(verbs), "%s%s",
+				 verbs[0] ? "|" : "", cmds[i].verb);
 		if (cmds[i].verb == NULL) {
 			*nwords = 1;
 			return &cmds[i];
@@ -273,7 +279,7 @@ static const struct cmd_def *find_cmd(int argc, char *const argv[], int *nwords,
 		*r = fail(CTLPROTO_EUSAGE, err, "unknown command \"%s\"",
 			  conf_quote(argv[0], strlen(argv[0]), q));
 	else if (argc < 2)
-		*r = fail(CTLPROTO_EUSAGE, err, "usage: %s add|del|show|flush ...", argv[0]);
+		*r = fail(CTLPROTO_EUSAGE, err, "usage: %s %s ...", argv[0], verbs);
 	else
 		*r = fail(CTLPROTO_EUSAGE, err, "unknown command \"%s %s\"",
 			  conf_quote(argv[0], strlen(argv[0]), q),

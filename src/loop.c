@@ -10,6 +10,7 @@
 
 #include "counters.h"
 #include "crypto.h"
+#include "flnode.h"
 #include "method_sealed.h"
 
 #define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -298,6 +299,10 @@ void loop_snapshot(struct vxtap *vx, struct counters_snap *s)
 		crypto_get_stats(c, &s->crypto);
 		s->secure = true;
 	}
+	if (vx->flnode != NULL) {
+		flnode_stats(vx->flnode, &s->etcd);
+		s->etcd_on = true;
+	}
 }
 
 void loop_dump(struct vxtap *vx)
@@ -331,7 +336,8 @@ int loop_init(struct vxtap *vx)
 	if (log_level() >= 1)
 		hooks.drop = on_drop;
 
-	vx->loop = ev_default_loop(EVFLAG_AUTO);
+	if (vx->loop == NULL)
+		vx->loop = ev_default_loop(EVFLAG_AUTO);
 	if (vx->loop == NULL)
 		return -ENOMEM;
 	vx->io = io_fd_make(&vx->fds);

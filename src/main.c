@@ -11,12 +11,14 @@
 #include "crypto.h"
 #include "ctl.h"
 #include "ctlpath.h"
+#include "flnode.h"
 #include "keyfile.h"
 #include "log.h"
 #include "loop.h"
 #include "method_sealed.h"
 #include "priv.h"
 #include "reload.h"
+#include "statefile.h"
 #include "service.h"
 #include "tap.h"
 #include "udp.h"
@@ -25,9 +27,11 @@
 /* Storm-control buckets, each way: source MACs followed at once. */
 #define FLOOD_MACS 4096
 
-/* The TAP MTU (--mtu, else the underlay's minus the encapsulation) and the
- * largest inner IP packet the underlay carries. */
-static void pick_mtu(const struct conf *c, const struct method *m, struct dp_config *cfg)
+/* The TAP MTU (want: --mtu or etcd's Backend.MTU; else the underlay's
+ * minus the encapsulation) and the largest inner IP packet the underlay
+ * carries. */
+static void pick_mtu(const struct conf *c, const struct method *m, uint32_t want,
+		     struct dp_config *cfg)
 {
 	char ifname[16];
 	int under = tap_underlay_mtu(&c->local, ifname);
@@ -36,7 +40,7 @@ static void pick_mtu(const struct conf *c, const struct method *m, struct dp_con
 	if (under == -EADDRNOTAVAIL)
 		fatalx("--local %s is not an address in this network namespace",
 		       ipaddr_fmt(&c->local, a));
-	if (!dp_pick_mtu(cfg, under, c->local.family, m->ops->overhead, c->mtu))
+	if (!dp_pick_mtu(cfg, under, c->local.family, m->ops->overhead, want))
 		log_warnx("cannot read the MTU of the device holding the local address; using %d",
 			  DP_DEFAULT_MTU);
 }
@@ -271,6 +275,79 @@ static void setup_ctl(struct vxtap *vx, const struct conf *c)
 	vx->ctl = ctl_open(vx, &cc);
 }
 
+/* The TAP's MAC: --mac, else the one kept in the state directory, else a
+ * new random one, kept there (with etcd the lease names it, so a restart
+ * must not change it). */
+static void pick_mac(const struct conf *c, struct mac *mac)
+{
+	char path[4200], text[64], m[MAC_STRLEN];
+	uint8_t rnd[MAC_LEN];
+	ssize_t n;
+	int rc;
+
+	if (c->have_mac) {
+		*mac = c->mac;
+		return;
+	}
+	randombytes_buf(rnd, sizeof(rnd));
+	mac_from_random(mac, rnd);
+	if (c->netcd == 0)
+		return;
+	snprintf(path, sizeof(path), "%s/%s.mac", c->state_dir, c->dev);
+	n = statefile_read(path, text, sizeof(text));
+	if (n > 0) {
+		text[strcspn(text, " \t\r\n")] = '\0';
+		if (mac_parse(text, mac) && !mac_is_multicast(mac) && !mac_is_zero(mac))
+			return;
+		log_warnx("%s does not hold a unicast MAC; making a new one", path);
+		mac_from_random(mac, rnd);
+	}
+	n = snprintf(text, sizeof(text), "%s\n", mac_fmt(mac, m));
+	if ((rc = statefile_write(path, text, (size_t)n, 0644)) != 0) {
+		errno = -rc;
+		fatal("cannot keep the VTEP MAC in %s (--state-dir DIR chooses another place)",
+		      path);
+	}
+}
+
+/* Join the flannel network: hold a lease, and take the VNI, port and MTU
+ * from its config. The data plane is made after this. */
+static void join_etcd(struct vxtap *vx, struct conf *c, const struct dp_config *cfg, uint32_t *mtu)
+{
+	struct flnode_conf fc = {
+		.endpoints = c->etcd_endpoints,
+		.nendpoints = c->netcd,
+		.prefix = c->etcd_prefix,
+		.cafile = c->etcd_cafile,
+		.certfile = c->etcd_certfile,
+		.keyfile = c->etcd_keyfile,
+		.subnet_file = c->subnet_file,
+		.renew_margin = c->subnet_renew_margin,
+		.public_ip = c->local,
+		.vtep_mac = cfg->mac,
+		.cli = {.has_vni = c->have_vni,
+			.has_port = c->have_port,
+			.has_mtu = c->mtu != 0,
+			.vni = c->vni,
+			.port = c->port,
+			.mtu = c->mtu},
+	};
+	const struct flannel_config *fl;
+
+	if (c->local.family != AF_INET)
+		fatalx("--etcd-endpoints: flannel's records hold IPv4 public addresses; --local is "
+		       "IPv6");
+	vx->loop = ev_default_loop(EVFLAG_AUTO);
+	if (vx->loop == NULL)
+		fatalx("cannot make the event loop");
+	vx->flnode = flnode_start(vx->loop, &fc);
+	flnode_wait_lease(vx->flnode);
+	fl = flnode_config(vx->flnode);
+	c->vni = fl->vni;
+	c->port = fl->port;
+	*mtu = c->mtu != 0 ? c->mtu : fl->mtu;
+}
+
 int main(int argc, char *argv[])
 {
 	static struct vxtap vx;
@@ -278,6 +355,7 @@ int main(int argc, char *argv[])
 	struct conf c;
 	struct dp_config cfg;
 	struct reload_conf rc;
+	uint32_t mtu;
 	char err[CONF_ERRLEN], a[ADDR_STRLEN], m[MAC_STRLEN];
 
 	memset(&c, 0, sizeof(c));
@@ -310,27 +388,21 @@ int main(int argc, char *argv[])
 	log_init(c.verbose);
 	for (size_t i = 0; i < c.nwarnings; i++)
 		log_warnx("%s", c.warnings[i]);
-	if (c.netcd > 0)
-		fatalx("--etcd-endpoints: this build has no etcd control plane yet");
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
 
 	memcpy(vx.dev, c.dev, sizeof(vx.dev));
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.vni = c.vni;
 	cfg.learning = c.learning;
 	vx.opts.offload = c.offload;
 	vx.opts.busy_poll = c.busy_poll;
 	setup_method(&vx, &c); /* a refused key file stops start-up before anything opens */
-	pick_mtu(&c, vx.method, &cfg);
-	if (c.have_mac) {
-		cfg.mac = c.mac;
-	} else {
-		uint8_t rnd[MAC_LEN];
-
-		randombytes_buf(rnd, sizeof(rnd));
-		mac_from_random(&cfg.mac, rnd);
-	}
+	pick_mac(&c, &cfg.mac);
+	mtu = c.mtu;
+	if (c.netcd > 0)
+		join_etcd(&vx, &c, &cfg, &mtu);
+	cfg.vni = c.vni;
+	pick_mtu(&c, vx.method, mtu, &cfg);
 
 	/* Everything that can be refused for what it says comes before any
 	 * socket is bound: the command line, the key file, the peers file. */
@@ -356,6 +428,8 @@ int main(int argc, char *argv[])
 	}
 	if (loop_init(&vx) != 0)
 		fatalx("out of memory");
+	if (vx.flnode != NULL)
+		flnode_attach(vx.flnode, &vx, vx.dp.cfg.mtu);
 	ctl_start(vx.ctl);
 	reload_start(vx.reload);
 	/* $NOTIFY_SOCKET and --metrics, once the TAP is up, before priv_drop. */
@@ -374,7 +448,8 @@ int main(int argc, char *argv[])
 		 method_sealed_crypto(vx.method) != NULL ? " secure" : "");
 	service_ready(svc); /* READY=1; SIGHUP and peer-count notifications */
 	loop_run(&vx);
-	service_stop(svc); /* STOPPING=1; the HTTP endpoint closes */
+	service_stop(svc);	/* STOPPING=1; the HTTP endpoint closes */
+	flnode_free(vx.flnode); /* the lease stays; the routes go with the TAP */
 	ctl_free(vx.ctl);
 	reload_free(vx.reload);
 

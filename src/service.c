@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 
 #include "conf.h"
+#include "flnode.h"
 #include "counters.h"
 #include "ctlexec.h"
 #include "log.h"
@@ -30,12 +31,20 @@ struct service {
 	ev_signal hup_before, hup_after;
 	ev_check peers_check; /* after each loop iteration: did the peer count change? */
 	size_t peers_told;
+	char lease[FLANNEL_CIDRLEN];
 };
 
-static struct sdproto_status status_of(const struct service *s)
+static struct sdproto_status status_of(struct service *s)
 {
-	return (struct sdproto_status){.peers = peers_count(s->vx->dp.peers),
-				       .secure = method_sealed_crypto(s->vx->method) != NULL};
+	struct sdproto_status st = {.peers = peers_count(s->vx->dp.peers),
+				    .secure = method_sealed_crypto(s->vx->method) != NULL};
+
+	if (s->vx->flnode != NULL && flnode_lease_held(s->vx->flnode)) {
+		struct flannel_subnet sn = flnode_subnet(s->vx->flnode);
+
+		st.lease = flannel_cidr_format(&sn, s->lease);
+	}
+	return st;
 }
 
 /* The counters as "vxtapctl stats --prometheus" prints them, without the
@@ -77,6 +86,10 @@ static bool health(char *reason, size_t size, void *arg)
 	}
 	if ((ifr.ifr_flags & IFF_UP) == 0) {
 		snprintf(reason, size, "%s is down", s->vx->dev);
+		return false;
+	}
+	if (s->vx->flnode != NULL && !flnode_lease_held(s->vx->flnode)) {
+		snprintf(reason, size, "no subnet lease held in etcd");
 		return false;
 	}
 	return true;

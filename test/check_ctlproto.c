@@ -200,6 +200,8 @@ static const struct parse_vec parse_vecs[] = {
 	NONE("\r"),
 	USE("bogus", "unknown command \"bogus\""),
 	USE("peer", "usage: peer add|del|show|flush ..."),
+	USE("fdb", "usage: fdb add|del|show|flush ..."),
+	USE("lease", "usage: lease show ..."),
 	USE("peer frob", "unknown command \"peer frob\""),
 	USE("peer add", "usage: peer add ADDR[:PORT] [key PUBKEY]"),
 	USE("peer add 1.2.3.4 5.6.7.8", "usage: peer add ADDR[:PORT] [key PUBKEY]"),
@@ -494,7 +496,8 @@ static const struct exec_vec exec_vecs[] = {
 	 "peer add ADDR[:PORT] [key PUBKEY]\npeer del ADDR[:PORT]\npeer show [--json]\npeer flush\n"
 	 "fdb add MAC dst ADDR[:PORT]\nfdb del MAC\nfdb show [--json]\nfdb flush\n"
 	 "neigh add IP lladdr MAC\nneigh del IP\nneigh show [--json]\nneigh flush\n"
-	 "stats [--json | --prometheus]\nkey load FILE\nhelp\nok\n"},
+	 "stats [--json | --prometheus]\nkey load FILE\nlease show [--json]\n"
+	 "etcd show [--json]\nroute show [--json]\nhelp\nok\n"},
 	{{NULL}, "key load /etc/k", "error: secure mode is off (no --key-file)\n"},
 };
 
@@ -650,6 +653,32 @@ START_TEST(test_peer_flush)
 	ck_assert_uint_eq(fdb_count(dp.fdb, false), 0);
 	ck_assert_uint_eq(fdb_count(dp.fdb, true), 1);
 	req_ok("peer flush"); /* nothing left: still ok */
+}
+END_TEST
+
+/* The control plane's answers come from its hook; without one, one line says why. */
+static void plane_show(enum ctlproto_cmd cmd, enum ctlproto_fmt fmt, uint64_t now,
+		       struct ctlproto_buf *o, void *arg)
+{
+	(void)arg;
+	ctlproto_buf_printf(o, "plane %d %d %llu\n", (int)cmd, (int)fmt, (unsigned long long)now);
+}
+
+START_TEST(test_plane_show)
+{
+	char want[64];
+
+	ck_assert_str_eq(req("lease show", 0),
+			 "error: no etcd control plane (vxtap runs without --etcd-endpoints)\n");
+	env.plane_show = plane_show;
+	snprintf(want, sizeof(want), "plane %d %d 7\nok\n", CTLPROTO_ROUTE_SHOW, CTLPROTO_JSON);
+	ck_assert_str_eq(req("route show --json", 7), want);
+	snprintf(want, sizeof(want), "plane %d %d 7\nok\n", CTLPROTO_ETCD_SHOW, CTLPROTO_TEXT);
+	ck_assert_str_eq(req("etcd show", 7), want);
+	nchanged = 0;
+	req("lease show", 7);
+	ck_assert_uint_eq(nchanged, 0);
+	env.plane_show = NULL;
 }
 END_TEST
 
@@ -1014,7 +1043,7 @@ END_TEST
 
 /* --- the counter table: every entry in every output ------------------------------- */
 
-static bool secure_snap;
+static bool secure_snap, etcd_snap;
 
 static void snap_hook(struct counters_snap *sn, void *arg)
 {
@@ -1025,6 +1054,11 @@ static void snap_hook(struct counters_snap *sn, void *arg)
 		sn->crypto.sessions = 4;
 		sn->crypto.drops[CRYPTO_DROP_BAD_TAG] = 7;
 	}
+	if (etcd_snap) {
+		sn->etcd_on = true;
+		sn->etcd.events = 12;
+		sn->etcd.skipped[FLANNEL_BAD_MAC] = 2;
+	}
 }
 
 static void line_hook(const char *text, void *arg)
@@ -1032,6 +1066,35 @@ static void line_hook(const char *text, void *arg)
 	struct ctlproto_buf *b = arg;
 
 	ctlproto_buf_printf(b, "%s\n", text);
+}
+
+/* Where each group's counters are: its JSON object, its Prometheus prefix. */
+static const char *const json_obj[] = {
+	[COUNTER_TOTALS] = "totals", [COUNTER_DROPS] = "drops", [COUNTER_CRYPTO] = "crypto",
+	[COUNTER_TABLES] = "tables", [COUNTER_ETCD] = "etcd",	[COUNTER_SKIPPED] = "etcd_skipped",
+};
+static const char *const prom_prefix[] = {
+	[COUNTER_TOTALS] = "",
+	[COUNTER_CRYPTO] = "crypto_",
+	[COUNTER_TABLES] = "",
+	[COUNTER_ETCD] = "etcd_",
+};
+
+/* Whether the JSON object member obj (one level down, no nesting inside)
+ * has a member key. */
+static bool json_has(const char *json, const char *obj, const char *key)
+{
+	char o[64], k[96];
+	const char *start, *end;
+
+	snprintf(o, sizeof(o), "\"%s\":{", obj);
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	start = strstr(json, o);
+	if (start == NULL)
+		return false;
+	end = strchr(start + strlen(o), '}');
+	start = strstr(start + strlen(o) - 1, k);
+	return start != NULL && start < end;
 }
 
 START_TEST(test_counter_table_everywhere)
@@ -1042,7 +1105,8 @@ START_TEST(test_counter_table_everywhere)
 	struct ctlproto_buf dump = {0};
 	struct counters_snap sn;
 
-	secure_snap = _i == 1;
+	secure_snap = (_i & 1) != 0;
+	etcd_snap = (_i & 2) != 0;
 	env.snapshot = snap_hook;
 	traffic();
 	snprintf(text, sizeof(text), "\n%s", req("stats", 1100));
@@ -1053,7 +1117,8 @@ START_TEST(test_counter_table_everywhere)
 	counters_lines(&sn, line_hook, &dump);
 	ck_assert_uint_gt(n, 40);
 	for (size_t i = 0; i < n; i++) {
-		bool want_it = secure_snap || !t[i].secure;
+		bool want_it =
+			(secure_snap || !t[i].secure) && (etcd_snap || !t[i].etcd) && !t[i].hidden;
 
 		counters_name(&t[i], name, sizeof(name));
 		snprintf(want, sizeof(want), "\n%s ", name);
@@ -1061,14 +1126,16 @@ START_TEST(test_counter_table_everywhere)
 		snprintf(want, sizeof(want), "\n%s %llu\n", name,
 			 (unsigned long long)counters_value(&sn, &t[i]));
 		ck_assert_msg((strstr(dump.data, want) != NULL) == want_it, "dump: %s", name);
-		snprintf(want, sizeof(want), "\"%s\":", t[i].key);
-		ck_assert_msg((strstr(json, want) != NULL) == want_it, "json: %s", t[i].key);
-		if (t[i].group == COUNTER_DROPS)
-			snprintf(want, sizeof(want), "reason=\"%s\"} ", t[i].key);
+		ck_assert_msg(json_has(json, json_obj[t[i].group], t[i].key) == want_it,
+			      "json: %s.%s", json_obj[t[i].group], t[i].key);
+		if (t[i].group == COUNTER_DROPS || t[i].group == COUNTER_SKIPPED)
+			snprintf(want, sizeof(want),
+				 "vxtap_%s_total{dev=\"flannel.1\",reason=\"%s\"} ",
+				 t[i].group == COUNTER_DROPS ? "drops" : "etcd_skipped", t[i].key);
 		else
-			snprintf(want, sizeof(want), "%s%s%s{dev=\"flannel.1\"} ",
-				 t[i].group == COUNTER_CRYPTO ? "vxtap_crypto_" : "vxtap_",
-				 t[i].key, t[i].group == COUNTER_TABLES ? "" : "_total");
+			snprintf(want, sizeof(want), "vxtap_%s%s%s{dev=\"flannel.1\"} ",
+				 prom_prefix[t[i].group], t[i].key,
+				 t[i].group == COUNTER_TABLES ? "" : "_total");
 		ck_assert_msg((strstr(prom, want) != NULL) == want_it, "prometheus: %s", want);
 		/* lower case (an acronym may lead), no final stop */
 		ck_assert_msg((islower(t[i].help[0]) ||
@@ -1108,6 +1175,7 @@ static Suite *ctlproto_suite(void)
 	tcase_add_test(tc, test_peer_del_drops_learned);
 	tcase_add_test(tc, test_changed_hook);
 	tcase_add_test(tc, test_peer_flush);
+	tcase_add_test(tc, test_plane_show);
 	tcase_add_test(tc, test_many_requests);
 	suite_add_tcase(s, tc);
 
@@ -1119,7 +1187,7 @@ static Suite *ctlproto_suite(void)
 	tcase_add_test(tc, test_stats_text);
 	suite_add_tcase(s, tc);
 
-	tcase_add_loop_test(tc, test_counter_table_everywhere, 0, 2);
+	tcase_add_loop_test(tc, test_counter_table_everywhere, 0, 4);
 
 	tc = tcase_create("buf");
 	tcase_add_test(tc, test_buf);
