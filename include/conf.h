@@ -37,11 +37,11 @@ struct conf_peer_key {
 };
 
 struct conf {
-	char dev[CONF_IFNAMSIZ]; /* default "vxtap0" */
-	uint32_t vni;		 /* default 1 */
-	uint16_t port;		 /* default 8472 */
-	struct ipaddr local;	 /* required */
-	struct endpoint *peers;	 /* port filled from --port when not given */
+	char dev[CONF_IFNAMSIZ];	 /* default "vxtap0" */
+	uint32_t vni;			 /* default 1 */
+	uint16_t port;			 /* default 8472 */
+	struct ipaddr local;		 /* required */
+	struct endpoint *peers;		 /* port filled from --port when not given */
 	struct conf_peer_key *peer_keys; /* parallel to peers */
 	size_t npeers;
 	struct conf_addr *addrs; /* --addr, in the order given */

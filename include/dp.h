@@ -259,8 +259,7 @@ struct peer *dp_udp_peer(struct dp *dp, const struct ipaddr *src, size_t len, ui
 			 struct dp_action *act);
 /* dp_udp_peer without the peer's counters, for a datagram not yet
  * authenticated: dp_peer_rx counts it against p once it is. */
-struct peer *dp_udp_src(struct dp *dp, const struct ipaddr *src, size_t len,
-			struct dp_action *act);
+struct peer *dp_udp_src(struct dp *dp, const struct ipaddr *src, size_t len, struct dp_action *act);
 void dp_peer_rx(struct peer *p, size_t len, uint64_t now);
 void dp_udp_frame(struct dp *dp, struct peer *p, const uint8_t *dgram, size_t len, uint64_t now,
 		  struct dp_action *act);

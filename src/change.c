@@ -30,7 +30,8 @@ int change_peer_add_key(struct dp *dp, const struct endpoint *ep,
 	if (r != 0)
 		return r;
 	/* Nothing can point at the new peer yet: it goes without peer_gone. */
-	if (dp->hooks.peer_key != NULL && (r = dp->hooks.peer_key(&p->ep.ip, key, dp->hooks.arg)) != 0) {
+	if (dp->hooks.peer_key != NULL &&
+	    (r = dp->hooks.peer_key(&p->ep.ip, key, dp->hooks.arg)) != 0) {
 		peers_del(dp->peers, &ep->ip);
 		return r;
 	}
@@ -49,7 +50,8 @@ int change_peer_set_key(struct dp *dp, const struct ipaddr *ip,
 		return -ENOENT;
 	if (p->has_key && memcmp(p->key, key, PEER_KEY_LEN) == 0)
 		return 0;
-	if (dp->hooks.peer_key != NULL && (r = dp->hooks.peer_key(&p->ep.ip, key, dp->hooks.arg)) != 0)
+	if (dp->hooks.peer_key != NULL &&
+	    (r = dp->hooks.peer_key(&p->ep.ip, key, dp->hooks.arg)) != 0)
 		return r;
 	memcpy(p->key, key, PEER_KEY_LEN);
 	p->has_key = true;

@@ -327,8 +327,8 @@ enum ctlproto_parse_result ctlproto_parse_argv(const struct ctlproto_net *net, i
 	char *args[CTLPROTO_ARGS_MAX];
 	int nwords, nargs;
 	static const int want[] = {
-		[ARGS_NONE] = 0,      [ARGS_PEER] = 1, [ARGS_PEER_ADD] = 1, [ARGS_FDB_ADD] = 3,
-		[ARGS_MAC] = 1,	      [ARGS_IP] = 1,   [ARGS_PATH] = 1,	    [ARGS_NEIGH_ADD] = 3,
+		[ARGS_NONE] = 0, [ARGS_PEER] = 1, [ARGS_PEER_ADD] = 1, [ARGS_FDB_ADD] = 3,
+		[ARGS_MAC] = 1,	 [ARGS_IP] = 1,	  [ARGS_PATH] = 1,     [ARGS_NEIGH_ADD] = 3,
 	};
 
 	memset(req, 0, sizeof(*req));
@@ -357,7 +357,9 @@ enum ctlproto_parse_result ctlproto_parse_argv(const struct ctlproto_net *net, i
 		return parse_endpoint(net, args[0], &req->ep, err);
 	case ARGS_PEER_ADD:
 		r = parse_endpoint(net, args[0], &req->ep, err);
-		return r != CTLPROTO_OK ? r : parse_peer_key(net, args[0], nargs == 3 ? args[2] : NULL, req, err);
+		return r != CTLPROTO_OK ? r
+					: parse_peer_key(net, args[0], nargs == 3 ? args[2] : NULL,
+							 req, err);
 	case ARGS_FDB_ADD:
 		r = parse_mac(args[0], false, &req->mac, err);
 		return r != CTLPROTO_OK ? r : parse_endpoint(net, args[2], &req->ep, err);

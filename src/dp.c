@@ -403,8 +403,7 @@ static void learn(struct dp *dp, const struct mac *src, const struct peer *p, ui
 	}
 }
 
-struct peer *dp_udp_src(struct dp *dp, const struct ipaddr *src, size_t len,
-			struct dp_action *act)
+struct peer *dp_udp_src(struct dp *dp, const struct ipaddr *src, size_t len, struct dp_action *act)
 {
 	struct peer *p;
 

@@ -47,7 +47,8 @@ int keyfile_read(const char *path, uid_t owner, uint8_t key[static CRYPTO_KEY_LE
 				 (unsigned)st.st_uid);
 		else
 			snprintf(err, KEYFILE_ERRLEN,
-				 "key file %s is owned by uid %u, neither root nor uid %u that vxtap "
+				 "key file %s is owned by uid %u, neither root nor uid %u that "
+				 "vxtap "
 				 "runs as; chown it",
 				 path, (unsigned)st.st_uid, (unsigned)owner);
 		goto out;

@@ -368,7 +368,8 @@ static void add_new(struct dp *dp, const struct peersfile *new, struct peersfile
 				d->failed++;
 			continue;
 		}
-		new_key = e->has_key && (!p->has_key || memcmp(p->key, e->key, sizeof(e->key)) != 0);
+		new_key =
+			e->has_key && (!p->has_key || memcmp(p->key, e->key, sizeof(e->key)) != 0);
 		if (new_key && change_peer_set_key(dp, &ep->ip, e->key) != 0) {
 			d->failed++;
 			continue;

@@ -200,8 +200,8 @@ static void receive(struct bench *b)
 		i = peer_of(b, &h);
 		if (i < 0)
 			continue;
-		switch (crypto_open(b->c[i], &b->daemon, buf, (size_t)r, mono_ms(), wall_ns(), reply,
-				    &rlen, &pt, &ptlen, &who, &want, &why)) {
+		switch (crypto_open(b->c[i], &b->daemon, buf, (size_t)r, mono_ms(), wall_ns(),
+				    reply, &rlen, &pt, &ptlen, &who, &want, &why)) {
 		case CRYPTO_IN_REPLY:
 			send_from(b, (unsigned)i, reply, rlen);
 			break;
@@ -277,8 +277,8 @@ static int cmd_run(unsigned n, const char *prefix, const char *daddr, const char
 	for (unsigned i = 1; i <= n; i++) {
 		peer_priv(i, priv);
 		peer_addr(prefix, i, &b.addr[i]);
-		b.c[i] = crypto_new(priv, NULL, crypto_aead_aes256gcm_is_available() != 0, NULL, rnd,
-				    NULL);
+		b.c[i] = crypto_new(priv, NULL, crypto_aead_aes256gcm_is_available() != 0, NULL,
+				    rnd, NULL);
 		int rc = b.c[i] == NULL ? -ENOMEM : crypto_peer_set(b.c[i], &b.daemon.ip, pub);
 
 		if (rc != 0) {

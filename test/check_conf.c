@@ -401,8 +401,11 @@ struct bad_vec {
 #define U CONF_USAGE
 
 static const struct bad_vec bad_vecs[] = {
-	/* keys of peers */
-#define KARGS(...) {"vxtap", "--local", "10.0.0.1", "--key-file", "/k", __VA_ARGS__, NULL}
+/* keys of peers */
+#define KARGS(...)                                                                    \
+	{                                                                             \
+		"vxtap", "--local", "10.0.0.1", "--key-file", "/k", __VA_ARGS__, NULL \
+	}
 	{KARGS("--peer", "10.0.0.2"), E,
 	 "--peer: \"10.0.0.2\" has no public key (secure mode: ADDR[:PORT]=PUBKEY)"},
 	{KARGS("--peer", "10.0.0.2=" K1 ",10.0.0.3"), E,
@@ -472,10 +475,12 @@ static const struct bad_vec bad_vecs[] = {
 	{ARGS("--local", "[fd00::1]"), E, "--local: \"[fd00::1]\" is not an IP address"},
 	/* --peer */
 	{ARGS("--peer", "1.2.3.4:0"), E, "--peer: \"1.2.3.4:0\" is not ADDR[:PORT][=PUBKEY]"},
-	{ARGS("--peer", "1.2.3.4:65536"), E, "--peer: \"1.2.3.4:65536\" is not ADDR[:PORT][=PUBKEY]"},
+	{ARGS("--peer", "1.2.3.4:65536"), E,
+	 "--peer: \"1.2.3.4:65536\" is not ADDR[:PORT][=PUBKEY]"},
 	{ARGS("--peer", "1.2.3"), E, "--peer: \"1.2.3\" is not ADDR[:PORT][=PUBKEY]"},
 	{ARGS("--peer", ""), E, "--peer: \"\" is not ADDR[:PORT][=PUBKEY]"},
-	{ARGS("--peer", "10.0.0.3,1.2.3.4:x"), E, "--peer: \"1.2.3.4:x\" is not ADDR[:PORT][=PUBKEY]"},
+	{ARGS("--peer", "10.0.0.3,1.2.3.4:x"), E,
+	 "--peer: \"1.2.3.4:x\" is not ADDR[:PORT][=PUBKEY]"},
 	{ARGS("--peer", "10.0.0.3,,10.0.0.4"), E,
 	 "--peer: \"10.0.0.3,,10.0.0.4\" has an empty list element"},
 	{ARGS("--peer", "10.0.0.3,"), E, "--peer: \"10.0.0.3,\" has an empty list element"},

@@ -575,10 +575,11 @@ START_TEST(test_learned_and_ages)
 	ck_assert_str_eq(req("peer show", 14250),
 			 "192.168.56.42:8472 rx 12 pkts 1400 bytes tx 10 pkts 1200 bytes "
 			 "last_rx 0.5s ago\nok\n");
-	ck_assert_str_eq(req("peer show --json", 14250),
-			 "[{\"addr\":\"192.168.56.42\",\"port\":8472,\"key\":null,\"rx_packets\":12,"
-			 "\"rx_bytes\":1400,\"tx_packets\":10,\"tx_bytes\":1200,"
-			 "\"last_rx_age_ms\":500}]\nok\n");
+	ck_assert_str_eq(
+		req("peer show --json", 14250),
+		"[{\"addr\":\"192.168.56.42\",\"port\":8472,\"key\":null,\"rx_packets\":12,"
+		"\"rx_bytes\":1400,\"tx_packets\":10,\"tx_bytes\":1200,"
+		"\"last_rx_age_ms\":500}]\nok\n");
 
 	req_ok("fdb flush");
 	req_ok("neigh flush");

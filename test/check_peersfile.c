@@ -103,7 +103,7 @@ struct bad_vec {
 	const char *msg;
 };
 
-#define GRAMMAR                                                                  \
+#define GRAMMAR                                                                               \
 	"expected ADDR[:PORT] [key PUBKEY], fdb MAC dst ADDR[:PORT], neigh IP lladdr MAC or " \
 	"peers none"
 
@@ -498,8 +498,9 @@ START_TEST(test_keys)
 	env.net.secure = true;
 	ck_assert(!peersfile_parse(&env.net, keyless, strlen(keyless), &old, &err));
 	ck_assert_uint_eq(err.line, 2);
-	ck_assert_str_eq(err.msg,
-			 "\"192.168.56.43\" has no key: secure mode needs \"ADDR[:PORT] key PUBKEY\"");
+	ck_assert_str_eq(
+		err.msg,
+		"\"192.168.56.43\" has no key: secure mode needs \"ADDR[:PORT] key PUBKEY\"");
 	ck_assert(!peersfile_parse(&env.net, "192.168.56.42 key\n", 18, &old, &err));
 	ck_assert_uint_eq(err.line, 1);
 	load(two, &old);

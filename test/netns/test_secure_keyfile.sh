@@ -121,8 +121,9 @@ rc=0
 out=$(nsx n1 timeout 10 "$VXTAP" "${args[@]}" --key-file "$VXT_TMP/good.key" \
 	--psk-file "$VXT_TMP/psk644.key" 2>&1 </dev/null) || rc=$?
 info "  644 psk644.key: exit $rc: $out"
-((rc == 1)) && [[ $out == *"$VXT_TMP/psk644.key"*"group or others"* ]] ||
+if ((rc != 1)) || ! [[ $out == *"$VXT_TMP/psk644.key"*"group or others"* ]]; then
 	fail "a --psk-file readable by others was not refused as a key file is: $out"
+fi
 
 info "== accepted"
 for mode in 600 400; do
@@ -168,7 +169,9 @@ usage_refused "not 32 bytes of base64" "${base[@]}" --key-file "$VXT_TMP/good.ke
 rc=0
 out=$(nsx n1 timeout 10 "$VXTAP" "${base[@]}" --key-file "$VXT_TMP/good.key" --peer "192.168.56.42=$p1" 2>&1 </dev/null) || rc=$?
 info "  own key for a peer: exit $rc: $out"
-((rc == 1)) && [[ $out == *"own public key"* ]] || fail "this node's own public key for a peer was not refused: $out"
+if ((rc != 1)) || ! [[ $out == *"own public key"* ]]; then
+	fail "this node's own public key for a peer was not refused: $out"
+fi
 (($(wc -l <<<"$out") == 1)) || fail "more than one line for a refused peer key: $out"
 
 pf=$VXT_TMP/n1.peers
@@ -176,7 +179,9 @@ printf '192.168.56.42 key %s\n192.168.56.43\n' "$peerpub" >"$pf"
 rc=0
 out=$(nsx n1 timeout 10 "$VXTAP" "${base[@]}" --key-file "$VXT_TMP/good.key" --peers-file "$pf" 2>&1 </dev/null) || rc=$?
 info "  peers file: exit $rc: $out"
-((rc == 1)) && [[ $out == *"$pf:2: "*"has no key"* ]] || fail "a peers file line without a key was not refused with FILE:LINE: $out"
+if ((rc != 1)) || ! [[ $out == *"$pf:2: "*"has no key"* ]]; then
+	fail "a peers file line without a key was not refused with FILE:LINE: $out"
+fi
 (($(wc -l <<<"$out") == 1)) || fail "more than one line for a refused peers file: $out"
 
 printf '192.168.56.42 key %s\npeer 192.168.56.43 key %s\n' "$peerpub" "$peerpub" >"$pf"

@@ -17,18 +17,7 @@ set -euo pipefail
 require_root
 require_vxtap
 
-make_topology 2
-for i in 1 2; do
-	no_ipv6 "n$i" # nothing but what the test sends crosses the tunnel
-done
-keys_new 2
-
-# quiet: static neighbours both ways, so that no kernel probe crosses the
-# tunnel (and reaches a TAP) while the copies arrive.
-quiet() {
-	ip -n "$(ns n1)" neigh replace 10.244.0.2 lladdr "$(node_mac 2)" dev "$VXT_DEV" nud permanent
-	ip -n "$(ns n2)" neigh replace 10.244.0.1 lladdr "$(node_mac 1)" dev "$VXT_DEV" nud permanent
-}
+quiet_pair_setup
 start_secure 1 2
 start_secure 2 2
 ping_warm n1 10.244.0.2 || fail "n1 -> 10.244.0.2: no reply to 10 warm-up pings"
