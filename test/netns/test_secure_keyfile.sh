@@ -144,7 +144,7 @@ start_vxtap n1 "${args[@]}" --key-file "$f" --user nobody
 line=$(ready_line n1)
 info "  owned by nobody, --user nobody: $line"
 [[ $line == *" secure" ]] || fail "a key file owned by the --user account was not taken: $line"
-log_has n1 "secure mode: public key $p1" || fail "the daemon did not log the public key vxtap --pubkey printed ($p1)"
+vxlog n1 | grep -qF "secure mode: public key $p1" || fail "the daemon did not log the public key vxtap --pubkey printed ($p1)"
 stop_all_vxtap
 
 info "== peers without keys, keys without secure mode"
