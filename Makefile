@@ -47,7 +47,7 @@ Q := @
 endif
 
 # The pure core: no syscalls, no libev, time passed in.
-CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp change conf crypto
+CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp change conf noise crypto
 CORE  += ctlproto ctlexec counters peersfile # the control protocol, its answers, the peers file
 CORE  += txq fwd method_plain method_sealed # the engine behind the I/O seam, the datagram methods
 CORE  += route # the control plane's routes as rtnetlink messages
@@ -69,7 +69,7 @@ MAIN_OBJ   := $(BUILD)/src/main.o
 TEST_BINS  := $(UNITS:%=$(BUILD)/test/check_%)
 
 .PHONY: all unit check netcheck demo asan install uninstall clean lint deps bench fuzz bench-ctl bench-cost \
-	bench-etcd deb
+	bench-etcd bench-crypto deb
 
 all: $(BUILD)/vxtap $(BUILD)/vxtapctl
 
@@ -87,10 +87,11 @@ $(BUILD)/vxtap: $(MAIN_OBJ) $(SHELL_OBJS) $(BUILD)/libvxcore.a
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EV_LIBS) $(CORE_LIBS) $(MHD_LIBS) $(CURL_LIBS)
 
 # The client: the protocol grammar from the core (the archive gives it only
-# the objects it uses: no tables, no crypto), the socket path from ctlpath.
+# the objects it uses: no tables; libsodium reads the peers' public keys),
+# the socket path from ctlpath.
 $(BUILD)/vxtapctl: $(BUILD)/src/vxtapctl.o $(BUILD)/src/ctlpath.o $(BUILD)/libvxcore.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SODIUM_LIBS)
 
 $(BUILD)/test/%.o: test/%.c
 	@mkdir -p $(@D)
@@ -140,7 +141,7 @@ asan: deps
 FUZZ_TIME  ?= 60
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
 	      -fno-sanitize-recover=all
-FUZZERS    := udp tap ctl peersfile conf
+FUZZERS    := udp tap ctl peersfile conf crypto
 FUZZERS    += flannel etcdgw # the control plane's records, etcd's answers and watch lines
 fuzz:
 	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz CFLAGS="$(FUZZ_FLAGS)" \
@@ -161,7 +162,7 @@ build-fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz_common.h build-fuzz/libvxco
 # tinc in namespaces (root; about 10 minutes). BENCH_ARGS="--rounds 1 --time 3 ...".
 bench:
 	$(Q)scripts/deps --bench
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/test/bench_peers $(BUILD)/test/bench_crypto
 	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) scripts/bench --no-build $(BENCH_ARGS)
 
 # Callgrind instructions per forwarded packet, each direction, 1400 and 64 bytes (root).
@@ -176,6 +177,20 @@ bench-etcd:
 	$(Q)scripts/deps --bench
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) scripts/bench-etcd --no-build $(BENCH_ARGS)
+
+# Secure mode's responder on one core: per handshake, per init refused at mac1,
+# per cookie reply under load, per data datagram (no root; a few seconds).
+bench-crypto: $(BUILD)/test/bench_crypto
+	$(Q)$(BUILD)/test/bench_crypto
+
+$(BUILD)/test/bench_crypto: $(BUILD)/test/bench_crypto.o $(BUILD)/libvxcore.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
+
+# Many secure-mode peers from one process, for scripts/bench's scale figures.
+$(BUILD)/test/bench_peers: $(BUILD)/test/bench_peers.o $(BUILD)/libvxcore.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
 # Control-socket scale figures (root): load time, RSS, cost per frame.
 bench-ctl: all

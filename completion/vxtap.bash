@@ -38,7 +38,8 @@ _vxtap() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local opts="--dev --vni --port --local --peer --addr --mac --mtu --fdb --neigh
 		--ageing --no-learning --max-fdb --max-fdb-per-peer --max-moves --flood-rate
-		--user --control --peers-file --key-file --genkey --no-offload --busy-poll
+		--user --control --peers-file --key-file --psk-file --genkey --pubkey
+		--no-offload --busy-poll
 		--metrics --verbose --help --version"
 
 	COMPREPLY=()
@@ -55,7 +56,7 @@ _vxtap() {
 		_vxtap_words "127.0.0.1:9472 [::1]:9472 0.0.0.0:9472 [::]:9472" "$cur"
 		return
 		;;
-	--control | --peers-file | --key-file)
+	--control | --peers-file | --key-file | --psk-file)
 		_vxtap_files "$cur"
 		return
 		;;
@@ -117,6 +118,7 @@ _vxtapctl() {
 	"peer show" | "fdb show" | "neigh show") _vxtap_words "--json" "$cur" ;;
 	"fdb add "?*) ((${#words[@]} == 3)) && _vxtap_words "dst" "$cur" ;;
 	"neigh add "?*) ((${#words[@]} == 3)) && _vxtap_words "lladdr" "$cur" ;;
+	"peer add "?*) ((${#words[@]} == 3)) && _vxtap_words "key" "$cur" ;;
 	"key load") _vxtap_files "$cur" ;;
 	esac
 }

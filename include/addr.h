@@ -59,7 +59,8 @@ bool endpoint_port_ambiguous(const char *s, size_t *split);
 
 /* ep as a socket address; returns its length. */
 socklen_t endpoint_to_sockaddr(const struct endpoint *ep, struct sockaddr_storage *ss);
-/* The address of ss; false (ip zeroed) when ss is neither AF_INET nor AF_INET6. */
-bool ipaddr_from_sockaddr(const struct sockaddr_storage *ss, struct ipaddr *ip);
+/* The address and port of ss; false (ep zeroed) when ss is neither AF_INET
+ * nor AF_INET6. */
+bool endpoint_from_sockaddr(const struct sockaddr_storage *ss, struct endpoint *ep);
 
 #endif

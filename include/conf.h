@@ -30,12 +30,19 @@ struct conf_neigh {
 	struct mac mac;
 };
 
+/* A --peer's public key (ADDR[:PORT]=PUBKEY); set is false without one. */
+struct conf_peer_key {
+	bool set;
+	uint8_t pub[32];
+};
+
 struct conf {
-	char dev[CONF_IFNAMSIZ]; /* default "vxtap0" */
-	uint32_t vni;		 /* default 1 */
-	uint16_t port;		 /* default 8472 */
-	struct ipaddr local;	 /* required */
-	struct endpoint *peers;	 /* port filled from --port when not given */
+	char dev[CONF_IFNAMSIZ];	 /* default "vxtap0" */
+	uint32_t vni;			 /* default 1 */
+	uint16_t port;			 /* default 8472 */
+	struct ipaddr local;		 /* required */
+	struct endpoint *peers;		 /* port filled from --port when not given */
+	struct conf_peer_key *peer_keys; /* parallel to peers */
 	size_t npeers;
 	struct conf_addr *addrs; /* --addr, in the order given */
 	size_t naddrs;
@@ -55,7 +62,8 @@ struct conf {
 	char *control;	  /* --control PATH; NULL = the default path */
 	bool no_control;  /* --control none */
 	char *peers_file; /* --peers-file FILE; NULL = none */
-	char *key_file;	  /* --key-file FILE; NULL = plain VXLAN */
+	char *key_file;	  /* --key-file FILE: this node's private key; NULL = plain VXLAN */
+	char *psk_file;	  /* --psk-file FILE: the cluster's secret; NULL = none */
 
 	/* Hardening. */
 	uint32_t max_fdb_per_peer; /* default max_fdb / 4, rounded up */
@@ -87,7 +95,8 @@ struct conf {
 enum conf_status {
 	CONF_RUN = 0, /* config is complete and valid */
 	CONF_HELP,    /* --help: print conf_usage to stdout, exit 0 */
-	CONF_GENKEY,  /* --genkey: print a new key, exit 0 */
+	CONF_GENKEY,  /* --genkey: print a new private key, exit 0 */
+	CONF_PUBKEY,  /* --pubkey: print the public key of the private key on stdin */
 	CONF_VERSION, /* --version: print VXTAP_VERSION, exit 0 */
 	CONF_ERROR,   /* err holds one line naming the option and value: exit 2 */
 	CONF_USAGE,   /* err holds the problem; print it and the usage line: exit 2 */

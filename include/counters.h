@@ -103,10 +103,12 @@ void counters_render(const struct counters_snap *s, const struct peer *const *pe
 void counters_lines(const struct counters_snap *s, void (*line)(const char *text, void *arg),
 		    void *arg);
 
-/* One peer as "peer show" prints it: text ("ADDR rx ... last_rx ...\n",
- * after prefix) or a JSON object. */
+/* One peer as "peer show" prints it: text ("ADDR[:PORT] [key PUBKEY] rx
+ * ... last_rx ...[ state ...]\n", after prefix) or a JSON object. sec: what
+ * secure mode knows of the peer (its session), or NULL. */
 void counters_peer_text(struct ctlproto_buf *out, const char *prefix, const struct peer *p,
-			uint64_t now);
-void counters_peer_json(struct ctlproto_buf *out, const struct peer *p, uint64_t now);
+			const struct crypto_peer_info *sec, uint64_t now);
+void counters_peer_json(struct ctlproto_buf *out, const struct peer *p,
+			const struct crypto_peer_info *sec, uint64_t now);
 
 #endif

@@ -11,6 +11,7 @@
 
 struct dp;
 struct counters_snap;
+struct crypto_peer_info;
 
 /* What a request runs against. Every hook may be NULL. */
 struct ctlexec_env {
@@ -22,6 +23,10 @@ struct ctlexec_env {
 	/* key load: move to the key in path; 0, or -1 with err filled. NULL
 	 * when the daemon has no secure mode to offer. */
 	int (*key_load)(const char *path, char *err, size_t errlen, void *arg);
+	/* peer show: what secure mode knows of listed peer ip at now; false
+	 * when nothing (NULL: plain mode) */
+	bool (*peer_secure)(const struct ipaddr *ip, uint64_t now, struct crypto_peer_info *info,
+			    void *arg);
 	/* stats: take every counter into s (without it: dp's alone) */
 	void (*snapshot)(struct counters_snap *s, void *arg);
 	/* lease, etcd and route show: the etcd control plane's answer. NULL

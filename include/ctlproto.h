@@ -68,16 +68,20 @@ struct ctlproto_req {
 	enum ctlproto_cmd cmd;
 	enum ctlproto_fmt fmt;
 	struct endpoint ep;	      /* peer add/del; fdb add: the dst */
+	bool has_key;		      /* peer add ... key PUBKEY */
+	uint8_t key[32];	      /* the peer's public key */
 	struct mac mac;		      /* fdb add/del, neigh add */
 	struct ipaddr ip;	      /* neigh add/del */
 	char path[CTLPROTO_PATH_MAX]; /* key load */
 };
 
 /* What addresses are checked against, and the port an address without one
- * gets. local.family 0 (the client side) skips the checks against local. */
+ * gets. local.family 0 (the client side) skips the checks against local and
+ * secure. */
 struct ctlproto_net {
 	struct ipaddr local;
 	uint16_t port;
+	bool secure; /* secure mode: "peer add" needs a key; without it, refuses one */
 };
 
 enum ctlproto_parse_result {

@@ -30,7 +30,7 @@
 	X(SRC_ZERO, src_zero, "source MAC all zeros")                                  \
 	X(BAD_ARP, bad_arp, "malformed ARP")                                           \
 	X(BAD_ND, bad_nd, "malformed IPv6 neighbour solicitation or advertisement")    \
-	X(NO_PEERS, no_peers, "no peer to flood to")                                    \
+	X(NO_PEERS, no_peers, "no peer to flood to")                                   \
 	X(FLOOD_RATE, flood_rate, "flood from the TAP over --flood-rate")              \
 	X(PEER_FLOOD_RATE, peer_flood_rate, "broadcast from a peer over --flood-rate") \
 	X(TAP_WRITE, tap_write, "write to the TAP failed")                             \
@@ -113,6 +113,12 @@ struct dp_limits {
  * pointer to it, forget its sessions). */
 struct dp_hooks {
 	void (*peer_gone)(const struct peer *p, void *arg);
+	/* Peer ip is to have public key key (it is being added with it, or its
+	 * key changes). 0 lets the change go on; -errno refuses it (-EINVAL:
+	 * this node's own key; -ENOMEM) and nothing changes. NULL: keys are
+	 * kept but mean nothing (plain VXLAN); set: secure mode, where every
+	 * peer needs a key. */
+	int (*peer_key)(const struct ipaddr *ip, const uint8_t key[static 32], void *arg);
 	void *arg;
 };
 
@@ -245,11 +251,16 @@ void dp_from_udp(struct dp *dp, const struct ipaddr *src, const uint8_t *dgram, 
 		 uint64_t now, struct dp_action *act);
 
 /* dp_from_udp in two steps, for secure mode, where the datagram must be
- * opened between them: dp_udp_peer counts the datagram and returns its listed
- * peer (NULL: dropped as unknown, already counted); dp_udp_frame decides on
- * the opened VXLAN datagram from that peer. */
+ * opened between them: dp_udp_peer counts the datagram (udp_rx_*, and the
+ * peer's rx and last_rx) and returns its listed peer (NULL: dropped as
+ * unknown, already counted); dp_udp_frame decides on the opened VXLAN
+ * datagram from that peer. */
 struct peer *dp_udp_peer(struct dp *dp, const struct ipaddr *src, size_t len, uint64_t now,
 			 struct dp_action *act);
+/* dp_udp_peer without the peer's counters, for a datagram not yet
+ * authenticated: dp_peer_rx counts it against p once it is. */
+struct peer *dp_udp_src(struct dp *dp, const struct ipaddr *src, size_t len, struct dp_action *act);
+void dp_peer_rx(struct peer *p, size_t len, uint64_t now);
 void dp_udp_frame(struct dp *dp, struct peer *p, const uint8_t *dgram, size_t len, uint64_t now,
 		  struct dp_action *act);
 

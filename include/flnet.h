@@ -49,7 +49,7 @@ struct flnet_cfg {
 	const char *const *endpoint_names; /* for the log (the URLs); NULL: by number */
 	struct ipaddr public_ip;	   /* --local, IPv4 */
 	struct mac vtep_mac;		   /* the TAP's MAC (stored across restarts) */
-	bool has_pubkey;		   /* write VxtapPublicKey */
+	bool has_pubkey; /* secure mode: write VxtapPublicKey, need it of others */
 	uint8_t pubkey[FLANNEL_PUBKEY_LEN];
 	bool has_prev; /* FLANNEL_SUBNET of the old subnet file */
 	struct flannel_subnet prev;
@@ -152,6 +152,11 @@ enum flnet_phase flnet_phase(const struct flnet *fl);
 const struct flannel_config *flnet_config(const struct flnet *fl);
 void flnet_lease(const struct flnet *fl, struct flnet_lease *out);
 void flnet_stats(const struct flnet *fl, struct flnet_stats *out);
+/* Secure mode moved to a new key: leases written from now on publish it,
+ * and a held one is written again with it (on its etcd lease, if nobody
+ * changed it meanwhile). Nothing when the key is the same or the node
+ * publishes none. Call flnet_tick (or drain) after. */
+void flnet_set_pubkey(struct flnet *fl, const uint8_t key[static FLANNEL_PUBKEY_LEN]);
 /* The nodes the tables should hold now (out replaced): 0 or -ENOMEM. */
 int flnet_nodes(const struct flnet *fl, struct flset_nodes *out);
 

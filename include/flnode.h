@@ -58,6 +58,8 @@ bool flnode_lease_held(const struct flnode *fn);
 
 /* The machine's counters (for stats). */
 void flnode_stats(const struct flnode *fn, struct flnet_stats *st);
+/* Secure mode's key changed: publish the new public key in the lease. */
+void flnode_set_pubkey(struct flnode *fn, const uint8_t key[static FLANNEL_PUBKEY_LEN]);
 
 /* lease show, etcd show, route show: the answer's body into out. */
 void flnode_show(const struct flnode *fn, enum ctlproto_cmd cmd, enum ctlproto_fmt fmt,

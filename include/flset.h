@@ -45,12 +45,14 @@ void flset_nodes_free(struct flset_nodes *l);
 /* Replace *dst with a copy of src. 0 or -ENOMEM (dst unchanged). */
 int flset_nodes_copy(struct flset_nodes *dst, const struct flset_nodes *src);
 
-/* Reasons a record is skipped: every flannel_bad, then these.
+/* Reasons a record is skipped: every flannel_bad, then these (this node's
+ * own records, and nodes secure mode cannot talk to).
  * X(ENUM, name, text). */
 #define FLSET_OWN_REASONS(X)                                                                   \
 	X(OWN_SUBNET, "own_subnet", "it is this node's subnet, written with another PublicIP") \
 	X(OWN_IP, "own_public_ip", "its PublicIP is this node's")                              \
-	X(OWN_MAC, "own_vtep_mac", "its VtepMAC is this node's")
+	X(OWN_MAC, "own_vtep_mac", "its VtepMAC is this node's")                               \
+	X(NO_KEY, "no_pubkey", "this node is in secure mode and the lease has no VxtapPublicKey")
 
 #define FLSET_SKIP_ENUM(e, name, text) FLSET_SKIP_##e,
 enum flset_skip {
@@ -89,6 +91,7 @@ struct flset;
 struct flset_self {
 	struct ipaddr public_ip;
 	struct mac vtep_mac;
+	bool need_key; /* secure mode: a lease without VxtapPublicKey is no node */
 };
 
 /* A set for the network of cfg (copied) under prefix (e.g.

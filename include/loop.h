@@ -70,6 +70,11 @@ struct vxtap {
 	struct flnode *flnode; /* the etcd control plane, or NULL (flnode.h) */
 };
 
+/* Point vx->dp's hooks at the engine and the method (keys of peers go to
+ * the method from now on). vx->method must be set; call before any peer is
+ * added. */
+void loop_set_hooks(struct vxtap *vx);
+
 /* Make the engine and start the watchers (on vx->loop if already made, else
  * the default loop); fds, caps, dp, method and opts must be set up. Returns
  * 0 or -ENOMEM. */

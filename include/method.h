@@ -35,27 +35,37 @@ struct method_ops {
 	bool (*send_segs)(struct method *m, struct txq *q, const struct endpoint *ep,
 			  struct peer *p, const uint8_t *vxh, const struct gso_seg *segs, size_t n,
 			  uint64_t now);
-	/* A datagram from src: act gets the decision on what it carries
-	 * (DP_TO_TAP with the inner frame, DP_DROP, or DP_CONSUMED for a
-	 * message of the method's own). Answers are queued on q. */
-	void (*recv)(struct method *m, struct txq *q, struct dp *dp, const struct ipaddr *src,
+	/* A datagram from src (address and port): act gets the decision on
+	 * what it carries (DP_TO_TAP with the inner frame, DP_DROP, or
+	 * DP_CONSUMED for a message of the method's own). Answers are queued
+	 * on q, to src. Per-peer counters move only for a datagram that is
+	 * known to come from its peer. */
+	void (*recv)(struct method *m, struct txq *q, struct dp *dp, const struct endpoint *src,
 		     uint8_t *dgram, size_t len, uint64_t now, struct dp_action *act);
 	/* Timed work; returns when it next has some (ms), UINT64_MAX for none.
 	 * May queue on q. NULL: none. */
-	uint64_t (*tick)(struct method *m, struct txq *q, uint64_t now);
+	uint64_t (*tick)(struct method *m, struct txq *q, struct dp *dp, uint64_t now);
 	/* Start talking to every listed peer now (handshakes). NULL: nothing to do. */
 	void (*start)(struct method *m, struct txq *q, struct dp *dp, uint64_t now);
 	/* A peer is leaving the list: forget what is held for it. NULL: nothing held. */
 	void (*peer_gone)(struct method *m, const struct ipaddr *ip);
+	/* Listed peer ip has public key key from now on (a new peer, or a new
+	 * key). 0, or -errno with nothing changed (-EINVAL: this node's own key
+	 * or a key with no shared secret; -ENOMEM). NULL: keys mean nothing to
+	 * the method (plain VXLAN). */
+	int (*peer_key)(struct method *m, const struct ipaddr *ip, const uint8_t key[static 32]);
 	void (*free)(struct method *m);
 };
 
 struct method {
 	const struct method_ops *ops;
+	/* Set by the method when its next timed work came sooner (a handshake
+	 * started); whoever runs tick clears it and asks tick again. */
+	bool tick_sooner;
 };
 
 /* Plain RFC 7348 VXLAN: datagrams go out as they are. Holds no state:
- * struct method m = {&method_plain_ops} is one. */
+ * struct method m = {.ops = &method_plain_ops} is one. */
 extern const struct method_ops method_plain_ops;
 
 #endif

@@ -23,10 +23,14 @@ struct peer_stats {
 };
 #undef PEER_COUNTER_FIELD
 
+#define PEER_KEY_LEN 32
+
 struct peer {
 	struct endpoint ep; /* where we send; datagrams are accepted from ep.ip, any port */
 	struct peer_stats st;
-	bool flood; /* a flood target (set by peers_add); change with peers_set_flood */
+	bool has_key;		   /* secure mode: every peer has one */
+	uint8_t key[PEER_KEY_LEN]; /* its public key (X25519) */
+	bool flood;		   /* a flood target (peers_add sets it; see peers_set_flood) */
 };
 
 /* Peers are unique by address: one VTEP per underlay IP. Lookup by address is

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "addr.h"
 #include "ctlproto.h"
@@ -14,7 +15,8 @@ struct dp;
 /*
  * One entry a line; '#' starts a comment; blank lines are ignored:
  *
- *     ADDR[:PORT]                   a peer (also written "peer ADDR[:PORT]")
+ *     ADDR[:PORT] [key PUBKEY]      a peer (also written "peer ADDR[:PORT] ...");
+ *                                   secure mode needs its public key
  *     fdb MAC dst ADDR[:PORT]       a static FDB entry
  *     neigh IP lladdr MAC           a static neighbour entry
  *     peers none                    no peers, on purpose (see peersfile_empties)
@@ -26,6 +28,8 @@ struct dp;
 struct peersfile_peer {
 	struct endpoint ep;
 	size_t line;
+	bool has_key;
+	uint8_t key[32];
 };
 
 struct peersfile_fdb {
@@ -69,7 +73,7 @@ bool peersfile_empties(const struct peersfile *old, const struct peersfile *new)
 
 /* What peersfile_apply changed. */
 struct peersfile_diff {
-	size_t peers_added, peers_removed, peers_changed; /* changed: a new port */
+	size_t peers_added, peers_removed, peers_changed; /* changed: a new port or key */
 	size_t fdb_added, fdb_removed;			  /* added: new or new dst */
 	size_t neigh_added, neigh_removed;		  /* added: new or new MAC */
 	size_t failed; /* additions refused by a limit or for memory */
@@ -82,8 +86,9 @@ struct peersfile_diff {
  * file's value -- whatever else added them. Entries on new lines are added,
  * and entries of every line are set again if they were changed or deleted
  * since. Peers that stay keep their counters and learned entries; one whose
- * port changed gets the new port and forgets what it taught. Entries the
- * file never named are left alone.
+ * port changed gets the new port and forgets what it taught; one whose key
+ * changed gets the new key (its sessions end). Entries the file never named
+ * are left alone.
  */
 void peersfile_apply(struct dp *dp, const struct peersfile *old, const struct peersfile *new,
 		     struct peersfile_diff *diff);

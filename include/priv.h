@@ -2,6 +2,8 @@
 #ifndef VXTAP_PRIV_H
 #define VXTAP_PRIV_H
 
+#include <sys/types.h>
+
 struct conf;
 
 /*
@@ -18,5 +20,9 @@ struct conf;
  * when it does not exist or any step fails.
  */
 void priv_drop(const struct conf *c);
+
+/* The uid the daemon runs as once set up: --user's (dies naming it when
+ * there is no such user), else its own. Key files may belong to it. */
+uid_t priv_run_uid(const struct conf *c);
 
 #endif

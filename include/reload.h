@@ -4,6 +4,7 @@
 #define VXTAP_RELOAD_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "ctlproto.h"
 
@@ -13,6 +14,7 @@ struct reload;
 struct reload_conf {
 	const char *peers_file; /* NULL: none */
 	const char *key_file;	/* NULL: plain mode */
+	uid_t key_owner;	/* who besides root may own key files (keyfile_read) */
 	struct ctlproto_net net;
 };
 
@@ -26,10 +28,10 @@ void reload_load(struct reload *r);
 /* Handle SIGHUP on vx->loop from now on. */
 void reload_start(struct reload *r);
 
-/* Move to the key in path (NULL: the key file again): new handshakes use it
- * at once, the old key stays accepted for RELOAD_KEY_GRACE_MS. Returns 0, or
- * -1 with the problem in err (the running key is kept). */
-#define RELOAD_KEY_GRACE_MS 60000
+/* Move to the private key in path (NULL: the key file again): every
+ * session is renegotiated under it at once (sessions of the old key carry
+ * data until then), and path becomes the key file SIGHUP re-reads. Returns
+ * 0, or -1 with the problem in err (the running key and file are kept). */
 int reload_key(struct reload *r, const char *path, char *err, size_t errlen);
 
 void reload_free(struct reload *r);

@@ -220,21 +220,23 @@ socklen_t endpoint_to_sockaddr(const struct endpoint *ep, struct sockaddr_storag
 	return sizeof(*sin);
 }
 
-bool ipaddr_from_sockaddr(const struct sockaddr_storage *ss, struct ipaddr *ip)
+bool endpoint_from_sockaddr(const struct sockaddr_storage *ss, struct endpoint *ep)
 {
-	memset(ip, 0, sizeof(*ip));
+	memset(ep, 0, sizeof(*ep));
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
 
-		ip->family = AF_INET;
-		memcpy(ip->a, &sin->sin_addr, 4);
+		ep->ip.family = AF_INET;
+		memcpy(ep->ip.a, &sin->sin_addr, 4);
+		ep->port = ntohs(sin->sin_port);
 		return true;
 	}
 	if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
 
-		ip->family = AF_INET6;
-		memcpy(ip->a, &s6->sin6_addr, 16);
+		ep->ip.family = AF_INET6;
+		memcpy(ep->ip.a, &s6->sin6_addr, 16);
+		ep->port = ntohs(s6->sin6_port);
 		return true;
 	}
 	return false;

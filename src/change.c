@@ -2,6 +2,7 @@
 #include "change.h"
 
 #include <errno.h>
+#include <string.h>
 
 int change_peer_add(struct dp *dp, const struct endpoint *ep)
 {
@@ -9,7 +10,52 @@ int change_peer_add(struct dp *dp, const struct endpoint *ep)
 		return -EEXIST;
 	if (peers_count(dp->peers) >= dp->lim.peers)
 		return -ENOSPC;
+	/* Secure mode talks to no peer whose key it does not know. */
+	if (dp->hooks.peer_key != NULL)
+		return -ENOKEY;
 	return peers_add(dp->peers, ep, NULL);
+}
+
+int change_peer_add_key(struct dp *dp, const struct endpoint *ep,
+			const uint8_t key[static PEER_KEY_LEN])
+{
+	struct peer *p;
+	int r;
+
+	if (peers_find(dp->peers, &ep->ip) != NULL)
+		return -EEXIST;
+	if (peers_count(dp->peers) >= dp->lim.peers)
+		return -ENOSPC;
+	r = peers_add(dp->peers, ep, &p);
+	if (r != 0)
+		return r;
+	/* Nothing can point at the new peer yet: it goes without peer_gone. */
+	if (dp->hooks.peer_key != NULL &&
+	    (r = dp->hooks.peer_key(&p->ep.ip, key, dp->hooks.arg)) != 0) {
+		peers_del(dp->peers, &ep->ip);
+		return r;
+	}
+	memcpy(p->key, key, PEER_KEY_LEN);
+	p->has_key = true;
+	return 0;
+}
+
+int change_peer_set_key(struct dp *dp, const struct ipaddr *ip,
+			const uint8_t key[static PEER_KEY_LEN])
+{
+	struct peer *p = peers_find(dp->peers, ip);
+	int r;
+
+	if (p == NULL)
+		return -ENOENT;
+	if (p->has_key && memcmp(p->key, key, PEER_KEY_LEN) == 0)
+		return 0;
+	if (dp->hooks.peer_key != NULL &&
+	    (r = dp->hooks.peer_key(&p->ep.ip, key, dp->hooks.arg)) != 0)
+		return r;
+	memcpy(p->key, key, PEER_KEY_LEN);
+	p->has_key = true;
+	return 0;
 }
 
 int change_peer_del(struct dp *dp, const struct ipaddr *ip)

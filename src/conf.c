@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "conf.h"
+#include "crypto.h"
 
 #define USAGE_LINE "usage: vxtap --local ADDR {--peer|--peers-file|--etcd-endpoints} ... [options]"
 
@@ -23,7 +24,9 @@ const char conf_help[] = USAGE_LINE
 	"      --port N               UDP port to listen on and send to (default 8472)\n"
 	"      --local ADDR           underlay address to bind and send from, IPv4 or\n"
 	"                             IPv6; peers are of its family (required)\n"
-	"      --peer ADDR[:PORT]     remote VTEP; repeatable or a,b,c (port: --port)\n"
+	"      --peer ADDR[:PORT][=PUBKEY]\n"
+	"                             remote VTEP, with its public key in secure\n"
+	"                             mode; repeatable or a,b,c (port: --port)\n"
 	"      --addr ADDR/LEN        overlay address for the TAP, IPv4 or IPv6;\n"
 	"                             repeatable (default none)\n"
 	"      --mac MAC              TAP MAC address, unicast (default random)\n"
@@ -47,9 +50,14 @@ const char conf_help[] = USAGE_LINE
 	"                             namespace named NS, /run/vxtap/NS/DEV.sock)\n"
 	"      --peers-file FILE      peers and static entries, one a line; re-read\n"
 	"                             on SIGHUP (default none)\n"
-	"      --key-file FILE        secure mode: seal every datagram with this key\n"
-	"                             (base64, mode 0600; re-read on SIGHUP)\n"
-	"      --genkey               print a new random key for --key-file and exit\n"
+	"      --key-file FILE        secure mode: this node's private key (base64,\n"
+	"                             mode 0600, owned by root or --user; re-read on\n"
+	"                             SIGHUP); every peer then needs its public key\n"
+	"      --psk-file FILE        secure mode: a cluster secret mixed into every\n"
+	"                             handshake, as --key-file (default none)\n"
+	"      --genkey               print a new private key and exit\n"
+	"      --pubkey               print the public key of the private key read\n"
+	"                             on standard input and exit\n"
 	"      --etcd-endpoints URL[,URL...]\n"
 	"                             join a flannel network through etcd (http:// or\n"
 	"                             https://): lease a subnet, program every other\n"
@@ -129,6 +137,8 @@ enum opt_id {
 	OPT_CONTROL,
 	OPT_KEY_FILE,
 	OPT_GENKEY,
+	OPT_PUBKEY,
+	OPT_PSK_FILE,
 	OPT_PEERS_FILE,
 	OPT_NO_OFFLOAD,
 	OPT_BUSY_POLL,
@@ -175,6 +185,8 @@ static const struct opt opts[] = {
 	{"--control",     0,   true,  OPT_CONTROL},
 	{"--key-file",    0,   true,  OPT_KEY_FILE},
 	{"--genkey",      0,   false, OPT_GENKEY},
+	{"--pubkey",      0,   false, OPT_PUBKEY},
+	{"--psk-file",    0,   true,  OPT_PSK_FILE},
 	{"--peers-file",  0,   true,  OPT_PEERS_FILE},
 	{"--no-offload",  0,   false, OPT_NO_OFFLOAD},
 	{"--busy-poll",   0,   false, OPT_BUSY_POLL},
@@ -421,15 +433,23 @@ static void warn_port_ambiguous(struct parse *p, const char *opt, const char *v)
 		     opt, quote(v, strlen(v), q), v + split + 1, (int)split, v, v + split + 1);
 }
 
+/* One ADDR[:PORT][=PUBKEY] out of a --peer list (split at the first '=';
+ * base64 has no comma); the port stays 0 until --port is known. */
 static enum conf_status add_peer(struct parse *p, const char *tok, size_t len)
 {
 	struct conf *c = p->c;
 	char buf[ADDR_STRLEN + 8];
+	const char *eq = memchr(tok, '=', len);
+	size_t alen = eq != NULL ? (size_t)(eq - tok) : len;
+	struct conf_peer_key key = {.set = eq != NULL}, *nk;
 	struct endpoint ep, *np;
 	struct src *ns;
 
-	if (!take(tok, len, buf, sizeof(buf)) || !endpoint_parse(buf, 0, &ep))
-		return bad_len(p, "--peer", tok, len, "is not ADDR[:PORT]");
+	if (!take(tok, alen, buf, sizeof(buf)) || !endpoint_parse(buf, 0, &ep))
+		return bad_len(p, "--peer", tok, len, "is not ADDR[:PORT][=PUBKEY]");
+	if (key.set && !crypto_key_parse(eq + 1, len - alen - 1, key.pub))
+		return bad_len(p, "--peer", tok, len,
+			       "has a public key that is not 32 bytes of base64");
 	warn_port_ambiguous(p, "--peer", buf);
 	if (!ip_is_unicast(&ep.ip))
 		return bad_len(p, "--peer", tok, len, "is not a unicast address");
@@ -443,11 +463,16 @@ static enum conf_status add_peer(struct parse *p, const char *tok, size_t len)
 	if (np == NULL)
 		return nomem(p);
 	c->peers = np;
+	nk = grow(c->peer_keys, c->npeers, sizeof(*nk));
+	if (nk == NULL)
+		return nomem(p);
+	c->peer_keys = nk;
 	ns = grow(p->peer_src, c->npeers, sizeof(*ns));
 	if (ns == NULL)
 		return nomem(p);
 	p->peer_src = ns;
 	c->peers[c->npeers] = ep;
+	c->peer_keys[c->npeers] = key;
 	p->peer_src[c->npeers] = (struct src){tok, len};
 	c->npeers++;
 	return CONF_RUN;
@@ -464,7 +489,7 @@ static enum conf_status add_peers(struct parse *p, const char *v)
 
 		if (len == 0) {
 			if (comma == NULL && tok == v)
-				return bad(p, "--peer", v, "is not ADDR[:PORT]");
+				return bad(p, "--peer", v, "is not ADDR[:PORT][=PUBKEY]");
 			return bad(p, "--peer", v, "has an empty list element");
 		}
 		st = add_peer(p, tok, len);
@@ -833,6 +858,10 @@ static enum conf_status apply(struct parse *p, const struct opt *o, const char *
 		return set_metrics(p, v);
 	case OPT_GENKEY:
 		return CONF_GENKEY;
+	case OPT_PUBKEY:
+		return CONF_PUBKEY;
+	case OPT_PSK_FILE:
+		return set_path(p, o->name, v, 4095, &c->psk_file);
 	case OPT_ETCD_ENDPOINTS:
 		return add_endpoints(p, v);
 	case OPT_ETCD_PREFIX:
@@ -949,6 +978,8 @@ static enum conf_status finish(struct parse *p)
 			p, "no peers: give at least one --peer, --peers-file or --etcd-endpoints");
 	if ((c->etcd_certfile == NULL) != (c->etcd_keyfile == NULL))
 		return usage(p, "--etcd-certfile and --etcd-keyfile go together");
+	if (c->psk_file != NULL && c->key_file == NULL)
+		return usage(p, "--psk-file needs --key-file");
 	if (c->netcd == 0 && (c->etcd_cafile != NULL || c->etcd_certfile != NULL))
 		return usage(p, "--etcd-cafile and --etcd-certfile need --etcd-endpoints");
 	for (size_t i = 0; i < c->npeers; i++) {
@@ -964,6 +995,14 @@ static enum conf_status finish(struct parse *p)
 			return bad_len(p, "--peer", s->s, s->len, "is the --local address");
 		if (ep->port == 0)
 			ep->port = c->port;
+		/* Secure mode talks to no peer it cannot authenticate; a key
+		 * without it would suggest a protection that is not there. */
+		if (c->key_file != NULL && !c->peer_keys[i].set)
+			return bad_len(p, "--peer", s->s, s->len,
+				       "has no public key (secure mode: ADDR[:PORT]=PUBKEY)");
+		if (c->key_file == NULL && c->peer_keys[i].set)
+			return bad_len(p, "--peer", s->s, s->len,
+				       "has a public key, but there is no --key-file");
 	}
 	for (size_t i = 0; i < c->nfdb; i++) {
 		struct endpoint *ep = &c->fdb[i].dst;
@@ -1074,7 +1113,10 @@ void conf_free(struct conf *c)
 	free(c->control);
 	free(c->peers_file);
 	free(c->key_file);
-	c->key_file = NULL;
+	free(c->psk_file);
+	c->key_file = c->psk_file = NULL;
+	free(c->peer_keys);
+	c->peer_keys = NULL;
 	free(c->user);
 	c->control = NULL;
 	c->peers_file = NULL;

@@ -104,39 +104,86 @@ const char *counters_name(const struct counter_def *def, char *buf, size_t len)
 
 /* --- peers ------------------------------------------------------------------- */
 
-void counters_peer_text(struct ctlproto_buf *out, const char *prefix, const struct peer *p,
-			uint64_t now)
+static const char *const state_names[] = {
+	[CRYPTO_PEER_IDLE] = "idle",
+	[CRYPTO_PEER_HANDSHAKING] = "handshaking",
+	[CRYPTO_PEER_UP] = "up",
+};
+
+/* " WORD X.Ys ago", or " WORD never" when at is 0. */
+static void put_ago(struct ctlproto_buf *out, const char *word, uint64_t at, uint64_t now)
 {
-	char a[ADDR_STRLEN];
-	const struct peer_stats *s = &p->st;
+	uint64_t ago = now > at ? now - at : 0;
 
-	ctlproto_buf_printf(out, "%s%s rx %llu pkts %llu bytes tx %llu pkts %llu bytes last_rx ",
-			    prefix, endpoint_fmt(&p->ep, a), ULL(s->rx_packets), ULL(s->rx_bytes),
-			    ULL(s->tx_packets), ULL(s->tx_bytes));
-	if (s->last_rx == 0) {
-		ctlproto_buf_printf(out, "never\n");
-	} else {
-		uint64_t ago = now > s->last_rx ? now - s->last_rx : 0;
-
-		ctlproto_buf_printf(out, "%llu.%llus ago\n", ULL(ago / 1000u),
+	if (at == 0)
+		ctlproto_buf_printf(out, " %s never", word);
+	else
+		ctlproto_buf_printf(out, " %s %llu.%llus ago", word, ULL(ago / 1000u),
 				    ULL(ago % 1000u / 100u));
-	}
 }
 
-void counters_peer_json(struct ctlproto_buf *out, const struct peer *p, uint64_t now)
+/* "null", or the age in ms of what happened at at (0: never). */
+static void put_json_ago(struct ctlproto_buf *out, const char *key, uint64_t at, uint64_t now)
 {
-	char a[ADDR_STRLEN];
+	if (at == 0)
+		ctlproto_buf_printf(out, ",\"%s\":null", key);
+	else
+		ctlproto_buf_printf(out, ",\"%s\":%llu", key, ULL(now > at ? now - at : 0));
+}
+
+/* The endpoint and the key come first, as "peer add" takes them. */
+void counters_peer_text(struct ctlproto_buf *out, const char *prefix, const struct peer *p,
+			const struct crypto_peer_info *sec, uint64_t now)
+{
+	char a[ADDR_STRLEN], k[CRYPTO_KEY_TEXT_LEN];
 	const struct peer_stats *s = &p->st;
 
+	ctlproto_buf_printf(out, "%s%s", prefix, endpoint_fmt(&p->ep, a));
+	if (p->has_key) {
+		crypto_key_format(p->key, k);
+		ctlproto_buf_printf(out, " key %s", k);
+	}
+	ctlproto_buf_printf(out, " rx %llu pkts %llu bytes tx %llu pkts %llu bytes",
+			    ULL(s->rx_packets), ULL(s->rx_bytes), ULL(s->tx_packets),
+			    ULL(s->tx_bytes));
+	put_ago(out, "last_rx", s->last_rx, now);
+	if (sec != NULL) {
+		ctlproto_buf_printf(out, " state %s%s cipher %s", state_names[sec->state],
+				    sec->rekeying ? ",rekeying" : "", sec->cipher);
+		put_ago(out, "handshake", sec->last_handshake, now);
+	}
+	ctlproto_buf_put(out, "\n", 1);
+}
+
+void counters_peer_json(struct ctlproto_buf *out, const struct peer *p,
+			const struct crypto_peer_info *sec, uint64_t now)
+{
+	char a[ADDR_STRLEN], k[CRYPTO_KEY_TEXT_LEN];
+	const struct peer_stats *s = &p->st;
+
+	ctlproto_buf_printf(out, "{\"addr\":\"%s\",\"port\":%u,", ipaddr_fmt(&p->ep.ip, a),
+			    p->ep.port);
+	if (p->has_key) {
+		crypto_key_format(p->key, k);
+		ctlproto_buf_printf(out, "\"key\":\"%s\",", k);
+	} else {
+		ctlproto_buf_printf(out, "\"key\":null,");
+	}
 	ctlproto_buf_printf(out,
-			    "{\"addr\":\"%s\",\"port\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,"
-			    "\"tx_packets\":%llu,\"tx_bytes\":%llu,\"last_rx_age_ms\":",
-			    ipaddr_fmt(&p->ep.ip, a), p->ep.port, ULL(s->rx_packets),
-			    ULL(s->rx_bytes), ULL(s->tx_packets), ULL(s->tx_bytes));
-	if (s->last_rx == 0)
-		ctlproto_buf_printf(out, "null}");
-	else
-		ctlproto_buf_printf(out, "%llu}", ULL(now > s->last_rx ? now - s->last_rx : 0));
+			    "\"rx_packets\":%llu,\"rx_bytes\":%llu,\"tx_packets\":%llu,"
+			    "\"tx_bytes\":%llu",
+			    ULL(s->rx_packets), ULL(s->rx_bytes), ULL(s->tx_packets),
+			    ULL(s->tx_bytes));
+	put_json_ago(out, "last_rx_age_ms", s->last_rx, now);
+	if (sec != NULL) {
+		ctlproto_buf_printf(out,
+				    ",\"state\":\"%s\",\"rekeying\":%s,\"cipher\":\"%s\","
+				    "\"session_age_ms\":%llu",
+				    state_names[sec->state], sec->rekeying ? "true" : "false",
+				    sec->cipher, ULL(sec->session_age_ms));
+		put_json_ago(out, "last_handshake_age_ms", sec->last_handshake, now);
+	}
+	ctlproto_buf_put(out, "}", 1);
 }
 
 /* --- text and JSON -------------------------------------------------------------- */
@@ -161,7 +208,7 @@ static void render_text(const struct counters_snap *s, const struct peer *const 
 				    ULL(counters_value(s, d)), d->help);
 	}
 	for (size_t i = 0; i < np; i++)
-		counters_peer_text(out, "peer ", peers[i], now);
+		counters_peer_text(out, "peer ", peers[i], NULL, now);
 }
 
 static void render_json(const struct counters_snap *s, const struct peer *const *peers, size_t np,
@@ -193,7 +240,7 @@ static void render_json(const struct counters_snap *s, const struct peer *const 
 	ctlproto_buf_printf(out, "%s\"peers\":[", open < 0 ? "" : "},");
 	for (size_t i = 0; i < np; i++) {
 		ctlproto_buf_printf(out, "%s", i ? "," : "");
-		counters_peer_json(out, peers[i], now);
+		counters_peer_json(out, peers[i], NULL, now);
 	}
 	ctlproto_buf_printf(out, "]}\n");
 }

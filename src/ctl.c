@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "flnode.h"
 #include "log.h"
 #include "loop.h"
@@ -148,7 +149,8 @@ static void changed(const struct ctlproto_req *req, void *arg)
 
 	(void)arg;
 	if (req->cmd == CTLPROTO_PEER_ADD)
-		log_info("control: peer %s added", endpoint_fmt(&req->ep, a));
+		log_info("control: peer %s added%s", endpoint_fmt(&req->ep, a),
+			 req->has_key ? " with its key" : "");
 	else if (req->cmd == CTLPROTO_PEER_DEL)
 		log_info("control: peer %s removed", ipaddr_fmt(&req->ep.ip, a));
 	else if (req->cmd == CTLPROTO_PEER_FLUSH)
@@ -161,6 +163,14 @@ static void changed(const struct ctlproto_req *req, void *arg)
 static int key_load(const char *path, char *err, size_t errlen, void *arg)
 {
 	return reload_key(((struct ctl *)arg)->vx->reload, path, err, errlen);
+}
+
+static bool peer_secure(const struct ipaddr *ip, uint64_t now, struct crypto_peer_info *info,
+			void *arg)
+{
+	struct crypto *c = method_sealed_crypto(((struct ctl *)arg)->vx->method);
+
+	return c != NULL && crypto_peer_info(c, ip, now, info) == 0;
 }
 
 static void snapshot(struct counters_snap *s, void *arg)
@@ -479,9 +489,11 @@ void ctl_start(struct ctl *ctl)
 	if (ctl == NULL)
 		return;
 	loop = ctl->vx->loop;
-	/* Secure mode is set up after the socket is opened. */
-	if (method_sealed_crypto(ctl->vx->method) != NULL)
+	if (method_sealed_crypto(ctl->vx->method) != NULL) {
 		ctl->env.key_load = key_load;
+		ctl->env.peer_secure = peer_secure;
+		ctl->env.net.secure = true;
+	}
 	if (ctl->vx->flnode != NULL)
 		ctl->env.plane_show = plane_show;
 	ev_io_init(&ctl->accept_r, accept_cb, ctl->fd, EV_READ);

@@ -10,6 +10,7 @@
 
 #include "change.h"
 #include "counters.h"
+#include "crypto.h"
 
 /* --- output ---------------------------------------------------------------- */
 
@@ -208,11 +209,18 @@ static bool peer_show(const struct ctlexec_env *env, enum ctlproto_fmt fmt, uint
 	if (fmt == CTLPROTO_JSON)
 		ctlproto_buf_put(out, "[", 1);
 	for (size_t i = 0; i < n; i++) {
+		struct crypto_peer_info info;
+		const struct crypto_peer_info *sec =
+			env->peer_secure != NULL &&
+					env->peer_secure(&arr[i]->ep.ip, now, &info, env->arg)
+				? &info
+				: NULL;
+
 		if (fmt == CTLPROTO_JSON) {
 			ctlproto_buf_printf(out, "%s", i ? "," : "");
-			counters_peer_json(out, arr[i], now);
+			counters_peer_json(out, arr[i], sec, now);
 		} else {
-			counters_peer_text(out, "", arr[i], now);
+			counters_peer_text(out, "", arr[i], sec, now);
 		}
 	}
 	if (fmt == CTLPROTO_JSON)
@@ -273,6 +281,20 @@ static bool errno_reply(struct ctlproto_buf *out, size_t mark, int err, const ch
 	}
 }
 
+/* "peer add": a listed peer given with a key gets that key (and the port). */
+static int peer_add(struct dp *dp, const struct ctlproto_req *req)
+{
+	int r;
+
+	if (!req->has_key)
+		return change_peer_add(dp, &req->ep);
+	r = change_peer_add_key(dp, &req->ep, req->key);
+	if (r != -EEXIST)
+		return r;
+	r = change_peer_set_key(dp, &req->ep.ip, req->key);
+	return r != 0 ? r : change_peer_port(dp, &req->ep.ip, req->ep.port);
+}
+
 bool ctlexec_run(const struct ctlexec_env *env, const struct ctlproto_req *req, uint64_t now,
 		 struct ctlproto_buf *out)
 {
@@ -286,9 +308,17 @@ bool ctlexec_run(const struct ctlexec_env *env, const struct ctlproto_req *req, 
 		ctlproto_help(out);
 		break;
 	case CTLPROTO_PEER_ADD:
-		r = change_peer_add(env->dp, &req->ep);
+		r = peer_add(env->dp, req);
 		if (r == -EEXIST)
 			return reply_error(out, mark, "peer %s already exists",
+					   ipaddr_fmt(&req->ep.ip, a));
+		if (r == -EINVAL)
+			return reply_error(out, mark,
+					   "peer %s: the key is this node's own public key or has "
+					   "no shared secret",
+					   ipaddr_fmt(&req->ep.ip, a));
+		if (r == -ENOKEY)
+			return reply_error(out, mark, "peer %s has no key (secure mode)",
 					   ipaddr_fmt(&req->ep.ip, a));
 		if (r != 0)
 			return errno_reply(out, mark, r, "peer", env->dp->lim.peers);

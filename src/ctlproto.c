@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "conf.h"
+#include "crypto.h"
 
 /* --- the output buffer ---------------------------------------------------- */
 
@@ -163,6 +164,24 @@ static enum ctlproto_parse_result parse_endpoint(const struct ctlproto_net *net,
 	return check_underlay(net, v, &ep->ip, err);
 }
 
+/* The key of "peer add ADDR key PUBKEY" (NULL: none given). Secure mode
+ * needs one; plain mode would carry datagrams in clear beside it, so it
+ * refuses one. */
+static enum ctlproto_parse_result parse_peer_key(const struct ctlproto_net *net, const char *addr,
+						 const char *v, struct ctlproto_req *req, char *err)
+{
+	if (v != NULL && !crypto_key_parse(v, strlen(v), req->key))
+		return bad(err, v, "is not a public key (32 bytes of base64)");
+	req->has_key = v != NULL;
+	if (net->local.family == 0)
+		return CTLPROTO_OK;
+	if (net->secure && v == NULL)
+		return bad(err, addr, "has no key: secure mode needs \"ADDR[:PORT] key PUBKEY\"");
+	if (!net->secure && v != NULL)
+		return bad(err, v, "is a key, but secure mode is off (no --key-file)");
+	return CTLPROTO_OK;
+}
+
 static enum ctlproto_parse_result parse_mac(const char *v, bool unicast, struct mac *m, char *err)
 {
 	if (!mac_parse(v, m))
@@ -189,6 +208,7 @@ static enum ctlproto_parse_result parse_neigh_ip(const char *v, struct ipaddr *i
 enum arg_shape {
 	ARGS_NONE,
 	ARGS_PEER,	/* ADDR[:PORT] */
+	ARGS_PEER_ADD,	/* ADDR[:PORT] [key PUBKEY] */
 	ARGS_FDB_ADD,	/* MAC dst ADDR[:PORT] */
 	ARGS_MAC,	/* MAC */
 	ARGS_NEIGH_ADD, /* IP lladdr MAC */
@@ -209,7 +229,7 @@ struct cmd_def {
 
 /* clang-format off */
 static const struct cmd_def cmds[] = {
-	{"peer",  "add",   CTLPROTO_PEER_ADD,    ARGS_PEER,      0,        "peer add ADDR[:PORT]"},
+	{"peer",  "add",   CTLPROTO_PEER_ADD,    ARGS_PEER_ADD,  0,        "peer add ADDR[:PORT] [key PUBKEY]"},
 	{"peer",  "del",   CTLPROTO_PEER_DEL,    ARGS_PEER,      0,        "peer del ADDR[:PORT]"},
 	{"peer",  "show",  CTLPROTO_PEER_SHOW,   ARGS_NONE,      FMT_JSON, "peer show [--json]"},
 	{"peer",  "flush", CTLPROTO_PEER_FLUSH,  ARGS_NONE,      0,        "peer flush"},
@@ -307,8 +327,8 @@ enum ctlproto_parse_result ctlproto_parse_argv(const struct ctlproto_net *net, i
 	char *args[CTLPROTO_ARGS_MAX];
 	int nwords, nargs;
 	static const int want[] = {
-		[ARGS_NONE] = 0,      [ARGS_PEER] = 1, [ARGS_FDB_ADD] = 3, [ARGS_MAC] = 1,
-		[ARGS_NEIGH_ADD] = 3, [ARGS_IP] = 1,   [ARGS_PATH] = 1,
+		[ARGS_NONE] = 0, [ARGS_PEER] = 1, [ARGS_PEER_ADD] = 1, [ARGS_FDB_ADD] = 3,
+		[ARGS_MAC] = 1,	 [ARGS_IP] = 1,	  [ARGS_PATH] = 1,     [ARGS_NEIGH_ADD] = 3,
 	};
 
 	memset(req, 0, sizeof(*req));
@@ -324,7 +344,9 @@ enum ctlproto_parse_result ctlproto_parse_argv(const struct ctlproto_net *net, i
 	r = take_options(d, argc - nwords, argv + nwords, args, &nargs, &req->fmt, err);
 	if (r != CTLPROTO_OK)
 		return r;
-	if (nargs != want[d->shape] || (d->shape == ARGS_FDB_ADD && strcmp(args[1], "dst") != 0) ||
+	if ((nargs != want[d->shape] &&
+	     !(d->shape == ARGS_PEER_ADD && nargs == 3 && strcmp(args[1], "key") == 0)) ||
+	    (d->shape == ARGS_FDB_ADD && strcmp(args[1], "dst") != 0) ||
 	    (d->shape == ARGS_NEIGH_ADD && strcmp(args[1], "lladdr") != 0))
 		return fail(CTLPROTO_EUSAGE, err, "usage: %s", d->usage);
 
@@ -333,6 +355,11 @@ enum ctlproto_parse_result ctlproto_parse_argv(const struct ctlproto_net *net, i
 		return CTLPROTO_OK;
 	case ARGS_PEER:
 		return parse_endpoint(net, args[0], &req->ep, err);
+	case ARGS_PEER_ADD:
+		r = parse_endpoint(net, args[0], &req->ep, err);
+		return r != CTLPROTO_OK ? r
+					: parse_peer_key(net, args[0], nargs == 3 ? args[2] : NULL,
+							 req, err);
 	case ARGS_FDB_ADD:
 		r = parse_mac(args[0], false, &req->mac, err);
 		return r != CTLPROTO_OK ? r : parse_endpoint(net, args[2], &req->ep, err);

@@ -404,8 +404,7 @@ static void learn(struct dp *dp, const struct mac *src, const struct peer *p, ui
 	}
 }
 
-struct peer *dp_udp_peer(struct dp *dp, const struct ipaddr *src, size_t len, uint64_t now,
-			 struct dp_action *act)
+struct peer *dp_udp_src(struct dp *dp, const struct ipaddr *src, size_t len, struct dp_action *act)
 {
 	struct peer *p;
 
@@ -422,9 +421,23 @@ struct peer *dp_udp_peer(struct dp *dp, const struct ipaddr *src, size_t len, ui
 		return NULL;
 	}
 	act->peer = p;
+	return p;
+}
+
+void dp_peer_rx(struct peer *p, size_t len, uint64_t now)
+{
 	p->st.rx_packets++;
 	p->st.rx_bytes += len;
 	p->st.last_rx = now;
+}
+
+struct peer *dp_udp_peer(struct dp *dp, const struct ipaddr *src, size_t len, uint64_t now,
+			 struct dp_action *act)
+{
+	struct peer *p = dp_udp_src(dp, src, len, act);
+
+	if (p != NULL)
+		dp_peer_rx(p, len, now);
 	return p;
 }
 

@@ -234,11 +234,12 @@ static void finish(struct etcd *e, CURL *easy, CURLcode rc)
 		else {
 			const char *msg = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
 
-			snprintf(why, sizeof(why), "%s%s%s", tls_error(rc, msg) ? ETCD_TLS_PREFIX : "",
-				 msg,
-				 tls_alert(rc, msg) ? " (the member refused this node's certificate: "
-						      "expired, or not from a CA it trusts?)"
-						    : "");
+			snprintf(why, sizeof(why), "%s%s%s",
+				 tls_error(rc, msg) ? ETCD_TLS_PREFIX : "", msg,
+				 tls_alert(rc, msg)
+					 ? " (the member refused this node's certificate: "
+					   "expired, or not from a CA it trusts?)"
+					 : "");
 		}
 		r->done(r->arg, status, NULL, 0, why);
 	} else if (r->stream && status == 200) {

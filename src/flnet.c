@@ -15,7 +15,7 @@
 /* The unary requests, one at a time. */
 /* J_ADOPT: keep the etcd lease a previous run left on this node's key alive,
  * instead of writing the key again (which every node would see). */
-enum job { J_NONE, J_CONFIG, J_LIST, J_GRANT, J_CLAIM, J_RENEW, J_ADOPT };
+enum job { J_NONE, J_CONFIG, J_LIST, J_GRANT, J_CLAIM, J_RENEW, J_ADOPT, J_REWRITE };
 
 /* What the claim transaction does to the key it is about. */
 enum claim { C_CREATE, C_UPDATE, C_DELETE };
@@ -81,6 +81,7 @@ struct flnet {
 	uint64_t expiry, renew_at;
 	bool contested, lost;
 	bool need_resync, need_recreate;
+	bool need_rewrite; /* the value changed (a new public key): write it again */
 
 	struct qitem *q;
 	size_t qhead, qn, qcap;
@@ -284,6 +285,30 @@ static char *claim_body(struct flnet *fl)
 	return NULL;
 }
 
+/* The held key again with this node's value now, on its etcd lease, if it
+ * is still at own_rev. */
+static char *rewrite_body(struct flnet *fl)
+{
+	struct flannel_subnet want = fl->want;
+	enum claim claim = fl->claim;
+	bool reservation = fl->reservation;
+	int64_t grant = fl->grant_id, rev = fl->claim_rev;
+	char *body;
+
+	fl->want = fl->own;
+	fl->claim = C_UPDATE;
+	fl->reservation = fl->own_lease == 0;
+	fl->grant_id = fl->own_lease;
+	fl->claim_rev = fl->own_rev;
+	body = claim_body(fl);
+	fl->want = want;
+	fl->claim = claim;
+	fl->reservation = reservation;
+	fl->grant_id = grant;
+	fl->claim_rev = rev;
+	return body;
+}
+
 static void send_job(struct flnet *fl, enum job j, uint64_t now)
 {
 	struct qitem *it;
@@ -306,6 +331,10 @@ static void send_job(struct flnet *fl, enum job j, uint64_t now)
 	case J_CLAIM:
 		path = ETCDGW_PATH_TXN;
 		body = claim_body(fl);
+		break;
+	case J_REWRITE:
+		path = ETCDGW_PATH_TXN;
+		body = rewrite_body(fl);
 		break;
 	case J_RENEW:
 		path = ETCDGW_PATH_KEEPALIVE;
@@ -394,6 +423,8 @@ static enum job next_job(const struct flnet *fl, uint64_t now)
 			return grant_fresh(fl, now) ? J_CLAIM : J_GRANT;
 		if (fl->need_resync)
 			return J_LIST;
+		if (fl->need_rewrite)
+			return J_REWRITE;
 		if (fl->own_lease != 0 && now >= fl->renew_at)
 			return J_RENEW;
 		return J_NONE;
@@ -457,8 +488,16 @@ static void endpoint_failed(struct flnet *fl, size_t ep)
 
 static const char *job_name(enum job j)
 {
-	static const char *const n[] = {"-",	       "config read", "list",
-					"lease grant", "transaction", "lease keepalive"};
+	static const char *const n[] = {
+		[J_NONE] = "-",
+		[J_CONFIG] = "config read",
+		[J_LIST] = "list",
+		[J_GRANT] = "lease grant",
+		[J_CLAIM] = "transaction",
+		[J_RENEW] = "lease keepalive",
+		[J_ADOPT] = "lease keepalive",
+		[J_REWRITE] = "transaction",
+	};
 
 	return n[j];
 }
@@ -729,7 +768,7 @@ static void claim_failed(struct flnet *fl, const struct etcdgw_resp *resp, uint6
 static void on_config(struct flnet *fl, const struct etcdgw_resp *resp, uint64_t now)
 {
 	char err[FLANNEL_ERRLEN], n[FLANNEL_CIDRLEN];
-	struct flset_self self = {fl->cfg.public_ip, fl->cfg.vtep_mac};
+	struct flset_self self = {fl->cfg.public_ip, fl->cfg.vtep_mac, fl->cfg.has_pubkey};
 
 	if (resp->nkvs == 0) {
 		if (!fl->waiting_logged)
@@ -806,6 +845,23 @@ static void on_answer(struct flnet *fl, enum job j, const struct etcdgw_resp *re
 		fl->grant_ttl = resp->ttl;
 		acquired(fl, fl->claim_rev, now);
 		break;
+	case J_REWRITE:
+		if (!resp->succeeded) {
+			/* Changed meanwhile: read it again (own_rev follows), then retry. */
+			say(fl, FLNET_WARN,
+			    "lease %s changed before the new key was written; "
+			    "reading it again",
+			    sn_text(&fl->own, s));
+			fl->need_resync = true;
+			fl->retry_at = now + fl->backoff;
+			fl->backoff = grow(fl->backoff);
+			break;
+		}
+		fl->need_rewrite = false;
+		fl->own_rev = resp->revision;
+		say(fl, FLNET_INFO, "lease %s now publishes the new public key",
+		    sn_text(&fl->own, s));
+		break;
 	case J_RENEW:
 		if (resp->ttl <= 0) {
 			lease_lost(fl, "etcd says its etcd lease is gone");
@@ -828,6 +884,7 @@ static enum etcdgw_kind kind_of(enum job j)
 {
 	switch (j) {
 	case J_CLAIM:
+	case J_REWRITE:
 		return ETCDGW_TXN;
 	case J_GRANT:
 		return ETCDGW_GRANT;
@@ -1008,6 +1065,15 @@ void flnet_lease(const struct flnet *fl, struct flnet_lease *out)
 	out->expiry_ms = fl->expiry;
 	out->mod_revision = fl->own_rev;
 	out->contested = fl->contested;
+}
+
+void flnet_set_pubkey(struct flnet *fl, const uint8_t key[static FLANNEL_PUBKEY_LEN])
+{
+	if (!fl->cfg.has_pubkey || memcmp(fl->cfg.pubkey, key, FLANNEL_PUBKEY_LEN) == 0)
+		return;
+	memcpy(fl->cfg.pubkey, key, FLANNEL_PUBKEY_LEN);
+	if (fl->held)
+		fl->need_rewrite = true;
 }
 
 void flnet_stats(const struct flnet *fl, struct flnet_stats *out)

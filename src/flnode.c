@@ -20,6 +20,8 @@
 #include "statefile.h"
 #include "tap.h"
 
+_Static_assert(FLANNEL_PUBKEY_LEN == PEER_KEY_LEN, "a lease's key is a peer's key");
+
 #define FLNODE_REQS	16   /* requests under way at once: a few unary ones and the watch */
 #define FLNODE_RETRY_MS 1000 /* after a table change or route that failed */
 
@@ -32,6 +34,7 @@ struct flnode {
 	char *subnet_file;
 	struct ipaddr public_ip;
 	struct mac vtep_mac;
+	bool secure; /* peers need the key their lease publishes */
 	/* Requests under way; each callback's argument is its slot. */
 	struct flnode_req {
 		struct flnode *fn;
@@ -181,9 +184,22 @@ static int carry_out(struct flnode *fn, const struct fldiff_op *op)
 		rc = rtnl_route(fn->nl, &r, false);
 		return rc == -ESRCH || rc == -ENOENT ? 0 : rc;
 	case FLDIFF_PEER_ADD:
-		rc = change_peer_add(dp, &ep);
-		if (rc == 0)
+		if (!fn->secure) {
+			rc = change_peer_add(dp, &ep);
+		} else if (!op->has_pubkey) {
+			return -ENOKEY; /* flset keeps such nodes out */
+		} else {
+			rc = change_peer_add_key(dp, &ep, op->pubkey);
+			/* A node of ours that published a new key. */
+			if (rc == -EEXIST && owned_has(fn, &op->ip, &at))
+				return change_peer_set_key(dp, &op->ip, op->pubkey);
+		}
+		if (rc == 0) {
+			/* As flanneld's device: no broadcast, multicast or unknown
+			 * unicast goes to a node (ARP is answered here). */
+			change_peer_flood(dp, &op->ip, false);
 			return own(fn, &op->ip);
+		}
 		return rc == -EEXIST ? 0 : rc; /* listed by someone else: theirs */
 	case FLDIFF_FDB_ADD:
 		return change_fdb_add(dp, &op->mac, &ep);
@@ -382,6 +398,7 @@ struct flnode *flnode_start(struct ev_loop *loop, const struct flnode_conf *fc)
 	fn->loop = loop;
 	fn->public_ip = fc->public_ip;
 	fn->vtep_mac = fc->vtep_mac;
+	fn->secure = fc->has_pubkey;
 	fn->rl_fail = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	fn->tr = etcd_new(loop, &eo, err);
 	if (fn->tr == NULL)
@@ -458,6 +475,13 @@ bool flnode_lease_held(const struct flnode *fn)
 
 	flnet_lease(fn->fl, &l);
 	return l.held;
+}
+
+void flnode_set_pubkey(struct flnode *fn, const uint8_t key[static FLANNEL_PUBKEY_LEN])
+{
+	flnet_set_pubkey(fn->fl, key);
+	flnet_tick(fn->fl, loop_now_ms());
+	pump(fn);
 }
 
 void flnode_stats(const struct flnode *fn, struct flnet_stats *st)

@@ -418,6 +418,11 @@ struct flset_result flset_put(struct flset *s, const char *key, size_t keylen, c
 		}
 	} else if (mac_equal(&l.vtep_mac, &s->self.vtep_mac)) {
 		r = skip(s, e, FLSET_SKIP_OWN_MAC);
+	} else if (s->self.need_key && !l.has_pubkey) {
+		/* Secure mode talks to no node whose key it cannot know: one
+		 * that drops its key goes from the tables. */
+		e->good = false;
+		r = skip(s, e, FLSET_SKIP_NO_KEY);
 	} else {
 		e->good = true;
 		e->lease = l;

@@ -112,9 +112,9 @@ static bool send_out(struct fwd *f, const struct dp_action *act, const struct gs
 
 		if (!unicast && !p->flood)
 			continue;
-		ok = segs == NULL ? ops->send(f->method, &f->txq, ep, p, act->data, act->len, now)
-				  : ops->send_segs(f->method, &f->txq, ep, p, act->data, segs, n,
-						   now);
+		ok = segs == NULL
+			     ? ops->send(f->method, &f->txq, ep, p, act->data, act->len, now)
+			     : ops->send_segs(f->method, &f->txq, ep, p, act->data, segs, n, now);
 		if (!ok) {
 			while (++d < np)
 				if (peers_at(f->dp->peers, d)->flood)
@@ -228,7 +228,7 @@ static size_t gro_size(const struct msghdr *h)
 	return 0;
 }
 
-static void udp_datagram(struct fwd *f, const struct ipaddr *src, uint8_t *dgram, size_t len,
+static void udp_datagram(struct fwd *f, const struct endpoint *src, uint8_t *dgram, size_t len,
 			 uint64_t now)
 {
 	struct dp_action act;
@@ -237,7 +237,7 @@ static void udp_datagram(struct fwd *f, const struct ipaddr *src, uint8_t *dgram
 	if (act.verdict == DP_TO_TAP)
 		to_tap(f, act.data, act.len, now);
 	else if (act.verdict == DP_DROP && f->hooks.drop != NULL)
-		f->hooks.drop(f->hooks.arg, src, &act, now);
+		f->hooks.drop(f->hooks.arg, &src->ip, &act, now);
 	event(f, &act, now);
 }
 
@@ -291,14 +291,14 @@ static void udp_message(struct fwd *f, size_t i, uint64_t now)
 	size_t total = f->rx_msgs[i].msg_len;
 	size_t seg = f->caps.udp_gro ? gro_size(&f->rx_msgs[i].msg_hdr) : 0;
 	size_t frame_max = (size_t)f->dp->cfg.mtu + ETH_HDR_LEN, seg_len;
-	struct ipaddr src;
+	struct endpoint src;
 	struct vnet_hdr vh;
 
-	ipaddr_from_sockaddr(&f->rx_sa[i], &src);
+	endpoint_from_sockaddr(&f->rx_sa[i], &src);
 	if (seg == 0 && f->method->ops->takes_super && total > frame_max + VXLAN_HLEN &&
 	    (seg_len = gso_tunnel_super(buf, total, frame_max, &vh)) != 0 &&
 	    (vh.gso_type != VNET_GSO_UDP_L4 || f->caps.tap_uso)) {
-		udp_super(f, &src, buf, total, seg_len, &vh, now);
+		udp_super(f, &src.ip, buf, total, seg_len, &vh, now);
 		return;
 	}
 	if (seg == 0 || seg >= total) {
@@ -348,7 +348,7 @@ uint64_t fwd_tick(struct fwd *f, uint64_t now)
 {
 	if (f->method->ops->tick == NULL)
 		return UINT64_MAX;
-	return f->method->ops->tick(f->method, &f->txq, now);
+	return f->method->ops->tick(f->method, &f->txq, f->dp, now);
 }
 
 enum fwd_status fwd_start(struct fwd *f, uint64_t now)

@@ -12,7 +12,7 @@
 /* A key is 44 characters of base64; allow a newline and some white space. */
 #define KEYFILE_MAX 256
 
-int keyfile_read(const char *path, uint8_t key[static CRYPTO_KEY_LEN],
+int keyfile_read(const char *path, uid_t owner, uint8_t key[static CRYPTO_KEY_LEN],
 		 char err[static KEYFILE_ERRLEN])
 {
 	char text[KEYFILE_MAX + 1];
@@ -37,6 +37,20 @@ int keyfile_read(const char *path, uint8_t key[static CRYPTO_KEY_LEN],
 		snprintf(err, KEYFILE_ERRLEN,
 			 "key file %s is accessible by group or others (mode %04o); chmod 600 it",
 			 path, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	/* Whoever owns the file can give it to others. */
+	if (st.st_uid != 0 && st.st_uid != owner) {
+		if (owner == 0)
+			snprintf(err, KEYFILE_ERRLEN,
+				 "key file %s is owned by uid %u, not root; chown it to root", path,
+				 (unsigned)st.st_uid);
+		else
+			snprintf(err, KEYFILE_ERRLEN,
+				 "key file %s is owned by uid %u, neither root nor uid %u that "
+				 "vxtap "
+				 "runs as; chown it",
+				 path, (unsigned)st.st_uid, (unsigned)owner);
 		goto out;
 	}
 	n = read(fd, text, sizeof(text));

@@ -115,6 +115,22 @@ static void on_peer_gone(const struct peer *p, void *arg)
 	fwd_peer_gone(&((struct vxtap *)arg)->fwd, p);
 }
 
+static int on_peer_key(const struct ipaddr *ip, const uint8_t key[static PEER_KEY_LEN], void *arg)
+{
+	struct method *m = ((struct vxtap *)arg)->method;
+
+	return m->ops->peer_key(m, ip, key);
+}
+
+void loop_set_hooks(struct vxtap *vx)
+{
+	vx->dp.hooks = (struct dp_hooks){
+		.peer_gone = on_peer_gone,
+		.peer_key = vx->method->ops->peer_key != NULL ? on_peer_key : NULL,
+		.arg = vx,
+	};
+}
+
 /* --- the devices ------------------------------------------------------------------ */
 
 /* The socket is full: hold the TAP until the queued datagrams are out, so the
@@ -125,6 +141,18 @@ static void backpressure(struct vxtap *vx)
 	ev_io_start(vx->loop, &vx->w.udp_w);
 }
 
+/* The method started a handshake: its timed work may now come sooner than
+ * the timer is set for, so let the timer ask it at once. */
+static void method_sooner(struct vxtap *vx)
+{
+	if (!vx->method->tick_sooner || vx->method->ops->tick == NULL)
+		return;
+	vx->method->tick_sooner = false;
+	ev_timer_stop(vx->loop, &vx->w.method);
+	ev_timer_set(&vx->w.method, 0., 0.);
+	ev_timer_start(vx->loop, &vx->w.method);
+}
+
 static void tap_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct vxtap *vx = VX_OF(w, tap_r);
@@ -133,6 +161,7 @@ static void tap_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 	if (fwd_tap(&vx->fwd, loop_now_ms()) == FWD_BLOCKED)
 		backpressure(vx);
+	method_sooner(vx);
 }
 
 static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -143,6 +172,7 @@ static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 	if (fwd_udp(&vx->fwd, loop_now_ms()) == FWD_BLOCKED)
 		backpressure(vx);
+	method_sooner(vx);
 }
 
 static void udp_write_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -160,6 +190,7 @@ void loop_start_method(struct vxtap *vx)
 {
 	if (fwd_start(&vx->fwd, loop_now_ms()) == FWD_BLOCKED)
 		backpressure(vx);
+	method_sooner(vx);
 }
 
 /* --- timers and signals ----------------------------------------------------------- */
@@ -312,7 +343,7 @@ int loop_init(struct vxtap *vx)
 	vx->io = io_fd_make(&vx->fds);
 	if (fwd_init(&vx->fwd, &vx->dp, &vx->caps, &vx->io, vx->method, &hooks) != 0)
 		return -ENOMEM;
-	vx->dp.hooks = (struct dp_hooks){.peer_gone = on_peer_gone, .arg = vx};
+	loop_set_hooks(vx);
 	vx->logs.move = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	vx->logs.frozen = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	vx->logs.tap_read = (struct ratelimit)RATELIMIT_INIT(10000, 5);

@@ -51,29 +51,58 @@ static void random_bytes(void *ctx, void *buf, size_t len)
 	randombytes_buf(buf, len);
 }
 
-/* The datagram method: plain VXLAN, or with --key-file sealed (the key file
- * read and checked first). */
+/* A key file read into locked memory; dies naming the file. */
+static uint8_t *read_key(const char *path, uid_t owner)
+{
+	uint8_t *key = sodium_malloc(CRYPTO_KEY_LEN);
+	char err[KEYFILE_ERRLEN];
+
+	if (key == NULL)
+		fatalx("out of memory");
+	if (keyfile_read(path, owner, key, err) != 0)
+		fatalx("%s", err);
+	return key;
+}
+
+/* The datagram method: plain VXLAN, or with --key-file sealed (the key
+ * files read and checked first). */
 static void setup_method(struct vxtap *vx, const struct conf *c)
 {
-	static struct method plain = {&method_plain_ops};
+	static struct method plain = {.ops = &method_plain_ops};
 	struct crypto *cr;
-	uint8_t *key;
-	char err[KEYFILE_ERRLEN];
+	uint8_t *key, *psk = NULL;
+	uid_t owner;
 
 	vx->method = &plain;
 	if (c->key_file == NULL)
 		return;
-	key = sodium_malloc(CRYPTO_KEY_LEN);
-	if (key == NULL)
-		fatalx("out of memory");
-	if (keyfile_read(c->key_file, key, err) != 0)
-		fatalx("%s", err);
-	cr = crypto_new(key, true, NULL, random_bytes, NULL);
+	owner = priv_run_uid(c);
+	key = read_key(c->key_file, owner);
+	if (c->psk_file != NULL)
+		psk = read_key(c->psk_file, owner);
+	cr = crypto_new(key, psk, crypto_aead_aes256gcm_is_available() != 0, NULL, random_bytes,
+			NULL);
 	sodium_free(key);
+	sodium_free(psk);
 	if (cr == NULL || (vx->method = method_sealed_new(cr, loop_wall_ns, NULL)) == NULL)
 		fatalx("out of memory");
 }
 
+/* Secure mode's public key, once nothing can refuse start-up any more. */
+static void log_public_key(const struct vxtap *vx, const struct conf *c)
+{
+	struct crypto *cr = method_sealed_crypto(vx->method);
+	uint8_t pub[CRYPTO_KEY_LEN];
+	char text[CRYPTO_KEY_TEXT_LEN];
+
+	if (cr == NULL)
+		return;
+	crypto_own_public_key(cr, pub);
+	crypto_key_format(pub, text);
+	log_info("secure mode: public key %s%s", text, c->psk_file != NULL ? ", with a PSK" : "");
+}
+
+/* `vxtap --genkey`, as `wg genkey`. */
 static int genkey(void)
 {
 	uint8_t *key;
@@ -89,6 +118,34 @@ static int genkey(void)
 	puts(text);
 	sodium_memzero(text, sizeof(text));
 	return 0;
+}
+
+/* `vxtap --pubkey`, as `wg pubkey`: a private key on stdin, its public key out. */
+static int pubkey(void)
+{
+	char text[256];
+	uint8_t *key;
+	uint8_t pub[CRYPTO_KEY_LEN];
+	size_t n;
+	int rc = 1;
+
+	if (sodium_init() < 0 || (key = sodium_malloc(CRYPTO_KEY_LEN)) == NULL) {
+		fprintf(stderr, "vxtap: libsodium failed to initialise\n");
+		return 1;
+	}
+	n = fread(text, 1, sizeof(text), stdin);
+	if (n == sizeof(text) || ferror(stdin) || !crypto_key_parse(text, n, key)) {
+		fprintf(stderr, "vxtap: --pubkey: standard input is not a private key (32 bytes "
+				"of base64, as vxtap --genkey prints)\n");
+	} else {
+		crypto_public_key(key, pub);
+		crypto_key_format(pub, text);
+		puts(text);
+		rc = 0;
+	}
+	sodium_memzero(text, sizeof(text));
+	sodium_free(key);
+	return rc;
 }
 
 /* The core's tables, and what the command line puts in them. */
@@ -107,10 +164,20 @@ static void setup_tables(struct vxtap *vx, const struct conf *c, const struct dp
 
 	if (dp_init(&vx->dp, &p, random_bytes, NULL) != 0)
 		fatalx("out of memory");
+	loop_set_hooks(vx); /* keys reach the method from the first peer on */
 	vx->ageing_ms = p.ageing_ms;
-	for (size_t i = 0; i < c->npeers; i++)
-		if (change_peer_add(&vx->dp, &c->peers[i]) != 0)
+	for (size_t i = 0; i < c->npeers; i++) {
+		int r = c->peer_keys[i].set
+				? change_peer_add_key(&vx->dp, &c->peers[i], c->peer_keys[i].pub)
+				: change_peer_add(&vx->dp, &c->peers[i]);
+
+		if (r == -EINVAL)
+			fatalx("--peer %s: the key is this node's own public key (or has no shared "
+			       "secret)",
+			       endpoint_fmt(&c->peers[i], a));
+		if (r != 0)
 			fatalx("cannot add peer %s", endpoint_fmt(&c->peers[i], a));
+	}
 	for (size_t i = 0; i < c->nfdb; i++)
 		if (change_fdb_add(&vx->dp, &c->fdb[i].mac, &c->fdb[i].dst) != 0)
 			fatalx("out of memory");
@@ -266,7 +333,13 @@ static void join_etcd(struct vxtap *vx, struct conf *c, const struct dp_config *
 			.mtu = c->mtu},
 	};
 	const struct flannel_config *fl;
+	const struct crypto *cr = method_sealed_crypto(vx->method);
 
+	/* Secure mode publishes this node's key and needs the others'. */
+	if (cr != NULL) {
+		fc.has_pubkey = true;
+		crypto_own_public_key(cr, fc.pubkey);
+	}
 	if (c->local.family != AF_INET)
 		fatalx("--etcd-endpoints: flannel's records hold IPv4 public addresses; --local is "
 		       "IPv6");
@@ -306,6 +379,9 @@ int main(int argc, char *argv[])
 	case CONF_GENKEY:
 		conf_free(&c);
 		return genkey();
+	case CONF_PUBKEY:
+		conf_free(&c);
+		return pubkey();
 	case CONF_ERROR:
 		fprintf(stderr, "vxtap: %s\n", err);
 		conf_free(&c);
@@ -340,6 +416,8 @@ int main(int argc, char *argv[])
 	rc = (struct reload_conf){.peers_file = c.peers_file, .key_file = c.key_file};
 	rc.net.local = c.local;
 	rc.net.port = c.port;
+	rc.net.secure = c.key_file != NULL;
+	rc.key_owner = c.key_file != NULL ? priv_run_uid(&c) : 0;
 	vx.reload = reload_new(&vx, &rc);
 	reload_load(vx.reload);
 
@@ -364,6 +442,7 @@ int main(int argc, char *argv[])
 	svc = service_start(&vx, &c);
 	loop_start_method(&vx);
 	priv_drop(&c);
+	log_public_key(&vx, &c);
 
 	log_info("ready dev %s mac %s mtu %u path_mtu %u vni %u local %s port %u control %s "
 		 "peers %zu offload %s%s%s%s%s",

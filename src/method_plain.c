@@ -49,12 +49,13 @@ static bool plain_send_segs(struct method *m, struct txq *q, const struct endpoi
 	return true;
 }
 
-static void plain_recv(struct method *m, struct txq *q, struct dp *dp, const struct ipaddr *src,
+/* The port is not looked at: a peer is known by its address. */
+static void plain_recv(struct method *m, struct txq *q, struct dp *dp, const struct endpoint *src,
 		       uint8_t *dgram, size_t len, uint64_t now, struct dp_action *act)
 {
 	(void)m;
 	(void)q;
-	dp_from_udp(dp, src, dgram, len, now, act);
+	dp_from_udp(dp, &src->ip, dgram, len, now, act);
 }
 
 static void plain_free(struct method *m)

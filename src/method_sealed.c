@@ -46,6 +46,7 @@ static uint8_t *arena_alloc(struct sealed *s, struct txq *q, size_t len)
 	return p;
 }
 
+/* Queue an init for p (at ep) if the retry rule allows one now. */
 static void send_handshake(struct sealed *s, struct txq *q, const struct endpoint *ep,
 			   struct peer *p, uint64_t now)
 {
@@ -56,8 +57,11 @@ static void send_handshake(struct sealed *s, struct txq *q, const struct endpoin
 		return;
 	iov.iov_len = crypto_handshake_init(s->c, &ep->ip, buf, now, s->wall_ns(s->clock_ctx));
 	iov.iov_base = buf;
-	if (iov.iov_len != 0)
-		txq_queue(q, &iov, 1, 0, 1, ep, p);
+	if (iov.iov_len == 0)
+		return;
+	txq_queue(q, &iov, 1, 0, 1, ep, p);
+	/* Its retry is due before whatever crypto_tick said last. */
+	s->m.tick_sooner = true;
 }
 
 /* Seal one plaintext datagram for one destination and queue it. */
@@ -137,21 +141,30 @@ static bool sealed_send_segs(struct method *m, struct txq *q, const struct endpo
 	return true;
 }
 
-static void sealed_recv(struct method *m, struct txq *q, struct dp *dp, const struct ipaddr *src,
+/* Only a listed peer's address gets as far as the crypto; only what opens
+ * (or a handshake that authenticates) counts against the peer. Replies go
+ * back to the address and port they answer: cookies are bound to both. */
+static void sealed_recv(struct method *m, struct txq *q, struct dp *dp, const struct endpoint *src,
 			uint8_t *dgram, size_t len, uint64_t now, struct dp_action *act)
 {
 	struct sealed *s = sealed_of(m);
 	uint8_t reply[CRYPTO_HS_MAX];
 	size_t rlen = 0, ptlen = 0;
 	const uint8_t *pt = NULL;
-	bool want = false;
+	struct ipaddr who;
+	bool want = false, authentic;
 	enum crypto_drop why;
 	enum crypto_in r;
-	struct peer *p = dp_udp_peer(dp, src, len, now, act);
+	struct peer *p = dp_udp_src(dp, &src->ip, len, act);
 
 	if (p == NULL)
 		return;
-	r = crypto_open(s->c, &p->ep.ip, dgram, len, now, reply, &rlen, &pt, &ptlen, &want, &why);
+	r = crypto_open(s->c, src, dgram, len, now, s->wall_ns(s->clock_ctx), reply, &rlen, &pt,
+			&ptlen, &who, &want, &why);
+	/* The crypto authenticates a peer only at the address it is listed with. */
+	authentic = who.family != 0 && ipaddr_equal(&who, &p->ep.ip);
+	if (authentic)
+		dp_peer_rx(p, len, now);
 	if (r == CRYPTO_IN_REPLY) {
 		uint8_t *buf = arena_alloc(s, q, rlen);
 
@@ -159,22 +172,40 @@ static void sealed_recv(struct method *m, struct txq *q, struct dp *dp, const st
 			struct iovec iov = {buf, rlen};
 
 			memcpy(buf, reply, rlen);
-			txq_queue(q, &iov, 1, 0, 1, &p->ep, p);
+			txq_queue(q, &iov, 1, 0, 1, src, authentic ? p : NULL);
 		}
 	}
 	if (want)
 		send_handshake(s, q, &p->ep, p, now);
-	if (r != CRYPTO_IN_DATA) {
+	if (r != CRYPTO_IN_DATA || !authentic) {
 		act->verdict = DP_CONSUMED;
 		return;
 	}
 	dp_udp_frame(dp, p, pt, ptlen, now, act);
 }
 
-static uint64_t sealed_tick(struct method *m, struct txq *q, uint64_t now)
+struct retry_ctx {
+	struct sealed *s;
+	struct txq *q;
+	struct dp *dp;
+	uint64_t now;
+};
+
+static void retry_cb(void *arg, const struct ipaddr *ip)
 {
-	(void)q;
-	return crypto_tick(sealed_of(m)->c, now);
+	struct retry_ctx *rc = arg;
+	struct peer *p = peers_find(rc->dp->peers, ip);
+
+	if (p != NULL)
+		send_handshake(rc->s, rc->q, &p->ep, p, rc->now);
+}
+
+static uint64_t sealed_tick(struct method *m, struct txq *q, struct dp *dp, uint64_t now)
+{
+	struct retry_ctx rc = {sealed_of(m), q, dp, now};
+
+	m->tick_sooner = false;
+	return crypto_tick(rc.s->c, now, retry_cb, &rc);
 }
 
 static void sealed_start(struct method *m, struct txq *q, struct dp *dp, uint64_t now)
@@ -189,6 +220,12 @@ static void sealed_start(struct method *m, struct txq *q, struct dp *dp, uint64_
 static void sealed_peer_gone(struct method *m, const struct ipaddr *ip)
 {
 	crypto_forget_peer(sealed_of(m)->c, ip);
+}
+
+static int sealed_peer_key(struct method *m, const struct ipaddr *ip,
+			   const uint8_t key[static CRYPTO_KEY_LEN])
+{
+	return crypto_peer_set(sealed_of(m)->c, ip, key);
 }
 
 static void sealed_free(struct method *m)
@@ -210,6 +247,7 @@ static const struct method_ops sealed_ops = {
 	.tick = sealed_tick,
 	.start = sealed_start,
 	.peer_gone = sealed_peer_gone,
+	.peer_key = sealed_peer_key,
 	.free = sealed_free,
 };
 

@@ -10,7 +10,7 @@
 
 #include "change.h"
 
-static const char grammar[] = "expected ADDR[:PORT], fdb MAC dst ADDR[:PORT], "
+static const char grammar[] = "expected ADDR[:PORT] [key PUBKEY], fdb MAC dst ADDR[:PORT], "
 			      "neigh IP lladdr MAC or peers none";
 
 __attribute__((format(printf, 3, 4))) static bool fail(struct peersfile_error *err, size_t line,
@@ -89,12 +89,15 @@ static bool parse_words(const struct ctlproto_net *net, int argc, char **argv, s
 		pf->none_line = line;
 		return true;
 	}
-	if (argc == 1 && strcmp(argv[0], "peer") != 0 && strcmp(argv[0], "fdb") != 0 &&
+	if ((argc == 1 || (argc == 3 && strcmp(argv[1], "key") == 0)) &&
+	    strcmp(argv[0], "peer") != 0 && strcmp(argv[0], "fdb") != 0 &&
 	    strcmp(argv[0], "neigh") != 0) {
 		req_argv[n++] = peer;
 		req_argv[n++] = add;
-		req_argv[n++] = argv[0];
-	} else if ((strcmp(argv[0], "peer") == 0 && argc == 2) ||
+		for (int i = 0; i < argc; i++)
+			req_argv[n++] = argv[i];
+	} else if ((strcmp(argv[0], "peer") == 0 &&
+		    (argc == 2 || (argc == 4 && strcmp(argv[2], "key") == 0))) ||
 		   (strcmp(argv[0], "fdb") == 0 && argc == 4 && strcmp(argv[2], "dst") == 0) ||
 		   (strcmp(argv[0], "neigh") == 0 && argc == 4 && strcmp(argv[2], "lladdr") == 0)) {
 		req_argv[n++] = argv[0];
@@ -120,7 +123,8 @@ static bool parse_words(const struct ctlproto_net *net, int argc, char **argv, s
 	case CTLPROTO_PEER_ADD:
 		if (!grow((void **)&pf->peers, pf->npeers, sizeof(*pf->peers)))
 			break;
-		pf->peers[pf->npeers++] = (struct peersfile_peer){req.ep, line};
+		pf->peers[pf->npeers] = (struct peersfile_peer){req.ep, line, req.has_key, {0}};
+		memcpy(pf->peers[pf->npeers++].key, req.key, sizeof(req.key));
 		return true;
 	case CTLPROTO_FDB_ADD:
 		if (!grow((void **)&pf->fdb, pf->nfdb, sizeof(*pf->fdb)))
@@ -351,18 +355,30 @@ static void remove_gone(struct dp *dp, const struct peersfile *old, const struct
 static void add_new(struct dp *dp, const struct peersfile *new, struct peersfile_diff *d)
 {
 	for (size_t i = 0; i < new->npeers; i++) {
-		const struct endpoint *ep = &new->peers[i].ep;
+		const struct peersfile_peer *e = &new->peers[i];
+		const struct endpoint *ep = &e->ep;
 		struct peer *p = peers_find(dp->peers, &ep->ip);
+		bool new_key, new_port;
 
 		if (p == NULL) {
-			if (change_peer_add(dp, ep) == 0)
+			if ((e->has_key ? change_peer_add_key(dp, ep, e->key)
+					: change_peer_add(dp, ep)) == 0)
 				d->peers_added++;
 			else
 				d->failed++;
-		} else if (p->ep.port != ep->port) {
-			change_peer_port(dp, &ep->ip, ep->port);
-			d->peers_changed++;
+			continue;
 		}
+		new_key =
+			e->has_key && (!p->has_key || memcmp(p->key, e->key, sizeof(e->key)) != 0);
+		if (new_key && change_peer_set_key(dp, &ep->ip, e->key) != 0) {
+			d->failed++;
+			continue;
+		}
+		new_port = p->ep.port != ep->port;
+		if (new_port)
+			change_peer_port(dp, &ep->ip, ep->port);
+		if (new_key || new_port)
+			d->peers_changed++;
 	}
 	for (size_t i = 0; i < new->nfdb; i++) {
 		const struct peersfile_fdb *e = &new->fdb[i];

@@ -35,6 +35,26 @@ static bool socket_dir(const struct conf *c, char dir[static CTLPATH_MAX])
 	return true;
 }
 
+/* --user's entry; dies when there is none. */
+static const struct passwd *user_entry(const char *user)
+{
+	const struct passwd *pw;
+
+	errno = 0;
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		if (errno != 0)
+			fatal("--user %s: cannot look the user up", user);
+		fatalx("--user %s: no such user", user);
+	}
+	return pw;
+}
+
+uid_t priv_run_uid(const struct conf *c)
+{
+	return c->user != NULL ? user_entry(c->user)->pw_uid : geteuid();
+}
+
 void priv_drop(const struct conf *c)
 {
 	const struct passwd *pw;
@@ -44,13 +64,7 @@ void priv_drop(const struct conf *c)
 
 	if (c->user == NULL)
 		return;
-	errno = 0;
-	pw = getpwnam(c->user);
-	if (pw == NULL) {
-		if (errno != 0)
-			fatal("--user %s: cannot look the user up", c->user);
-		fatalx("--user %s: no such user", c->user);
-	}
+	pw = user_entry(c->user);
 	uid = pw->pw_uid;
 	gid = pw->pw_gid;
 	/* Groups first: after setuid there is no right left to change them. */

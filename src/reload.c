@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "flnode.h"
 #include "keyfile.h"
 #include "log.h"
 #include "loop.h"
@@ -26,6 +27,7 @@ struct reload {
 	struct vxtap *vx;
 	char *peers_file;
 	char *key_file;
+	uid_t key_owner;
 	struct ctlproto_net net;
 	struct peersfile applied; /* what the file said when last applied */
 	ev_signal sig_hup;
@@ -41,6 +43,7 @@ struct reload *reload_new(struct vxtap *vx, const struct reload_conf *rc)
 		fatalx("out of memory");
 	r->vx = vx;
 	r->net = rc->net;
+	r->key_owner = rc->key_owner;
 	return r;
 }
 
@@ -150,7 +153,7 @@ void reload_load(struct reload *r)
 int reload_key(struct reload *r, const char *path, char *err, size_t errlen)
 {
 	struct crypto *c = method_sealed_crypto(r->vx->method);
-	char why[KEYFILE_ERRLEN];
+	char why[KEYFILE_ERRLEN], *file = NULL;
 	uint8_t *key;
 	int rc = -1;
 
@@ -161,20 +164,31 @@ int reload_key(struct reload *r, const char *path, char *err, size_t errlen)
 	if (path == NULL)
 		path = r->key_file;
 	key = sodium_malloc(CRYPTO_KEY_LEN);
-	if (key == NULL) {
+	if (key == NULL || (file = strdup(path)) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (keyfile_read(path, key, why) != 0) {
+	} else if (keyfile_read(path, r->key_owner, key, why) != 0) {
 		snprintf(err, errlen, "%s", why);
-	} else if (crypto_set_key(c, key, loop_now_ms(), RELOAD_KEY_GRACE_MS) != 0) {
-		snprintf(err, errlen, "out of memory");
+	} else if (crypto_set_key(c, key, loop_now_ms()) != 0) {
+		snprintf(err, errlen, "key file %s holds a key a peer is listed with", path);
 	} else {
+		uint8_t pub[CRYPTO_KEY_LEN];
+		char text[CRYPTO_KEY_TEXT_LEN];
+
 		rc = 0;
-		log_info("key from %s loaded; the previous key is accepted for %u s more", path,
-			 RELOAD_KEY_GRACE_MS / 1000);
+		crypto_own_public_key(c, pub);
+		crypto_key_format(pub, text);
+		log_info("private key from %s loaded (public key %s); sessions are renegotiated, "
+			 "and SIGHUP re-reads this file",
+			 path, text);
+		if (r->vx->flnode != NULL)
+			flnode_set_pubkey(r->vx->flnode, pub);
+		/* A revoked key must not come back with the next SIGHUP. */
+		free(r->key_file);
+		r->key_file = file;
+		file = NULL;
 		loop_start_method(r->vx);
 	}
+	free(file);
 	sodium_free(key);
 	return rc;
 }

@@ -241,6 +241,31 @@ START_TEST(test_from_v4)
 }
 END_TEST
 
+/* A received datagram's source, address and port, both families; a
+ * socket address of another family gives nothing. */
+START_TEST(test_sockaddr_round_trip)
+{
+	static const char *const eps[] = {"192.168.56.42:8472", "10.0.0.1:1", "[fd00::2]:65535"};
+	struct sockaddr_storage ss;
+	struct endpoint in, out;
+
+	for (size_t i = 0; i < sizeof(eps) / sizeof(eps[0]); i++) {
+		ck_assert(endpoint_parse(eps[i], 0, &in));
+		ck_assert_uint_gt(endpoint_to_sockaddr(&in, &ss), 0);
+		memset(&out, 0xa5, sizeof(out));
+		ck_assert(endpoint_from_sockaddr(&ss, &out));
+		ck_assert(endpoint_equal(&in, &out));
+		ck_assert_mem_eq(&in.ip, &out.ip, sizeof(in.ip));
+	}
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = AF_UNIX;
+	memset(&out, 0xa5, sizeof(out));
+	ck_assert(!endpoint_from_sockaddr(&ss, &out));
+	ck_assert_uint_eq(out.ip.family, 0);
+	ck_assert_uint_eq(out.port, 0);
+}
+END_TEST
+
 START_TEST(test_equal)
 {
 	struct ipaddr a, b;
@@ -329,6 +354,7 @@ static Suite *addr_suite(void)
 	tcase_add_loop_test(tc, test_ipaddr_parse_good, 0, NELEM(ip_good));
 	tcase_add_loop_test(tc, test_ipaddr_parse_bad, 0, NELEM(ip_bad));
 	tcase_add_test(tc, test_from_v4);
+	tcase_add_test(tc, test_sockaddr_round_trip);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("endpoint_parse");

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "conf.h"
+#include "crypto.h"
 
 #include "check_run.h"
 
@@ -78,8 +79,14 @@ static void dump(const struct conf *c, char out[static DUMPLEN])
 	put(out, DUMPLEN, "dev=%s vni=%u port=%u local=%s peers=", c->dev, c->vni, c->port,
 	    ip_str(&c->local, b));
 	for (size_t i = 0; i < c->npeers; i++) {
+		char k[CRYPTO_KEY_TEXT_LEN];
+
 		put(out, DUMPLEN, "%s", i ? "," : "");
 		put_ep(out, DUMPLEN, &c->peers[i]);
+		if (c->peer_keys[i].set) {
+			crypto_key_format(c->peer_keys[i].pub, k);
+			put(out, DUMPLEN, "=%s", k);
+		}
 	}
 	put(out, DUMPLEN, " addr=%s", c->naddrs ? "" : "-");
 	for (size_t i = 0; i < c->naddrs; i++)
@@ -104,8 +111,9 @@ static void dump(const struct conf *c, char out[static DUMPLEN])
 	}
 	put(out, DUMPLEN, " ageing=%u learning=%d max_fdb=%u verbose=%d", c->ageing,
 	    (int)c->learning, c->max_fdb, c->verbose);
-	put(out, DUMPLEN, " control=%s peers_file=%s", c->control ? c->control : "-",
-	    c->peers_file ? c->peers_file : "-");
+	put(out, DUMPLEN, " control=%s peers_file=%s key_file=%s psk_file=%s",
+	    c->control ? c->control : "-", c->peers_file ? c->peers_file : "-",
+	    c->key_file ? c->key_file : "-", c->psk_file ? c->psk_file : "-");
 	put(out, DUMPLEN, " fdb_per_peer=%u max_moves=%u flood_rate=%u user=%s",
 	    c->max_fdb_per_peer, c->max_moves, c->flood_rate, c->user ? c->user : "-");
 	put(out, DUMPLEN, " etcd=%s", c->netcd ? "" : "-");
@@ -126,7 +134,7 @@ static void dump(const struct conf *c, char out[static DUMPLEN])
 static const char defaults[] =
 	"dev=vxtap0 vni=1 port=8472 local=- peers= addr=- mac=- mtu=0 "
 	"fdb=- neigh=- ageing=300 learning=1 max_fdb=4096 verbose=0 "
-	"control=- peers_file=- "
+	"control=- peers_file=- key_file=- psk_file=- "
 	"fdb_per_peer=1024 max_moves=5 flood_rate=1000 user=- etcd=- "
 	"prefix=/coreos.com/network ca=- cert=- key=- "
 	"subnet_file=/run/flannel/subnet.env margin=60 state_dir=/var/lib/vxtap metrics=-";
@@ -196,7 +204,21 @@ struct ok_vec {
 	const char *want; /* fields that differ from the defaults */
 };
 
+/* Two public keys in base64 (any 32 bytes are one) and what is not one. */
+#define K1 "YtWsQf8PSQymCv74rbHOT2uIbdmP7ee8hliF7Rlpz2U="
+#define K2 "webGOa0Lm3i4e+zhIRDhVMzhfFBrgUYJYfb+KCfVEHE="
+
 static const struct ok_vec ok_vecs[] = {
+	/* Secure mode: each peer with its public key, split at the first '='. */
+	{{"vxtap", "--local", "10.0.0.1", "--key-file", "/etc/vxtap/key", "--peer",
+	  "10.0.0.2=" K1 ",10.0.0.3:4789=" K2, NULL},
+	 "local=10.0.0.1 peers=10.0.0.2:8472=" K1 ",10.0.0.3:4789=" K2 " key_file=/etc/vxtap/key"},
+	{{"vxtap", "--peer=[fd00::2]=" K1, "--local", "fd00::1", "--key-file=/k", "--psk-file=/p",
+	  NULL},
+	 "local=fd00::1 peers=[fd00::2]:8472=" K1 " key_file=/k psk_file=/p"},
+	/* A key file and a peers file: the file's lines are checked later. */
+	{{"vxtap", "--local", "10.0.0.1", "--key-file", "/k", "--peers-file", "/p", NULL},
+	 "local=10.0.0.1 peers= peers_file=/p key_file=/k"},
 	{{"vxtap", "--local", "192.168.56.41", "--peer", "192.168.56.42", NULL},
 	 "local=192.168.56.41 peers=192.168.56.42:8472"},
 	/* The seed's node 1. */
@@ -379,6 +401,33 @@ struct bad_vec {
 #define U CONF_USAGE
 
 static const struct bad_vec bad_vecs[] = {
+/* keys of peers */
+#define KARGS(...)                                                                    \
+	{                                                                             \
+		"vxtap", "--local", "10.0.0.1", "--key-file", "/k", __VA_ARGS__, NULL \
+	}
+	{KARGS("--peer", "10.0.0.2"), E,
+	 "--peer: \"10.0.0.2\" has no public key (secure mode: ADDR[:PORT]=PUBKEY)"},
+	{KARGS("--peer", "10.0.0.2=" K1 ",10.0.0.3"), E,
+	 "--peer: \"10.0.0.3\" has no public key (secure mode: ADDR[:PORT]=PUBKEY)"},
+	{ARGS("--peer", "10.0.0.3=" K1), E,
+	 "--peer: \"10.0.0.3=" K1 "\" has a public key, but there is no --key-file"},
+	{KARGS("--peer", "10.0.0.2="), E,
+	 "--peer: \"10.0.0.2=\" has a public key that is not 32 bytes of base64"},
+	{KARGS("--peer", "10.0.0.2=YtWsQf8PSQymCv74rbHOT2uIbdmP7ee8hliF7Rlpz2"), E,
+	 "--peer: \"10.0.0.2=YtWsQf8PSQymCv74rbHOT2uIbdmP7ee8hliF7Rlpz2\" has a public key that is "
+	 "not 32 bytes of base64"},
+	{KARGS("--peer", "10.0.0.2=" K1 "=="), E,
+	 "--peer: \"10.0.0.2=" K1 "==\" has a public key that is not 32 bytes of base64"},
+	{KARGS("--peer", "=" K1), E, "--peer: \"=" K1 "\" is not ADDR[:PORT][=PUBKEY]"},
+	{KARGS("--peer", "10.0.0.2:x=" K1), E,
+	 "--peer: \"10.0.0.2:x=" K1 "\" is not ADDR[:PORT][=PUBKEY]"},
+	{KARGS("--peer", "10.0.0.2=" K1, "--peer", "10.0.0.2=" K2), E,
+	 "--peer: \"10.0.0.2=" K2 "\" is listed twice"},
+#undef KARGS
+	{ARGS("--psk-file", "/p"), U, "--psk-file needs --key-file"},
+	{ARGS("--psk-file"), U, "option '--psk-file' requires an argument"},
+	{ARGS("--pubkey=x"), U, "option '--pubkey' doesn't allow an argument"},
 	/* --dev */
 	{ARGS("--dev", ""), E, "--dev: \"\" is not a valid interface name"},
 	{ARGS("--dev="), E, "--dev: \"\" is not a valid interface name"},
@@ -425,11 +474,13 @@ static const struct bad_vec bad_vecs[] = {
 	 "--local: \"::ffff:10.0.0.1\" is an IPv4-mapped address (give it as IPv4)"},
 	{ARGS("--local", "[fd00::1]"), E, "--local: \"[fd00::1]\" is not an IP address"},
 	/* --peer */
-	{ARGS("--peer", "1.2.3.4:0"), E, "--peer: \"1.2.3.4:0\" is not ADDR[:PORT]"},
-	{ARGS("--peer", "1.2.3.4:65536"), E, "--peer: \"1.2.3.4:65536\" is not ADDR[:PORT]"},
-	{ARGS("--peer", "1.2.3"), E, "--peer: \"1.2.3\" is not ADDR[:PORT]"},
-	{ARGS("--peer", ""), E, "--peer: \"\" is not ADDR[:PORT]"},
-	{ARGS("--peer", "10.0.0.3,1.2.3.4:x"), E, "--peer: \"1.2.3.4:x\" is not ADDR[:PORT]"},
+	{ARGS("--peer", "1.2.3.4:0"), E, "--peer: \"1.2.3.4:0\" is not ADDR[:PORT][=PUBKEY]"},
+	{ARGS("--peer", "1.2.3.4:65536"), E,
+	 "--peer: \"1.2.3.4:65536\" is not ADDR[:PORT][=PUBKEY]"},
+	{ARGS("--peer", "1.2.3"), E, "--peer: \"1.2.3\" is not ADDR[:PORT][=PUBKEY]"},
+	{ARGS("--peer", ""), E, "--peer: \"\" is not ADDR[:PORT][=PUBKEY]"},
+	{ARGS("--peer", "10.0.0.3,1.2.3.4:x"), E,
+	 "--peer: \"1.2.3.4:x\" is not ADDR[:PORT][=PUBKEY]"},
 	{ARGS("--peer", "10.0.0.3,,10.0.0.4"), E,
 	 "--peer: \"10.0.0.3,,10.0.0.4\" has an empty list element"},
 	{ARGS("--peer", "10.0.0.3,"), E, "--peer: \"10.0.0.3,\" has an empty list element"},
@@ -458,10 +509,10 @@ static const struct bad_vec bad_vecs[] = {
 	 "--peer: \"fd00::1\" is the --local address"},
 	{{"vxtap", "--local", "fd00::1", "--peer", "[fd00::2]:0", NULL},
 	 E,
-	 "--peer: \"[fd00::2]:0\" is not ADDR[:PORT]"},
+	 "--peer: \"[fd00::2]:0\" is not ADDR[:PORT][=PUBKEY]"},
 	{{"vxtap", "--local", "fd00::1", "--peer", "[fd00::2", NULL},
 	 E,
-	 "--peer: \"[fd00::2\" is not ADDR[:PORT]"},
+	 "--peer: \"[fd00::2\" is not ADDR[:PORT][=PUBKEY]"},
 	/* --addr */
 	{ARGS("--addr", "10.244.0.1"), E, "--addr: \"10.244.0.1\" is not ADDR/LEN"},
 	{ARGS("--addr", "10.244.0.1/33"), E, "--addr: \"10.244.0.1/33\" is not ADDR/LEN"},
@@ -689,6 +740,8 @@ static const struct info_vec info_vecs[] = {
 	{{"vxtap", "-h", NULL}, CONF_HELP},
 	{{"vxtap", "--help", "--vni", "x", "--bogus", NULL}, CONF_HELP},
 	{ARGS("--help"), CONF_HELP},
+	{{"vxtap", "--genkey", NULL}, CONF_GENKEY},
+	{{"vxtap", "--pubkey", NULL}, CONF_PUBKEY},
 	{{"vxtap", "--version", NULL}, CONF_VERSION},
 	{{"vxtap", "-V", NULL}, CONF_VERSION},
 	{{"vxtap", "-vV", NULL}, CONF_VERSION},
@@ -764,7 +817,8 @@ START_TEST(test_help_text)
 		"--version --control --peers-file --max-fdb-per-peer --max-moves "
 		"--flood-rate --user --etcd-endpoints --etcd-prefix --etcd-cafile "
 		"--etcd-certfile --etcd-keyfile --subnet-file --subnet-lease-renew-margin "
-		"--state-dir --metrics SIGINT SIGTERM SIGUSR1 SIGHUP";
+		"--state-dir --metrics --key-file --psk-file --genkey --pubkey "
+		"SIGINT SIGTERM SIGUSR1 SIGHUP";
 	size_t ulen = strlen(conf_usage_line);
 
 	ck_assert_ptr_null(strchr(conf_usage_line, '\n'));

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "change.h"
 #include "counters.h"
+#include "crypto.h"
 #include "ctlexec.h"
 #include "ctlproto.h"
 #include "dp.h"
@@ -154,7 +156,18 @@ struct parse_vec {
 		l, CTLPROTO_EMPTY, "" \
 	}
 
+#define K1 "YtWsQf8PSQymCv74rbHOT2uIbdmP7ee8hliF7Rlpz2U="
+#define K2 "webGOa0Lm3i4e+zhIRDhVMzhfFBrgUYJYfb+KCfVEHE="
+
 static const struct parse_vec parse_vecs[] = {
+	/* The fixture is a plain-mode daemon: a key would protect nothing. */
+	VAL("peer add 192.168.56.42 key " K1,
+	    "\"" K1 "\" is a key, but secure mode is off (no --key-file)"),
+	USE("peer add 192.168.56.42 key", "usage: peer add ADDR[:PORT] [key PUBKEY]"),
+	USE("peer add 192.168.56.42 kee " K1, "usage: peer add ADDR[:PORT] [key PUBKEY]"),
+	USE("peer add 192.168.56.42 key " K1 " x", "usage: peer add ADDR[:PORT] [key PUBKEY]"),
+	VAL("peer add 192.168.56.42 key abc", "\"abc\" is not a public key (32 bytes of base64)"),
+	VAL("peer add 192.168.56 key " K1, "\"192.168.56\" is not ADDR[:PORT]"),
 	OKV("peer add 192.168.56.42", "peer_add text ep=192.168.56.42:8472 mac=- ip=-"),
 	OKV("peer add 192.168.56.42:4789", "peer_add text ep=192.168.56.42:4789 mac=- ip=-"),
 	OKV("  peer\tadd   192.168.56.43  \r", "peer_add text ep=192.168.56.43:8472 mac=- ip=-"),
@@ -190,8 +203,8 @@ static const struct parse_vec parse_vecs[] = {
 	USE("fdb", "usage: fdb add|del|show|flush ..."),
 	USE("lease", "usage: lease show ..."),
 	USE("peer frob", "unknown command \"peer frob\""),
-	USE("peer add", "usage: peer add ADDR[:PORT]"),
-	USE("peer add 1.2.3.4 5.6.7.8", "usage: peer add ADDR[:PORT]"),
+	USE("peer add", "usage: peer add ADDR[:PORT] [key PUBKEY]"),
+	USE("peer add 1.2.3.4 5.6.7.8", "usage: peer add ADDR[:PORT] [key PUBKEY]"),
 	USE("peer show extra", "usage: peer show [--json]"),
 	USE("peer show --xml", "unknown option \"--xml\"; usage: peer show [--json]"),
 	USE("peer show --json --json", "usage: peer show [--json]"),
@@ -263,6 +276,123 @@ START_TEST(test_parse_client)
 	ck_assert_int_eq(ctlproto_parse(&none, "peer add 192.168.56.41", 22, &r, err), CTLPROTO_OK);
 	ck_assert_uint_eq(r.ep.port, 0);
 	ck_assert_int_eq(ctlproto_parse(&none, "peer add fd00::1", 16, &r, err), CTLPROTO_OK);
+	/* The client does not know the mode: a key is taken, and checked. */
+	ck_assert_int_eq(ctlproto_parse(&none, "peer add 192.168.56.42 key " K1,
+					strlen("peer add 192.168.56.42 key " K1), &r, err),
+			 CTLPROTO_OK);
+	ck_assert(r.has_key);
+	ck_assert_int_eq(ctlproto_parse(&none, "peer add 192.168.56.42", 22, &r, err), CTLPROTO_OK);
+	ck_assert(!r.has_key);
+	ck_assert_int_eq(ctlproto_parse(&none, "peer add 192.168.56.42 key abc", 30, &r, err),
+			 CTLPROTO_EVALUE);
+}
+END_TEST
+
+/* --- secure mode: keys of peers ------------------------------------------------- */
+
+static uint8_t key_seen_pub[32];
+static int key_calls;
+
+/* The method's side: K2 is "this node's own key". */
+static int fake_peer_key(const struct ipaddr *ip, const uint8_t key[static 32], void *arg)
+{
+	uint8_t own[32];
+
+	(void)ip;
+	ck_assert_ptr_eq(arg, &dp);
+	key_calls++;
+	ck_assert(crypto_key_parse(K2, strlen(K2), own));
+	if (memcmp(key, own, 32) == 0)
+		return -EINVAL;
+	memcpy(key_seen_pub, key, 32);
+	return 0;
+}
+
+static bool fake_peer_secure(const struct ipaddr *ip, uint64_t now, struct crypto_peer_info *info,
+			     void *arg)
+{
+	(void)ip;
+	(void)arg;
+	memset(info, 0, sizeof(*info));
+	info->state = CRYPTO_PEER_UP;
+	info->cipher = "aes-256-gcm";
+	info->last_handshake = now - 1500;
+	info->session_age_ms = 1500;
+	return true;
+}
+
+static void secure_mode(void)
+{
+	dp.hooks.peer_key = fake_peer_key;
+	env.net.secure = true;
+	env.peer_secure = fake_peer_secure;
+	key_calls = 0;
+}
+
+/* Secure mode: a peer needs a key; the method may refuse one (nothing
+ * changes); a listed peer given a key gets it; show prints it and the session. */
+START_TEST(test_peer_keys)
+{
+	uint8_t k1[32];
+	struct endpoint ep;
+
+	secure_mode();
+	ck_assert(crypto_key_parse(K1, strlen(K1), k1));
+	ck_assert_str_eq(req("peer add 192.168.56.42", 0),
+			 "error: \"192.168.56.42\" has no key: secure mode needs "
+			 "\"ADDR[:PORT] key PUBKEY\"\n");
+	ck_assert_str_eq(req("peer add 192.168.56.42 key " K2, 0),
+			 "error: peer 192.168.56.42: the key is this node's own public key or "
+			 "has no shared secret\n");
+	ck_assert_uint_eq(peers_count(dp.peers), 0);
+	ck_assert_str_eq(req("peer add 192.168.56.42 key " K1, 0), "ok\n");
+	ck_assert_int_eq(memcmp(key_seen_pub, k1, 32), 0);
+	ck_assert_str_eq(req("peer show", 10000),
+			 "192.168.56.42:8472 key " K1 " rx 0 pkts 0 bytes tx 0 pkts 0 bytes "
+			 "last_rx never state up cipher aes-256-gcm handshake 1.5s ago\nok\n");
+	ck_assert_str_eq(req("peer show --json", 10000),
+			 "[{\"addr\":\"192.168.56.42\",\"port\":8472,\"key\":\"" K1 "\","
+			 "\"rx_packets\":0,\"rx_bytes\":0,\"tx_packets\":0,\"tx_bytes\":0,"
+			 "\"last_rx_age_ms\":null,\"state\":\"up\",\"rekeying\":false,"
+			 "\"cipher\":\"aes-256-gcm\",\"session_age_ms\":1500,"
+			 "\"last_handshake_age_ms\":1500}]\nok\n");
+	/* The same key again: nothing to tell the method. */
+	key_calls = 0;
+	ck_assert_str_eq(req("peer add 192.168.56.42 key " K1, 0), "ok\n");
+	ck_assert_int_eq(key_calls, 0);
+	/* Its own key for a listed peer: refused, the old key kept. */
+	ck_assert_str_eq(req("peer add 192.168.56.42:4789 key " K2, 0),
+			 "error: peer 192.168.56.42: the key is this node's own public key or "
+			 "has no shared secret\n");
+	ck_assert_int_eq(memcmp(peers_at(dp.peers, 0)->key, k1, 32), 0);
+	ck_assert_uint_eq(peers_at(dp.peers, 0)->ep.port, 8472);
+	/* The change API refuses a keyless peer in secure mode. */
+	ep = peers_at(dp.peers, 0)->ep;
+	ep.ip.a[3] = 99;
+	ck_assert_int_eq(change_peer_add(&dp, &ep), -ENOKEY);
+	ck_assert_int_eq(change_peer_set_key(&dp, &ep.ip, k1), -ENOENT);
+	ck_assert_uint_eq(peers_count(dp.peers), 1);
+}
+END_TEST
+
+/* A new key (and port) for a listed peer replaces the old: "peer add" is
+ * how a rotated key reaches the other nodes. */
+START_TEST(test_peer_key_replaced)
+{
+	uint8_t k[32];
+
+	secure_mode();
+	ck_assert_str_eq(req("peer add 192.168.56.42 key " K1, 0), "ok\n");
+	dp.hooks.peer_key = NULL; /* K2 is not "own" here */
+	ck_assert_str_eq(req("peer add 192.168.56.42:4789 key " K2, 0), "ok\n");
+	ck_assert(crypto_key_parse(K2, strlen(K2), k));
+	ck_assert_int_eq(memcmp(peers_at(dp.peers, 0)->key, k, 32), 0);
+	ck_assert_uint_eq(peers_at(dp.peers, 0)->ep.port, 4789);
+	ck_assert_uint_eq(peers_count(dp.peers), 1);
+	env.peer_secure = NULL;
+	ck_assert_str_eq(req("peer show", 0),
+			 "192.168.56.42:4789 key " K2 " rx 0 pkts 0 bytes tx 0 pkts 0 bytes "
+			 "last_rx never\nok\n");
 }
 END_TEST
 
@@ -304,7 +434,7 @@ static const struct exec_vec exec_vecs[] = {
 	 "ok\n"},
 	{{"peer add 192.168.56.42"},
 	 "peer show --json",
-	 "[{\"addr\":\"192.168.56.42\",\"port\":8472,\"rx_packets\":0,\"rx_bytes\":0,"
+	 "[{\"addr\":\"192.168.56.42\",\"port\":8472,\"key\":null,\"rx_packets\":0,\"rx_bytes\":0,"
 	 "\"tx_packets\":0,\"tx_bytes\":0,\"last_rx_age_ms\":null}]\nok\n"},
 	{{"peer add 192.168.56.42"},
 	 "peer add 192.168.56.42:9",
@@ -363,7 +493,7 @@ static const struct exec_vec exec_vecs[] = {
 	{{NULL}, "", ""},
 	{{NULL},
 	 "help",
-	 "peer add ADDR[:PORT]\npeer del ADDR[:PORT]\npeer show [--json]\npeer flush\n"
+	 "peer add ADDR[:PORT] [key PUBKEY]\npeer del ADDR[:PORT]\npeer show [--json]\npeer flush\n"
 	 "fdb add MAC dst ADDR[:PORT]\nfdb del MAC\nfdb show [--json]\nfdb flush\n"
 	 "neigh add IP lladdr MAC\nneigh del IP\nneigh show [--json]\nneigh flush\n"
 	 "stats [--json | --prometheus]\nkey load FILE\nlease show [--json]\n"
@@ -445,10 +575,11 @@ START_TEST(test_learned_and_ages)
 	ck_assert_str_eq(req("peer show", 14250),
 			 "192.168.56.42:8472 rx 12 pkts 1400 bytes tx 10 pkts 1200 bytes "
 			 "last_rx 0.5s ago\nok\n");
-	ck_assert_str_eq(req("peer show --json", 14250),
-			 "[{\"addr\":\"192.168.56.42\",\"port\":8472,\"rx_packets\":12,"
-			 "\"rx_bytes\":1400,\"tx_packets\":10,\"tx_bytes\":1200,"
-			 "\"last_rx_age_ms\":500}]\nok\n");
+	ck_assert_str_eq(
+		req("peer show --json", 14250),
+		"[{\"addr\":\"192.168.56.42\",\"port\":8472,\"key\":null,\"rx_packets\":12,"
+		"\"rx_bytes\":1400,\"tx_packets\":10,\"tx_bytes\":1200,"
+		"\"last_rx_age_ms\":500}]\nok\n");
 
 	req_ok("fdb flush");
 	req_ok("neigh flush");
@@ -1040,6 +1171,8 @@ static Suite *ctlproto_suite(void)
 	tcase_add_loop_test(tc, test_exec, 0, (int)(sizeof(exec_vecs) / sizeof(exec_vecs[0])));
 	tcase_add_test(tc, test_learned_and_ages);
 	tcase_add_test(tc, test_key_load);
+	tcase_add_test(tc, test_peer_keys);
+	tcase_add_test(tc, test_peer_key_replaced);
 	tcase_add_test(tc, test_peer_del_drops_learned);
 	tcase_add_test(tc, test_changed_hook);
 	tcase_add_test(tc, test_peer_flush);

@@ -729,6 +729,64 @@ START_TEST(test_adopts_own_lease)
 }
 END_TEST
 
+/* This node's lease value with public key k. */
+static const char *own_value(const uint8_t *k)
+{
+	static char buf[FLANNEL_LEASE_MAX];
+	struct flannel_lease l = {.vni = 1, .has_pubkey = true};
+
+	ck_assert(ipaddr_parse(OWN_IP, &l.public_ip));
+	ck_assert(mac_parse(OWN_MAC, &l.vtep_mac));
+	memcpy(l.pubkey, k, FLANNEL_PUBKEY_LEN);
+	flannel_lease_format(&l, buf);
+	return buf;
+}
+
+/* Secure mode's key rotated: the held lease is written again with the new
+ * key, on the same etcd lease, in one transaction; the same key writes
+ * nothing. */
+START_TEST(test_new_pubkey_rewrites)
+{
+	struct flnet_cfg c = base_cfg(1);
+	uint8_t k1[FLANNEL_PUBKEY_LEN], k2[FLANNEL_PUBKEY_LEN];
+	char key[64], cidr[FLANNEL_CIDRLEN];
+	struct flnet_lease l;
+	struct fkv *kv;
+	int txns;
+
+	memset(k1, 0x11, sizeof(k1));
+	memset(k2, 0x22, sizeof(k2));
+	c.has_pubkey = true;
+	memcpy(c.pubkey, k1, sizeof(k1));
+	F->random = 5;
+	fk_store_put(F, CONFIG_KEY, STD_CONFIG, 0);
+	start(c);
+	ck_assert_int_eq(flnet_phase(F->fl), FLNET_HELD);
+	flnet_lease(F->fl, &l);
+	snprintf(key, sizeof(key), SUBNETS "%s", flannel_cidr_format(&l.subnet, cidr));
+	*strchr(key + strlen(SUBNETS), '/') = '-';
+	kv = fk_find(F, key);
+	ck_assert_ptr_nonnull(kv);
+	ck_assert_str_eq(kv->value, own_value(k1));
+	txns = F->paths[1];
+
+	flnet_set_pubkey(F->fl, k1);
+	flnet_tick(F->fl, F->now);
+	drive(F);
+	ck_assert_int_eq(F->paths[1], txns);
+
+	flnet_set_pubkey(F->fl, k2);
+	flnet_tick(F->fl, F->now);
+	drive(F);
+	ck_assert_int_eq(F->paths[1], txns + 1);
+	kv = fk_find(F, key);
+	ck_assert_str_eq(kv->value, own_value(k2));
+	ck_assert_int_eq(kv->lease, l.lease_id);
+	ck_assert(logged("now publishes the new public key"));
+	ck_assert_int_eq(flnet_phase(F->fl), FLNET_HELD);
+}
+END_TEST
+
 /* A reservation (no etcd lease) stays one, and is never renewed. */
 START_TEST(test_keeps_reservation)
 {
@@ -1290,6 +1348,7 @@ static Suite *flnet_suite(void)
 	tcase_add_test(tc, test_acquire_fresh);
 	tcase_add_test(tc, test_acquire_random_window);
 	tcase_add_test(tc, test_keeps_own_lease);
+	tcase_add_test(tc, test_new_pubkey_rewrites);
 	tcase_add_test(tc, test_keeps_reservation);
 	tcase_add_loop_test(tc, test_adopts_own_lease, 0, 2);
 	tcase_add_test(tc, test_deletes_incompatible_own);

@@ -19,7 +19,7 @@ static void setup(void)
 	static const char text[] =
 		"{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}";
 	struct flannel_config cfg;
-	struct flset_self self;
+	struct flset_self self = {0};
 	char err[FLANNEL_ERRLEN];
 
 	ck_assert(flannel_config_parse(text, strlen(text), &cfg, err));
@@ -458,6 +458,70 @@ START_TEST(test_nodes_copy)
 }
 END_TEST
 
+/* A lease for node ip (VtepMAC mac) publishing key (NULL: none). */
+static const char *keyed_value(const char *ip, const char *mac, const uint8_t *key)
+{
+	static char buf[2][FLANNEL_LEASE_MAX];
+	static int k;
+	struct flannel_lease l = {.vni = 1};
+
+	k ^= 1;
+	ck_assert(ipaddr_parse(ip, &l.public_ip));
+	ck_assert(mac_parse(mac, &l.vtep_mac));
+	if (key != NULL) {
+		l.has_pubkey = true;
+		memcpy(l.pubkey, key, FLANNEL_PUBKEY_LEN);
+	}
+	flannel_lease_format(&l, buf[k]);
+	return buf[k];
+}
+
+/* Secure mode: a lease without a key is no node (skipped as no_pubkey), one
+ * with a key is, a node that drops its key goes, a new key is a change. */
+START_TEST(test_need_key)
+{
+	static const char text[] =
+		"{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}";
+	uint8_t k1[FLANNEL_PUBKEY_LEN], k2[FLANNEL_PUBKEY_LEN];
+	struct flannel_config cfg;
+	struct flset_self self = {.need_key = true};
+	struct flset_nodes l = {0};
+	struct flset_result r;
+	char err[FLANNEL_ERRLEN];
+
+	memset(k1, 0x11, sizeof(k1));
+	memset(k2, 0x22, sizeof(k2));
+	flset_free(s);
+	ck_assert(flannel_config_parse(text, strlen(text), &cfg, err));
+	ck_assert(ipaddr_parse("192.168.56.41", &self.public_ip));
+	ck_assert(mac_parse("0a:58:0a:f4:01:00", &self.vtep_mac));
+	s = flset_new(&cfg, "/coreos.com/network/", &self);
+	ck_assert_ptr_nonnull(s);
+
+	r = put("10.244.5.0-24", keyed_value("192.168.56.45", "0a:58:0a:f4:05:00", NULL), 10);
+	ck_assert_int_eq(r.verdict, FLSET_SKIPPED);
+	ck_assert_str_eq(flset_skip_name(r.reason), "no_pubkey");
+	ck_assert_str_eq(nodes(), "");
+	r = put("10.244.5.0-24", keyed_value("192.168.56.45", "0a:58:0a:f4:05:00", k1), 11);
+	ck_assert_int_eq(r.verdict, FLSET_APPLIED);
+	ck_assert_int_eq(flset_nodes(s, &l), 0);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert(l.v[0].has_pubkey);
+	ck_assert_mem_eq(l.v[0].pubkey, k1, sizeof(k1));
+	r = put("10.244.5.0-24", keyed_value("192.168.56.45", "0a:58:0a:f4:05:00", k2), 12);
+	ck_assert_int_eq(r.verdict, FLSET_APPLIED);
+	ck_assert_int_eq(flset_nodes(s, &l), 0);
+	ck_assert_mem_eq(l.v[0].pubkey, k2, sizeof(k2));
+	flset_nodes_free(&l);
+	/* The key gone: so is the node. */
+	r = put("10.244.5.0-24", keyed_value("192.168.56.45", "0a:58:0a:f4:05:00", NULL), 13);
+	ck_assert_int_eq(r.verdict, FLSET_SKIPPED);
+	ck_assert(flset_changed(s));
+	ck_assert_str_eq(nodes(), "");
+	ck_assert_uint_eq(flset_skipped(s)[r.reason], 2);
+}
+END_TEST
+
 static Suite *flset_suite(void)
 {
 	Suite *su = suite_create("flset");
@@ -472,6 +536,7 @@ static Suite *flset_suite(void)
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_replays_random);
 	tcase_add_test(tc, test_nodes_copy);
+	tcase_add_test(tc, test_need_key);
 	suite_add_tcase(su, tc);
 	return su;
 }

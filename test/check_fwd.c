@@ -4,13 +4,16 @@
 #include <check.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "change.h"
+#include "crypto.h"
 #include "fwd.h"
 #include "method.h"
+#include "method_sealed.h"
 #include "txq.h"
 
 #include "check_fixture.h"
@@ -121,16 +124,15 @@ static int fake_udp_send(void *ctx, struct mmsghdr *msgs, unsigned int n)
 	f->send_calls++;
 	for (k = 0; k < n && f->room != 0; k++) {
 		const struct msghdr *h = &msgs[k].msg_hdr;
-		struct ipaddr ip;
+		struct endpoint ep;
 		struct sockaddr_storage ss;
 
 		ck_assert_uint_lt(f->nsent, NSENT);
 		f->sent_len[f->nsent] = gather(f->sent[f->nsent], SENTB, h->msg_iov, h->msg_iovlen);
 		memset(&ss, 0, sizeof(ss));
 		memcpy(&ss, h->msg_name, h->msg_namelen);
-		ck_assert(ipaddr_from_sockaddr(&ss, &ip));
-		f->sent_to[f->nsent].ip = ip;
-		f->sent_to[f->nsent].port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		ck_assert(endpoint_from_sockaddr(&ss, &ep));
+		f->sent_to[f->nsent] = ep;
 		f->sent_gso[f->nsent] = 0;
 		if (h->msg_controllen != 0)
 			memcpy(&f->sent_gso[f->nsent], CMSG_DATA(CMSG_FIRSTHDR(h)), 2);
@@ -152,7 +154,7 @@ static const struct mac bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
 
 static struct dp dp;
 static struct fwd fw;
-static struct method plain = {&method_plain_ops};
+static struct method plain = {.ops = &method_plain_ops};
 static struct endpoint peer2, peer3;
 static unsigned nerrors, nevents;
 static enum fwd_error last_error;
@@ -620,6 +622,137 @@ START_TEST(run_len_rule)
 }
 END_TEST
 
+/* --- the sealed method ------------------------------------------------------------ */
+
+static void rnd(void *ctx, void *buf, size_t len)
+{
+	(void)ctx;
+	randombytes_buf(buf, len);
+}
+
+static uint64_t wall(void *ctx)
+{
+	(void)ctx;
+	return UINT64_C(1700000000000000000);
+}
+
+static int sealed_key(const struct ipaddr *ip, const uint8_t key[static 32], void *arg)
+{
+	struct method *m = arg;
+
+	return m->ops->peer_key(m, ip, key);
+}
+
+/* Queue len raw bytes from src on the socket. */
+static void udp_raw(const struct endpoint *src, const uint8_t *b, size_t len)
+{
+	uint8_t *d = malloc(len);
+
+	ck_assert_ptr_nonnull(d);
+	memcpy(d, b, len);
+	fk->dg[fk->ndg] = d;
+	fk->dg_len[fk->ndg] = len;
+	fk->dg_src[fk->ndg++] = *src;
+}
+
+/* This node in secure mode, peer .42 a crypto context of the test's. A
+ * handshake from .42's address and another port is answered to that
+ * address and port; a forged datagram from .42 moves udp_rx but not the
+ * peer's counters; what authenticates moves them; sealed data reaches the
+ * TAP. */
+START_TEST(sealed_counts_after_authentication)
+{
+	uint8_t kn[32], kp[32], pn[32], pp[32], buf[CRYPTO_HS_MAX], reply[CRYPTO_HS_MAX];
+	uint8_t frame[100], sealed[CRYPTO_HEADROOM + VXLAN_HLEN + sizeof(frame) + 16];
+	struct endpoint from = peer2, self;
+	struct crypto *node, *remote;
+	struct method *m;
+	const struct peer *p2 = peers_find(dp.peers, &peer2.ip);
+	const uint8_t *pt;
+	size_t len, rlen, ptlen;
+	struct ipaddr who;
+	bool want;
+	enum crypto_drop why;
+
+	ck_assert_int_eq(sodium_init() < 0, 0);
+	randombytes_buf(kn, sizeof(kn));
+	randombytes_buf(kp, sizeof(kp));
+	crypto_public_key(kn, pn);
+	crypto_public_key(kp, pp);
+	node = crypto_new(kn, NULL, false, NULL, rnd, NULL);
+	remote = crypto_new(kp, NULL, false, NULL, rnd, NULL);
+	ck_assert_ptr_nonnull(node);
+	ck_assert_ptr_nonnull(remote);
+	m = method_sealed_new(node, wall, NULL);
+	ck_assert_ptr_nonnull(m);
+	fwd_free(&fw);
+	{
+		struct fwd_caps caps = {.udp_gso = true};
+
+		ck_assert_int_eq(fwd_init(&fw, &dp, &caps, &fake_io, m, NULL), 0);
+	}
+	dp.hooks = (struct dp_hooks){.peer_gone = on_peer_gone, .peer_key = sealed_key, .arg = m};
+	ck_assert_int_eq(change_peer_set_key(&dp, &peer2.ip, pp), 0);
+	ck_assert_int_eq(change_peer_set_key(&dp, &peer3.ip, pn), -EINVAL); /* its own */
+	ep_set(&self, "192.168.56.41");
+	ck_assert_int_eq(crypto_peer_set(remote, &self.ip, pn), 0);
+
+	/* Forged: counted as received, not against the peer. */
+	memset(buf, 0xa4, sizeof(buf));
+	buf[0] = 0xA4;
+	buf[1] = CRYPTO_WIRE_VERSION;
+	buf[2] = buf[3] = 0;
+	udp_raw(&peer2, buf, 64);
+	ck_assert_int_eq(fwd_udp(&fw, 1), FWD_DRAINED);
+	ck_assert_uint_eq(dp.st.udp_rx_packets, 1);
+	ck_assert_uint_eq(p2->st.rx_packets, 0);
+	ck_assert_uint_eq(p2->st.last_rx, 0);
+	/* It names a session this node does not have: a handshake to .42. */
+	ck_assert_uint_eq(fk->nsent, 1);
+	ck_assert(endpoint_equal(&fk->sent_to[0], &peer2));
+	ck_assert_uint_eq(fk->sent_len[0], CRYPTO_INIT_LEN);
+
+	/* An init from another port: the response goes back there. */
+	len = crypto_handshake_init(remote, &self.ip, buf, 1, wall(NULL));
+	ck_assert_uint_eq(len, CRYPTO_INIT_LEN);
+	from.port = 40000;
+	udp_raw(&from, buf, len);
+	ck_assert_int_eq(fwd_udp(&fw, 2), FWD_DRAINED);
+	ck_assert_uint_eq(fk->nsent, 2);
+	ck_assert(endpoint_equal(&fk->sent_to[1], &from));
+	ck_assert_uint_eq(fk->sent_len[1], CRYPTO_RESP_LEN);
+	ck_assert_uint_eq(p2->st.rx_packets, 1);
+	ck_assert_uint_eq(p2->st.last_rx, 2);
+
+	/* The response opens at the remote end; its keepalive confirms. */
+	ck_assert_int_eq(crypto_open(remote, &self, fk->sent[1], fk->sent_len[1], 3, wall(NULL),
+				     reply, &rlen, &pt, &ptlen, &who, &want, &why),
+			 CRYPTO_IN_REPLY);
+	udp_raw(&peer2, reply, rlen);
+	memset(frame, 7, sizeof(frame));
+	memcpy(frame, own.b, MAC_LEN);
+	memcpy(frame + MAC_LEN, mac_b.b, MAC_LEN);
+	vxlan_encode(sealed + CRYPTO_HEADROOM, 1);
+	memcpy(sealed + CRYPTO_HEADROOM + VXLAN_HLEN, frame, sizeof(frame));
+	len = crypto_seal(remote, &self.ip, sealed + CRYPTO_HEADROOM, VXLAN_HLEN + sizeof(frame),
+			  sealed, 4, &want, &why);
+	ck_assert_uint_eq(len, VXLAN_HLEN + sizeof(frame) + CRYPTO_OVERHEAD);
+	udp_raw(&peer2, sealed, len);
+	ck_assert_int_eq(fwd_udp(&fw, 5), FWD_DRAINED);
+	ck_assert_uint_eq(fk->nout, 1);
+	ck_assert_uint_eq(fk->out_len[0], sizeof(frame));
+	ck_assert_mem_eq(fk->out[0], frame, sizeof(frame));
+	ck_assert_uint_eq(p2->st.rx_packets, 3);
+	ck_assert_uint_eq(dp.st.udp_rx_packets, 4);
+	ck_assert_uint_eq(p2->st.last_rx, 5);
+
+	fwd_free(&fw);
+	m->ops->free(m);
+	crypto_free(remote);
+	start(false); /* for teardown */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fwd");
@@ -643,6 +776,7 @@ int main(void)
 	tcase_add_test(rx, udp_to_tap);
 	tcase_add_test(rx, gro_one_write);
 	tcase_add_loop_test(rx, kernel_super_packet, 0, 2);
+	tcase_add_test(rx, sealed_counts_after_authentication);
 	suite_add_tcase(s, rx);
 	tcase_add_checked_fixture(err, setup, teardown);
 	tcase_add_test(err, tap_write_failure);

@@ -1,11 +1,13 @@
 /* check_peersfile: peers-file vectors, good and bad with their line, and reloads applied to a dp.
  */
 #include <check.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "ctlexec.h"
 #include "dp.h"
 #include "peersfile.h"
@@ -101,8 +103,8 @@ struct bad_vec {
 	const char *msg;
 };
 
-#define GRAMMAR                                                                  \
-	"expected ADDR[:PORT], fdb MAC dst ADDR[:PORT], neigh IP lladdr MAC or " \
+#define GRAMMAR                                                                               \
+	"expected ADDR[:PORT] [key PUBKEY], fdb MAC dst ADDR[:PORT], neigh IP lladdr MAC or " \
 	"peers none"
 
 static const struct bad_vec bad_vecs[] = {
@@ -450,6 +452,81 @@ START_TEST(test_apply)
 }
 END_TEST
 
+#define K1 "YtWsQf8PSQymCv74rbHOT2uIbdmP7ee8hliF7Rlpz2U="
+#define K2 "webGOa0Lm3i4e+zhIRDhVMzhfFBrgUYJYfb+KCfVEHE="
+#define K3 "QnkO+SKUHCob4SO4nQfJzu/M3dxyRlxI1ma9w3y8xk8="
+
+static int nkeys;
+
+/* The method: K3 is "this node's own key". */
+static int on_key(const struct ipaddr *ip, const uint8_t key[static 32], void *arg)
+{
+	uint8_t own[32];
+
+	(void)ip;
+	(void)arg;
+	nkeys++;
+	ck_assert(crypto_key_parse(K3, strlen(K3), own));
+	return memcmp(key, own, 32) == 0 ? -EINVAL : 0;
+}
+
+static bool has_key(const char *addr, const char *text)
+{
+	struct ipaddr ip;
+	uint8_t k[32];
+	const struct peer *p;
+
+	ck_assert(ipaddr_parse(addr, &ip));
+	ck_assert(crypto_key_parse(text, strlen(text), k));
+	p = peers_find(dp.peers, &ip);
+	return p != NULL && p->has_key && memcmp(p->key, k, 32) == 0;
+}
+
+/* Secure mode: "ADDR key PUBKEY" and "peer ADDR key PUBKEY"; a line
+ * without a key, or a key in plain mode, names its line; a changed key is
+ * a changed peer, and one the method refuses is counted as failed, with the
+ * old key kept. */
+START_TEST(test_keys)
+{
+	static const char two[] = "192.168.56.42 key " K1 "\npeer 192.168.56.43:4789 key " K2 "\n";
+	static const char keyless[] = "192.168.56.42 key " K1 "\n192.168.56.43\n";
+	struct peersfile old, new;
+	struct peersfile_error err;
+	struct peersfile_diff d;
+
+	dp.hooks.peer_key = on_key;
+	env.net.secure = true;
+	ck_assert(!peersfile_parse(&env.net, keyless, strlen(keyless), &old, &err));
+	ck_assert_uint_eq(err.line, 2);
+	ck_assert_str_eq(
+		err.msg,
+		"\"192.168.56.43\" has no key: secure mode needs \"ADDR[:PORT] key PUBKEY\"");
+	ck_assert(!peersfile_parse(&env.net, "192.168.56.42 key\n", 18, &old, &err));
+	ck_assert_uint_eq(err.line, 1);
+	load(two, &old);
+	ck_assert_uint_eq(old.npeers, 2);
+	ck_assert(old.peers[0].has_key && old.peers[1].has_key);
+	peersfile_apply(&dp, NULL, &old, &d);
+	ck_assert_uint_eq(d.peers_added, 2);
+	ck_assert_int_eq(nkeys, 2);
+	ck_assert(has_key("192.168.56.42", K1) && has_key("192.168.56.43", K2));
+
+	/* 42 gets K2 (a new key), 43 K3 (refused: the old key stays). */
+	load("192.168.56.42 key " K2 "\npeer 192.168.56.43:4789 key " K3 "\n", &new);
+	peersfile_apply(&dp, &old, &new, &d);
+	ck_assert_uint_eq(d.peers_changed, 1);
+	ck_assert_uint_eq(d.failed, 1);
+	ck_assert(has_key("192.168.56.42", K2) && has_key("192.168.56.43", K2));
+	peersfile_free(&old);
+	peersfile_free(&new);
+
+	env.net.secure = false;
+	ck_assert(!peersfile_parse(&env.net, two, strlen(two), &old, &err));
+	ck_assert_uint_eq(err.line, 1);
+	ck_assert_str_eq(err.msg, "\"" K1 "\" is a key, but secure mode is off (no --key-file)");
+}
+END_TEST
+
 /* A reload that would remove every peer is refused unless the file says
  * "peers none"; files that never had peers, and start-up, are not held to it. */
 START_TEST(test_empties)
@@ -493,6 +570,7 @@ static Suite *peersfile_suite(void)
 	tc = tcase_create("apply");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_apply, 0, (int)(sizeof(apply_vecs) / sizeof(apply_vecs[0])));
+	tcase_add_test(tc, test_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }

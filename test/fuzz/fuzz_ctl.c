@@ -1,5 +1,7 @@
 /* fuzz_ctl: what a local client reaches: request lines parsed and carried out on a forwarding
- * context, every answer well formed. Input: lines of requests; byte 0 steps the clock. */
+ * context, every answer well formed. Input: lines of requests; byte 0 steps the clock, and
+ * its low bit puts the daemon in secure mode (keys of peers needed, some refused). */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -27,6 +29,14 @@ static void check_answer(const struct ctlproto_buf *out, size_t mark)
 		__builtin_trap();
 }
 
+/* Secure mode's method: a key starting with a zero byte plays this node's own. */
+static int fuzz_peer_key(const struct ipaddr *ip, const uint8_t key[static 32], void *arg)
+{
+	(void)ip;
+	(void)arg;
+	return key[0] == 0 ? -EINVAL : 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint64_t now = 1;
@@ -41,6 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	env.net.local = fuzz_peers[2].ip; /* the stranger's address plays the local one */
 	env.net.local.a[3] = 41;
 	env.net.port = 8472;
+	env.net.secure = (data[0] & 1) != 0;
+	dp->hooks.peer_key = env.net.secure ? fuzz_peer_key : NULL;
 	while (off < size) {
 		const uint8_t *nl = memchr(data + off, '\n', size - off);
 		size_t len = nl != NULL ? (size_t)(nl - (data + off)) : size - off;

@@ -35,7 +35,7 @@ static struct flset *set_for_fuzz(void)
 	static const char cfg_text[] =
 		"{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}";
 	struct flannel_config cfg;
-	struct flset_self self;
+	struct flset_self self = {0};
 	char err[FLANNEL_ERRLEN];
 	struct flannel_subnet own = {0x0af40100, 24};
 

@@ -86,7 +86,7 @@ def case_unknown(path):
         buf = b""
         for line, want in [
             (b"frobnicate", "error: unknown command \"frobnicate\""),
-            (b"peer add", "error: usage: peer add ADDR[:PORT]"),
+            (b"peer add", "error: usage: peer add ADDR[:PORT] [key PUBKEY]"),
             (b"fdb add zz dst 192.168.56.42", "error: \"zz\" is not a MAC address"),
             (b"peer del 1.2.3", "error: \"1.2.3\" is not ADDR[:PORT]"),
             (b"stats --xml", "error: unknown option \"--xml\"; usage: stats [--json | --prometheus]"),

@@ -7,18 +7,29 @@
       include/crypto.h, and how often each pattern occurs in the raw file and
       in the UDP payloads. Prints "key value..." lines.
 
-  resend PCAP --src A --dst B [--type a4] [--min-len N] [--max-len N]
+  resend PCAP --src A --dst B [--to C] [--type a4] [--min-len N] [--max-len N]
          [--max N] [--flip OFF[:MASK]]... [--gap S]
       Pick the datagrams A sent to B (first byte --type, payload length
-      within bounds) from the capture and send them again to B's port from
-      a socket bound to A (port 0): each one unchanged (up to --max), or, with
-      --flip, one per flip spec, the Nth spec applied to the Nth datagram
-      (cycling): byte OFF (negative: from the end) XORed with MASK (0x01).
-      Prints "sent N".
+      within bounds) from the capture and send them again to B's port (or
+      C's) from a socket bound to A (port 0): each one unchanged (up to
+      --max), or, with --flip, one per flip spec, the Nth spec applied to the
+      Nth datagram (cycling): byte OFF (negative: from the end) XORed with
+      MASK (0x01). Prints "sent N".
+
+  flood --src A --dst B --pub KEY [--count N] [--valid-every K]
+      Send N handshake inits (random bytes in the wire-version-2 framing)
+      to B's port from a socket bound to A, as fast as one process can:
+      every Kth (default 2) with a mac1 valid for the responder's public key
+      KEY (base64), so it passes the responder's first check, the others
+      with a random one. Prints "sent N valid V seconds S".
 
 A plain pcap reader (Ethernet, Linux cooked v1 and v2; micro- or nanosecond
 timestamps), so no scapy is needed."""
 import argparse
+import base64
+import errno
+import hashlib
+import os
 import socket
 import struct
 import sys
@@ -107,14 +118,16 @@ def scan(a):
         if len(pl) > 1472:
             big += 1
         why = None
-        if t not in (0xA1, 0xA2, 0xA4):
+        if t not in (0xA1, 0xA2, 0xA3, 0xA4):
             why = "type"
-        elif pl[1:4] != b"\0\0\0":
-            why = "bytes 1-3 not zero"
-        elif t == 0xA1 and len(pl) != 84:
+        elif pl[1:4] != b"\2\0\0":
+            why = "not wire version 2 with bytes 2-3 zero"
+        elif t == 0xA1 and len(pl) != INIT_LEN:
             why = "init length"
-        elif t == 0xA2 and len(pl) != 80:
+        elif t == 0xA2 and len(pl) != 93:
             why = "response length"
+        elif t == 0xA3 and len(pl) != 64:
+            why = "cookie reply length"
         elif t == 0xA4 and len(pl) < 32:
             why = "data shorter than 32"
         if why:
@@ -156,10 +169,49 @@ def resend(a):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((a.bind or a.src, 0))
     for d in out:
-        s.sendto(d, (a.dst, a.port))
+        s.sendto(d, (a.to or a.dst, a.port))
         if a.gap > 0:
             time.sleep(a.gap)
     print("sent", len(out))
+
+
+INIT_LEN = 149
+MAC1_AT = 117  # mac1 covers the bytes before it (include/crypto.h)
+
+
+def mac1_key(pub):
+    """HASH32("vxtap mac1 v2" | the responder's static public key)."""
+    return hashlib.blake2b(b"vxtap mac1 v2" + pub, digest_size=32).digest()
+
+
+def flood(a):
+    pub = base64.b64decode(a.pub)
+    if len(pub) != 32:
+        sys.exit("--pub: not a 32-byte key in base64")
+    key = mac1_key(pub)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 22)
+    s.bind((a.src, 0))
+    dst = (a.dst, a.port)
+    valid = 0
+    t0 = time.monotonic()
+    for i in range(a.count):
+        m = bytearray(b"\xa1\x02\x00\x00" + os.urandom(INIT_LEN - 4))
+        if a.valid_every > 0 and i % a.valid_every == 0:
+            m[MAC1_AT:MAC1_AT + 16] = hashlib.blake2b(bytes(m[:MAC1_AT]), key=key,
+                                                      digest_size=16).digest()
+            m[MAC1_AT + 16:] = bytes(16)
+            valid += 1
+        while True:
+            try:
+                s.sendto(m, dst)
+                break
+            except BlockingIOError:
+                continue
+            except OSError as e:  # ENOBUFS: the queue is full, try again
+                if e.errno != errno.ENOBUFS:
+                    raise
+    print("sent", a.count, "valid", valid, "seconds", "%.3f" % (time.monotonic() - t0))
 
 
 def main():
@@ -182,8 +234,16 @@ def main():
     rs.add_argument("--max", type=int, default=0)
     rs.add_argument("--flip", action="append", default=[])
     rs.add_argument("--gap", type=float, default=0.002)
+    rs.add_argument("--to", help="address to send to (default --dst)")
+    fl = sub.add_parser("flood")
+    fl.add_argument("--src", required=True)
+    fl.add_argument("--dst", required=True)
+    fl.add_argument("--port", type=int, default=8472)
+    fl.add_argument("--pub", required=True)
+    fl.add_argument("--count", type=int, default=100000)
+    fl.add_argument("--valid-every", type=int, default=2)
     a = ap.parse_args()
-    scan(a) if a.cmd == "scan" else resend(a)
+    {"scan": scan, "resend": resend, "flood": flood}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -92,22 +92,20 @@ fi
 stop_all_vxtap
 
 # Secure mode: a key file of nobody's (0600) is re-read on SIGHUP as nobody.
-key=$VXT_TMP/key
-key_new "$key"
-chown nobody "$key"
-start_secure 1 2 "$key" --user nobody
-start_secure 2 2 "$key"
+keys_new 2
+chown nobody "$VXT_TMP/n1.key"
+start_secure 1 2 --user nobody
+start_secure 2 2
 pid=$(vxpid n1)
 ping_warm n1 10.244.0.2 || fail "secure n1 -> 10.244.0.2: no reply to 10 warm-up pings"
 ping_ok n1 10.244.0.2 3 || fail "secure n1 -> 10.244.0.2: not every ping of 3 answered"
 kill -HUP "$pid"
-log_wait n1 "^vxtap: key from $key loaded"
+log_wait n1 "^vxtap: private key from $VXT_TMP/n1.key loaded"
 ping_ok n1 10.244.0.2 3 || fail "secure n1 -> 10.244.0.2: not every ping of 3 answered after the reload"
 stop_vxtap n1 || fail "secure vxtap (as nobody) did not exit 0 on SIGTERM"
 # One root keeps to itself: start-up says that reloads will fail.
-rootkey=$VXT_TMP/rootkey
-key_new "$rootkey"
-start_secure 1 2 "$rootkey" --user nobody
-log_wait n1 "^vxtap: --user nobody cannot read --key-file $rootkey: key reloads"
+chown root "$VXT_TMP/n1.key"
+start_secure 1 2 --user nobody
+log_wait n1 "^vxtap: --user nobody cannot read --key-file $VXT_TMP/n1.key: key reloads"
 stop_all_vxtap
 info "ok"

@@ -6,14 +6,16 @@
 #   1. without a key (the positive control): tshark with
 #      -d udp.port==8472,vxlan decodes ARP, ICMP and inner IPv4 inside VXLAN,
 #      and the pattern and inner header bytes are found in the capture;
-#   2. with a key: the same searches find nothing in the capture file or
+#   2. each node with its own key: the same searches find nothing in the
+#      capture file or
 #      any UDP payload; tshark forced to decode port 8472 as VXLAN finds no
 #      VXLAN header with the I flag, no inner IPv4 header with a good
 #      checksum and no IPv4 ARP in any datagram (it does show a vxlan.vni
 #      and random inner layers for every one: decode-as does not check the
 #      flags); plain tshark sees every datagram as opaque data; and every UDP
-#      payload starts with 0xa1 (init, 84 bytes), 0xa2 (response, 80) or
-#      0xa4 (data, 32 bytes or more), then 0 0 0.
+#      payload starts with 0xa1 (init, 149 bytes), 0xa2 (response, 93),
+#      0xa3 (cookie reply, 64) or 0xa4 (data, 32 bytes or more), then the
+#      wire version 2 and 0 0.
 set -euo pipefail
 # shellcheck source=test/netns/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -159,16 +161,15 @@ for k in ping text ip12 ip21 eth12 eth21 arpreq arprep vxlan; do
 done
 
 # --- phase 2: secure ----------------------------------------------------------
-info "== with a key"
-key=$VXT_TMP/cluster.key
-key_new "$key"
+info "== each node with its own key"
+keys_new 3
 cap=$VXT_TMP/secure.pcap
 capture_start_big n1 "$cap"
 # Started with the capture running, so that it holds the handshakes (n1's
 # inits to nodes not yet up bring ICMP port unreachable: not UDP datagrams,
 # they are left out below).
 for i in 1 2 3; do
-	start_secure "$i" 3 "$key"
+	start_secure "$i" 3
 done
 traffic 5011
 capture_stop "$VXT_CAP_PID" "$cap"
