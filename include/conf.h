@@ -118,6 +118,27 @@ bool conf_ip_unicast(const struct ipaddr *a);
 /* Why a unicast address cannot be a VTEP ("is a link-local address ..."), or NULL. */
 const char *conf_underlay_unfit(const struct ipaddr *a);
 
+/*
+ * Descriptors. conf_fds_needed is how many descriptors vxtap needs open at
+ * once with c: its own (standard streams, the socket, the TAP, the event
+ * loop, the control socket, the metrics endpoint, etcd's connections and
+ * rtnetlink) plus CONF_FDS_SPARE for what comes and goes (control clients,
+ * file reads on SIGHUP, ioctl sockets, HTTP clients).
+ */
+#define CONF_FDS_SPARE 16
+unsigned int conf_fds_needed(const struct conf *c);
+
+enum conf_fds {
+	CONF_FDS_OK,	/* the soft limit is enough */
+	CONF_FDS_RAISE, /* enough only after raising the soft limit to *raise_to */
+	CONF_FDS_SHORT, /* the hard limit is below need: err says so; stop */
+};
+
+/* What to do with RLIMIT_NOFILE (soft, hard; UINT64_MAX for unlimited)
+ * when need descriptors are wanted. */
+enum conf_fds conf_fds_check(uint64_t soft, uint64_t hard, unsigned int need, uint64_t *raise_to,
+			     char err[static CONF_ERRLEN]);
+
 /* The full --help text, and the one-line synopsis used after errors. */
 extern const char conf_help[];
 extern const char conf_usage_line[];

@@ -110,4 +110,9 @@ enum fwd_status fwd_start(struct fwd *f, uint64_t now);
  * method forgets it. */
 void fwd_peer_gone(struct fwd *f, const struct peer *p);
 
+/* The error hook's (what, err) says the TAP device is gone for good (deleted
+ * under the daemon: its descriptor is detached, EBADFD) rather than down or
+ * busy: nothing will pass through that descriptor again. */
+bool fwd_tap_gone(enum fwd_error what, int err);
+
 #endif

@@ -47,7 +47,7 @@ struct loop_note {
 
 /* Rate limits for what the data path logs. */
 struct loop_logs {
-	struct ratelimit move, frozen, cap, tap_read, tap_write, udp_recv;
+	struct ratelimit move, frozen, cap, tap_read, tap_write, udp_recv, udp_send;
 	struct loop_note notes[LOOP_NOTES];
 };
 
@@ -68,6 +68,7 @@ struct vxtap {
 	struct ctl *ctl;       /* the control socket (ctl.h) */
 	struct reload *reload; /* SIGHUP: the peers file and the key (reload.h) */
 	struct flnode *flnode; /* the etcd control plane, or NULL (flnode.h) */
+	int status;	       /* exit status once the loop ends: 1 when the TAP went away */
 };
 
 /* Point vx->dp's hooks at the engine and the method (keys of peers go to
@@ -80,8 +81,9 @@ void loop_set_hooks(struct vxtap *vx);
  * 0 or -ENOMEM. */
 int loop_init(struct vxtap *vx);
 
-/* Run until SIGINT or SIGTERM. */
-void loop_run(struct vxtap *vx);
+/* Run until SIGINT or SIGTERM (then 0), or until the TAP device is deleted
+ * under the daemon (then 1, logged once): the exit status. */
+int loop_run(struct vxtap *vx);
 
 void loop_free(struct vxtap *vx);
 

@@ -40,6 +40,10 @@ struct txq {
 	bool gso;     /* UDP_SEGMENT may be asked for; cleared when the kernel refuses it */
 	const struct io_ops *io;
 	struct dp_stats *st;
+	/* Told of each message the kernel refused, with the error (> 0), after it
+	 * is counted; NULL (as txq_init leaves it) for nobody. */
+	void (*refused)(void *arg, int err);
+	void *refused_arg;
 };
 
 /* Room for cap messages and iov_cap iovecs, sent through io, counted in st.

@@ -1128,3 +1128,49 @@ void conf_free(struct conf *c)
 	c->nfdb = 0;
 	c->nneigh = 0;
 }
+
+/* Descriptors held for the whole run, counted from what start-up opens. */
+#define FDS_STDIO   3 /* stdin, stdout, stderr */
+#define FDS_DEVICES 2 /* the UDP socket and the TAP */
+#define FDS_LOOP    3 /* epoll, the signal eventfd, and a pipe where libev has no eventfd */
+#define FDS_CONTROL 1 /* the listening control socket */
+#define FDS_METRICS 3 /* libmicrohttpd's listening socket, its epoll and its wake-up fd */
+#define FDS_ETCD    4 /* rtnetlink, curl's multi wake-up pair, one watch stream */
+#define FDS_ETCD_EP 2 /* per endpoint: a request connection and a DNS pair */
+
+unsigned int conf_fds_needed(const struct conf *c)
+{
+	unsigned int n = FDS_STDIO + FDS_DEVICES + FDS_LOOP + CONF_FDS_SPARE;
+
+	if (!c->no_control)
+		n += FDS_CONTROL;
+	if (c->have_metrics)
+		n += FDS_METRICS;
+	if (c->netcd > 0)
+		n += FDS_ETCD + FDS_ETCD_EP * (unsigned int)c->netcd;
+	return n;
+}
+
+enum conf_fds conf_fds_check(uint64_t soft, uint64_t hard, unsigned int need, uint64_t *raise_to,
+			     char err[static CONF_ERRLEN])
+{
+	err[0] = '\0';
+	if (soft >= need)
+		return CONF_FDS_OK;
+	if (hard >= need) {
+		*raise_to = need;
+		return CONF_FDS_RAISE;
+	}
+	if (soft == hard)
+		snprintf(err, CONF_ERRLEN,
+			 "too few file descriptors: vxtap needs %u with these options and the limit "
+			 "(ulimit -n) is %llu; raise it (ulimit -n, or LimitNOFILE= in a unit)",
+			 need, (unsigned long long)hard);
+	else
+		snprintf(err, CONF_ERRLEN,
+			 "too few file descriptors: vxtap needs %u with these options and the limit "
+			 "(ulimit -n) is %llu, at most %llu (ulimit -Hn); raise it (ulimit -n, or "
+			 "LimitNOFILE= in a unit)",
+			 need, (unsigned long long)soft, (unsigned long long)hard);
+	return CONF_FDS_SHORT;
+}

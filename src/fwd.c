@@ -365,6 +365,11 @@ void fwd_peer_gone(struct fwd *f, const struct peer *p)
 		f->method->ops->peer_gone(f->method, &p->ep.ip);
 }
 
+bool fwd_tap_gone(enum fwd_error what, int err)
+{
+	return (what == FWD_ERR_TAP_READ || what == FWD_ERR_TAP_WRITE) && err == EBADFD;
+}
+
 int fwd_init(struct fwd *f, struct dp *dp, const struct fwd_caps *caps, const struct io_ops *io,
 	     struct method *m, const struct fwd_hooks *hooks)
 {

@@ -100,6 +100,13 @@ static void on_error(void *arg, enum fwd_error what, int err, uint64_t now)
 							   : &vx->logs.udp_recv;
 	uint32_t held;
 
+	if (fwd_tap_gone(what, err)) {
+		if (vx->status == 0)
+			log_warnx("%s: the TAP device is gone (deleted under vxtap): exiting", vx->dev);
+		vx->status = 1;
+		ev_break(vx->loop, EVBREAK_ALL);
+		return;
+	}
 	if (!ratelimit_ok(rl, now, &held))
 		return;
 	errno = err;
@@ -108,6 +115,19 @@ static void on_error(void *arg, enum fwd_error what, int err, uint64_t now)
 			 held);
 	else
 		log_warn("%s %s (%u more not logged)", doing[what], vx->dev, held);
+}
+
+/* A datagram the kernel refused (no route while the underlay is down, its
+ * address gone): counted as drop_udp_send; logged here, rate-limited. */
+static void on_send_refused(void *arg, int err)
+{
+	struct vxtap *vx = arg;
+	uint32_t held;
+
+	if (!ratelimit_ok(&vx->logs.udp_send, loop_now_ms(), &held))
+		return;
+	errno = err;
+	log_warn("send on the UDP socket failed (%u more not logged)", held);
 }
 
 static void on_peer_gone(const struct peer *p, void *arg)
@@ -344,11 +364,14 @@ int loop_init(struct vxtap *vx)
 	if (fwd_init(&vx->fwd, &vx->dp, &vx->caps, &vx->io, vx->method, &hooks) != 0)
 		return -ENOMEM;
 	loop_set_hooks(vx);
+	vx->fwd.txq.refused = on_send_refused;
+	vx->fwd.txq.refused_arg = vx;
 	vx->logs.move = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	vx->logs.frozen = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	vx->logs.tap_read = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	vx->logs.tap_write = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	vx->logs.udp_recv = (struct ratelimit)RATELIMIT_INIT(10000, 5);
+	vx->logs.udp_send = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	vx->logs.cap = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 
 	ev_io_init(&vx->w.tap_r, tap_read_cb, vx->fds.tap, EV_READ);
@@ -375,9 +398,10 @@ int loop_init(struct vxtap *vx)
 	return 0;
 }
 
-void loop_run(struct vxtap *vx)
+int loop_run(struct vxtap *vx)
 {
 	ev_run(vx->loop, 0);
+	return vx->status;
 }
 
 void loop_free(struct vxtap *vx)

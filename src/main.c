@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "change.h"
@@ -100,6 +102,61 @@ static void log_public_key(const struct vxtap *vx, const struct conf *c)
 	crypto_own_public_key(cr, pub);
 	crypto_key_format(pub, text);
 	log_info("secure mode: public key %s%s", text, c->psk_file != NULL ? ", with a PSK" : "");
+}
+
+/* Enough descriptors for c, or one line and exit 1 before anything opens
+ * (past the limit, set-up would fail half-way with a less clear message). */
+static void check_fds(const struct conf *c)
+{
+	unsigned int need = conf_fds_needed(c);
+	char err[CONF_ERRLEN];
+	struct rlimit rl;
+	uint64_t to = 0;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	switch (conf_fds_check(rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : rl.rlim_cur,
+			       rl.rlim_max == RLIM_INFINITY ? UINT64_MAX : rl.rlim_max, need, &to,
+			       err)) {
+	case CONF_FDS_OK:
+		return;
+	case CONF_FDS_RAISE:
+		rl.rlim_cur = (rlim_t)to;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			fatal("cannot raise the open-file limit (ulimit -n) to %u", need);
+		return;
+	case CONF_FDS_SHORT:
+		fatalx("%s", err);
+	}
+}
+
+/* Secure mode keeps keys in locked memory as far as RLIMIT_MEMLOCK allows
+ * (crypto.h): say so at start when it allows too little for them. */
+#define MEMLOCK_PROBE (1u << 20)
+static void check_memlock(void)
+{
+	struct rlimit rl;
+	void *p = mmap(NULL, MEMLOCK_PROBE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		       0);
+	int locked;
+
+	if (p == MAP_FAILED)
+		return;
+	locked = mlock(p, MEMLOCK_PROBE);
+	if (locked == 0)
+		munlock(p, MEMLOCK_PROBE);
+	munmap(p, MEMLOCK_PROBE);
+	if (locked == 0 || getrlimit(RLIMIT_MEMLOCK, &rl) != 0)
+		return;
+	log_warnx("secure mode: cannot lock %u KiB of memory (ulimit -l is %llu KiB): session keys "
+		  "may be written to swap; raise it (ulimit -l, or LimitMEMLOCK= in a unit)",
+		  MEMLOCK_PROBE / 1024, (unsigned long long)rl.rlim_cur / 1024);
+}
+
+/* libev's answer to a failed system call is abort(): exit with one line. */
+static void ev_syserr(const char *msg)
+{
+	fatal("%s", msg);
 }
 
 /* `vxtap --genkey`, as `wg genkey`. */
@@ -362,6 +419,7 @@ int main(int argc, char *argv[])
 	struct dp_config cfg;
 	struct reload_conf rc;
 	uint32_t mtu;
+	int status;
 	char err[CONF_ERRLEN], a[ADDR_STRLEN], m[MAC_STRLEN];
 
 	memset(&c, 0, sizeof(c));
@@ -394,6 +452,8 @@ int main(int argc, char *argv[])
 	log_init(c.verbose);
 	for (size_t i = 0; i < c.nwarnings; i++)
 		log_warnx("%s", c.warnings[i]);
+	check_fds(&c);
+	ev_set_syserr_cb(ev_syserr);
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
 
@@ -403,6 +463,8 @@ int main(int argc, char *argv[])
 	vx.opts.offload = c.offload;
 	vx.opts.busy_poll = c.busy_poll;
 	setup_method(&vx, &c); /* a refused key file stops start-up before anything opens */
+	if (c.key_file != NULL)
+		check_memlock();
 	pick_mac(&c, &cfg.mac);
 	mtu = c.mtu;
 	if (c.netcd > 0)
@@ -453,7 +515,7 @@ int main(int argc, char *argv[])
 		 vx.caps.udp_gro ? ",udp-gro" : "", vx.opts.busy_poll ? " busy-poll" : "",
 		 method_sealed_crypto(vx.method) != NULL ? " secure" : "");
 	service_ready(svc); /* READY=1; SIGHUP and peer-count notifications */
-	loop_run(&vx);
+	status = loop_run(&vx);
 	service_stop(svc);	/* STOPPING=1; the HTTP endpoint closes */
 	flnode_free(vx.flnode); /* the lease stays; the routes go with the TAP */
 	ctl_free(vx.ctl);
@@ -466,5 +528,5 @@ int main(int argc, char *argv[])
 	vx.method->ops->free(vx.method);
 	dp_fini(&vx.dp);
 	conf_free(&c);
-	return 0;
+	return status;
 }

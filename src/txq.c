@@ -121,6 +121,8 @@ int txq_flush(struct txq *q)
 				q->gso = false;
 			q->st->drops[DROP_UDP_SEND] += q->segs[q->head];
 			q->head++;
+			if (q->refused != NULL)
+				q->refused(q->refused_arg, (int)-r);
 			continue;
 		}
 		for (int k = 0; k < r; k++)

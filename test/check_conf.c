@@ -845,6 +845,76 @@ START_TEST(test_help_text)
 }
 END_TEST
 
+/* --- descriptors ------------------------------------------------------------------ */
+
+struct fds_vec {
+	const char *argv[MAXARGS + 1];
+	unsigned int need;
+};
+
+/* stdio 3 + socket and TAP 2 + loop 3 + spare 16 = 24; the control socket
+ * 1; metrics 3; etcd 4 + 2 per endpoint. */
+static const struct fds_vec fds_vecs[] = {
+	{ARGS("--control", "none"), 24},
+	{ARGS("--vni", "1"), 25},
+	{ARGS("--metrics", "127.0.0.1:9472"), 28},
+	{ARGS("--etcd-endpoints", "http://192.0.2.1:2379"), 31},
+	{ARGS("--etcd-endpoints", "http://192.0.2.1:2379,http://192.0.2.2:2379", "--metrics",
+	      "127.0.0.1:9472"),
+	 36},
+};
+
+START_TEST(test_fds_needed)
+{
+	const struct fds_vec *v = &fds_vecs[_i];
+	char err[CONF_ERRLEN];
+	struct conf c;
+
+	ck_assert_int_eq(run(&c, v->argv, err), CONF_RUN);
+	ck_assert_uint_eq(conf_fds_needed(&c), v->need);
+	conf_free(&c);
+}
+END_TEST
+
+struct fds_check_vec {
+	uint64_t soft, hard;
+	unsigned int need;
+	enum conf_fds want;
+	uint64_t raise_to;
+	const char *err;
+};
+
+static const struct fds_check_vec fds_check_vecs[] = {
+	{1024, 4096, 25, CONF_FDS_OK, 0, ""},
+	{25, 25, 25, CONF_FDS_OK, 0, ""},
+	{UINT64_MAX, UINT64_MAX, 25, CONF_FDS_OK, 0, ""},
+	{8, 4096, 25, CONF_FDS_RAISE, 25, ""},
+	{8, UINT64_MAX, 25, CONF_FDS_RAISE, 25, ""},
+	{24, 25, 25, CONF_FDS_RAISE, 25, ""},
+	{8, 8, 25, CONF_FDS_SHORT, 0,
+	 "too few file descriptors: vxtap needs 25 with these options and the limit (ulimit -n) is "
+	 "8; raise it (ulimit -n, or LimitNOFILE= in a unit)"},
+	{4, 20, 25, CONF_FDS_SHORT, 0,
+	 "too few file descriptors: vxtap needs 25 with these options and the limit (ulimit -n) is "
+	 "4, at most 20 (ulimit -Hn); raise it (ulimit -n, or LimitNOFILE= in a unit)"},
+	{0, 0, 24, CONF_FDS_SHORT, 0,
+	 "too few file descriptors: vxtap needs 24 with these options and the limit (ulimit -n) is "
+	 "0; raise it (ulimit -n, or LimitNOFILE= in a unit)"},
+};
+
+START_TEST(test_fds_check)
+{
+	const struct fds_check_vec *v = &fds_check_vecs[_i];
+	char err[CONF_ERRLEN];
+	uint64_t to = 0;
+
+	memset(err, 'x', sizeof(err));
+	ck_assert_int_eq(conf_fds_check(v->soft, v->hard, v->need, &to, err), v->want);
+	ck_assert_uint_eq(to, v->raise_to);
+	ck_assert_str_eq(err, v->err);
+}
+END_TEST
+
 static Suite *conf_suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -864,6 +934,12 @@ static Suite *conf_suite(void)
 	tc = tcase_create("misc");
 	tcase_add_test(tc, test_free_zeroed);
 	tcase_add_test(tc, test_help_text);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("descriptors");
+	tcase_add_loop_test(tc, test_fds_needed, 0, (int)(sizeof(fds_vecs) / sizeof(fds_vecs[0])));
+	tcase_add_loop_test(tc, test_fds_check, 0,
+			    (int)(sizeof(fds_check_vecs) / sizeof(fds_check_vecs[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -369,10 +369,10 @@ END_TEST
 
 /* A message the kernel refuses (no route) is dropped and counted, the rest
  * go on. */
+static bool refused; /* refuse_first has refused its message */
+
 static int refuse_first(void *ctx, struct mmsghdr *msgs, unsigned int n)
 {
-	static bool refused;
-
 	if (!refused) {
 		refused = true;
 		return -ENETUNREACH;
@@ -386,6 +386,7 @@ START_TEST(refused_message_dropped)
 
 	fwd_free(&fw);
 	io.udp_send = refuse_first;
+	refused = false;
 	ck_assert_int_eq(fwd_init(&fw, &dp, &(struct fwd_caps){0}, &io, &plain, NULL), 0);
 	for (uint8_t i = 0; i < 4; i++)
 		tap_frame(&mac_b, 100, i, false);
@@ -595,6 +596,72 @@ START_TEST(read_errors_reported)
 }
 END_TEST
 
+/* A deleted TAP (detached descriptor: EBADFD) is gone for good; a TAP that
+ * is down, full or interrupted, and any socket error, is not. */
+static const struct {
+	enum fwd_error what;
+	int err;
+	bool gone;
+} gone_vecs[] = {
+	{FWD_ERR_TAP_READ, EBADFD, true},   {FWD_ERR_TAP_WRITE, EBADFD, true},
+	{FWD_ERR_UDP_RECV, EBADFD, false},  {FWD_ERR_TAP_READ, EIO, false},
+	{FWD_ERR_TAP_WRITE, EIO, false},    {FWD_ERR_TAP_WRITE, ENOBUFS, false},
+	{FWD_ERR_TAP_READ, EINTR, false},   {FWD_ERR_TAP_WRITE, EINVAL, false},
+	{FWD_ERR_TAP_READ, ENETDOWN, false},
+};
+
+START_TEST(tap_gone_rule)
+{
+	ck_assert_msg(fwd_tap_gone(gone_vecs[_i].what, gone_vecs[_i].err) == gone_vecs[_i].gone,
+		      "vector %d", _i);
+}
+END_TEST
+
+/* The engine reports the error the rule is asked about: a read from a
+ * deleted TAP says EBADFD, once per call, and stops the burst. */
+START_TEST(tap_gone_reported)
+{
+	fk->read_err = -EBADFD;
+	ck_assert_int_eq(fwd_tap(&fw, 1), FWD_DRAINED);
+	ck_assert_uint_eq(nerrors, 1);
+	ck_assert(fwd_tap_gone(last_error, last_err));
+	ck_assert_uint_eq(fk->reads, 1);
+}
+END_TEST
+
+static unsigned nrefused;
+static int last_refused;
+
+static void on_refused(void *arg, int err)
+{
+	ck_assert_ptr_eq(arg, &nrefused);
+	nrefused++;
+	last_refused = err;
+}
+
+/* Each message the kernel refuses is counted, then told to the refused
+ * hook with its error (the shell logs it, rate-limited). */
+START_TEST(send_refused_told)
+{
+	struct io_ops io = fake_io;
+
+	fwd_free(&fw);
+	io.udp_send = refuse_first;
+	refused = false;
+	ck_assert_int_eq(fwd_init(&fw, &dp, &(struct fwd_caps){0}, &io, &plain, NULL), 0);
+	fw.txq.refused = on_refused;
+	fw.txq.refused_arg = &nrefused;
+	nrefused = 0;
+	for (uint8_t i = 0; i < 3; i++)
+		tap_frame(&mac_b, 100, i, false);
+	ck_assert_int_eq(fwd_tap(&fw, 1), FWD_DRAINED);
+	ck_assert_uint_eq(nrefused, 1);
+	ck_assert_int_eq(last_refused, ENETUNREACH);
+	ck_assert_uint_eq(dp.st.drops[DROP_UDP_SEND], 1);
+	ck_assert_uint_eq(fk->nsent, 2);
+}
+END_TEST
+
 /* --- the batching rule ------------------------------------------------------------ */
 
 static struct gso_seg seg_of(size_t hdr, size_t pay)
@@ -781,6 +848,9 @@ int main(void)
 	tcase_add_checked_fixture(err, setup, teardown);
 	tcase_add_test(err, tap_write_failure);
 	tcase_add_test(err, read_errors_reported);
+	tcase_add_loop_test(err, tap_gone_rule, 0, (int)(sizeof(gone_vecs) / sizeof(gone_vecs[0])));
+	tcase_add_test(err, tap_gone_reported);
+	tcase_add_test(err, send_refused_told);
 	suite_add_tcase(s, err);
 	tcase_add_test(rule, run_len_rule);
 	suite_add_tcase(s, rule);
