@@ -131,7 +131,8 @@ static void put_json_ago(struct ctlproto_buf *out, const char *key, uint64_t at,
 		ctlproto_buf_printf(out, ",\"%s\":%llu", key, ULL(now > at ? now - at : 0));
 }
 
-/* The endpoint and the key come first, as "peer add" takes them. */
+/* The endpoint, the key and "noflood" come first, as "peer add" takes them;
+ * from "rx" on, what only shows (an FDB-only VTEP ends with "fdb-only"). */
 void counters_peer_text(struct ctlproto_buf *out, const char *prefix, const struct peer *p,
 			const struct crypto_peer_info *sec, uint64_t now)
 {
@@ -143,6 +144,8 @@ void counters_peer_text(struct ctlproto_buf *out, const char *prefix, const stru
 		crypto_key_format(p->key, k);
 		ctlproto_buf_printf(out, " key %s", k);
 	}
+	if (!p->flood)
+		ctlproto_buf_put(out, " noflood", 8);
 	ctlproto_buf_printf(out, " rx %llu pkts %llu bytes tx %llu pkts %llu bytes",
 			    ULL(s->rx_packets), ULL(s->rx_bytes), ULL(s->tx_packets),
 			    ULL(s->tx_bytes));
@@ -152,6 +155,8 @@ void counters_peer_text(struct ctlproto_buf *out, const char *prefix, const stru
 				    sec->rekeying ? ",rekeying" : "", sec->cipher);
 		put_ago(out, "handshake", sec->last_handshake, now);
 	}
+	if (!p->listed)
+		ctlproto_buf_put(out, " fdb-only", 9);
 	ctlproto_buf_put(out, "\n", 1);
 }
 
@@ -169,6 +174,8 @@ void counters_peer_json(struct ctlproto_buf *out, const struct peer *p,
 	} else {
 		ctlproto_buf_printf(out, "\"key\":null,");
 	}
+	ctlproto_buf_printf(out, "\"flood\":%s,\"listed\":%s,", p->flood ? "true" : "false",
+			    p->listed ? "true" : "false");
 	ctlproto_buf_printf(out,
 			    "\"rx_packets\":%llu,\"rx_bytes\":%llu,\"tx_packets\":%llu,"
 			    "\"tx_bytes\":%llu",

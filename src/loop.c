@@ -10,6 +10,7 @@
 
 #include "counters.h"
 #include "crypto.h"
+#include "ctlexec.h"
 #include "flnode.h"
 #include "method_sealed.h"
 
@@ -257,31 +258,25 @@ static void busy_cb(struct ev_loop *loop, ev_idle *w, int revents)
 
 /* --- the dump ---------------------------------------------------------------------- */
 
-static void age_suffix(char *buf, size_t len, bool is_static, uint64_t updated, uint64_t now)
+/* One table in the dump: the lines "vxtapctl CMD show" prints, sorted, each
+ * after prefix (so the dump and vxtapctl agree, and both read back). */
+static void dump_table(struct vxtap *vx, enum ctlproto_cmd cmd, const char *prefix, uint64_t now)
 {
-	if (is_static)
-		snprintf(buf, len, "static");
-	else
-		snprintf(buf, len, "learned age %llus",
-			 (unsigned long long)((now - updated) / 1000u));
-}
+	const struct ctlexec_env env = {.dp = &vx->dp, .dev = vx->dev};
+	const struct ctlproto_req req = {.cmd = cmd};
+	struct ctlproto_buf out = {0};
+	const char *p, *nl;
 
-static void dump_fdb(const struct fdb_view *v, void *arg)
-{
-	const uint64_t *now = arg;
-	char m[MAC_STRLEN], a[ADDR_STRLEN], s[48];
-
-	age_suffix(s, sizeof(s), v->is_static, v->updated, *now);
-	log_info("fdb %s dst %s %s", mac_fmt(&v->mac, m), endpoint_fmt(&v->dst, a), s);
-}
-
-static void dump_neigh(const struct neigh_view *v, void *arg)
-{
-	const uint64_t *now = arg;
-	char m[MAC_STRLEN], a[ADDR_STRLEN], s[48];
-
-	age_suffix(s, sizeof(s), v->is_static, v->updated, *now);
-	log_info("neigh %s lladdr %s %s", ipaddr_fmt(&v->ip, a), mac_fmt(&v->mac, m), s);
+	ctlexec_run(&env, &req, now, &out);
+	if (out.failed) {
+		log_warnx("dump: out of memory for the %stable", prefix);
+	} else {
+		for (p = out.data; (nl = memchr(p, '\n', out.len - (size_t)(p - out.data))) != NULL;
+		     p = nl + 1)
+			if (nl - p != 2 || memcmp(p, "ok", 2) != 0)
+				log_info("%s%.*s", prefix, (int)(nl - p), p);
+	}
+	ctlproto_buf_free(&out);
 }
 
 static void dump_counter(const char *text, void *arg)
@@ -309,19 +304,11 @@ void loop_dump(struct vxtap *vx)
 {
 	uint64_t now = loop_now_ms();
 	struct counters_snap snap;
-	char a[ADDR_STRLEN];
 
 	log_info("dump begin");
-	fdb_foreach(vx->dp.fdb, dump_fdb, &now);
-	neigh_foreach(vx->dp.neigh, dump_neigh, &now);
-	for (size_t i = 0; i < peers_count(vx->dp.peers); i++) {
-		const struct peer *p = peers_at(vx->dp.peers, i);
-
-		log_info("peer %s rx_packets %llu rx_bytes %llu tx_packets %llu tx_bytes %llu",
-			 endpoint_fmt(&p->ep, a), (unsigned long long)p->st.rx_packets,
-			 (unsigned long long)p->st.rx_bytes, (unsigned long long)p->st.tx_packets,
-			 (unsigned long long)p->st.tx_bytes);
-	}
+	dump_table(vx, CTLPROTO_FDB_SHOW, "fdb ", now);
+	dump_table(vx, CTLPROTO_NEIGH_SHOW, "neigh ", now);
+	dump_table(vx, CTLPROTO_PEER_SHOW, "peer ", now);
 	loop_snapshot(vx, &snap);
 	counters_lines(&snap, dump_counter, NULL);
 	log_info("dump end");
