@@ -351,10 +351,11 @@ bool ctlexec_run(const struct ctlexec_env *env, const struct ctlproto_req *req, 
 		r = change_fdb_add(env->dp, &req->mac, &req->ep);
 		ipaddr_fmt(&req->ep.ip, a);
 		if (r == -ENOKEY)
-			return reply_error(out, mark,
-					   "%s is not a peer; secure mode takes datagrams only from "
-					   "peers with keys: peer add %s key PUBKEY first",
-					   a, a);
+			return reply_error(
+				out, mark,
+				"%s is not a peer; secure mode takes datagrams only from "
+				"peers with keys: peer add %s key PUBKEY first",
+				a, a);
 		if (r == -ENOSPC && !known && peers_count(env->dp->peers) >= env->dp->lim.peers)
 			return errno_reply(out, mark, r, "peer", env->dp->lim.peers);
 		if (r != 0)
@@ -362,10 +363,11 @@ bool ctlexec_run(const struct ctlexec_env *env, const struct ctlproto_req *req, 
 		/* As the kernel's FDB: what it names may send to us, but only
 		 * peers get flooded frames. Say so: the user may have meant one. */
 		if (!known)
-			ctlproto_buf_printf(out,
-					    "%s is not a peer: datagrams from it are accepted, but it "
-					    "gets no flooded frames (peer add %s makes it one)\n",
-					    a, a);
+			ctlproto_buf_printf(
+				out,
+				"%s is not a peer: datagrams from it are accepted, but it "
+				"gets no flooded frames (peer add %s makes it one)\n",
+				a, a);
 		break;
 	case CTLPROTO_FDB_DEL:
 		if (change_fdb_del(env->dp, &req->mac) != 0)

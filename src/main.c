@@ -182,7 +182,8 @@ static void setup_tables(struct vxtap *vx, const struct conf *c, const struct dp
 		int r = change_fdb_add(&vx->dp, &c->fdb[i].mac, &c->fdb[i].dst);
 
 		if (r == -ENOKEY)
-			fatalx("--fdb %s=%s: not a peer; secure mode takes datagrams only from peers "
+			fatalx("--fdb %s=%s: not a peer; secure mode takes datagrams only from "
+			       "peers "
 			       "with keys (--peer ADDR=PUBKEY)",
 			       mac_fmt(&c->fdb[i].mac, m), endpoint_fmt(&c->fdb[i].dst, a));
 		if (r != 0)

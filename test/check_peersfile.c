@@ -276,7 +276,9 @@ static void dump_dp(char out[static DUMPLEN])
 		 * it; "(n)": a listed peer that is no flood target. */
 		put(part, "%s/%llu%s ", endpoint_fmt(&p->ep, a),
 		    (unsigned long long)p->st.rx_packets,
-		    !p->listed ? "(f)" : !p->flood ? "(n)" : "");
+		    !p->listed	? "(f)"
+		    : !p->flood ? "(n)"
+				: "");
 	}
 	sort_words(part);
 	out[0] = '\0';
@@ -422,7 +424,7 @@ static const struct apply_vec apply_vecs[] = {
 	 "fdb=0a:00:00:00:00:02=192.168.56.43:8472 0a:00:00:00:00:04=192.168.56.44:8472 "
 	 "0a:00:00:00:00:05=192.168.56.45:8472 neigh=10.244.0.3=0a:00:00:00:00:33",
 	 /* FDB-only VTEPs no entry names any more: .42, and .43 between its
-	 * entry's removal and 02's move to it. */
+	  * entry's removal and 02's move to it. */
 	 2},
 	/* A learned entry named by the file becomes static; no change counted. */
 	{"",
