@@ -34,13 +34,13 @@ struct loop_watchers {
 	ev_idle busy; /* keeps the loop polling with a zero timeout */
 };
 
-/* -v: the last drop logged for an address and reason (a small hash table:
- * a collision only logs a line sooner). */
+/* -v: the last drop or handshake logged for an address and what (a small
+ * hash table: a collision only logs a line sooner). */
 #define LOOP_NOTES   256
 #define LOOP_NOTE_MS 10000
 struct loop_note {
 	struct ipaddr src;
-	enum dp_drop reason;
+	const char *what; /* a static name: compared by address */
 	uint64_t last;
 	uint32_t held;
 };

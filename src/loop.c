@@ -66,28 +66,38 @@ static void on_event(void *arg, const struct dp_action *act, uint64_t now)
 		 endpoint_fmt(&act->ev_old, a), endpoint_fmt(&act->peer->ep, b), held);
 }
 
-/* -v: a datagram dropped from src, one line per address and reason per
- * LOOP_NOTE_MS at most, with how many went unlogged; -vv: every one. */
-static void on_drop(void *arg, const struct ipaddr *src, const struct dp_action *act, uint64_t now)
+/* -v: one line per address and what happened (a drop's reason, a handshake
+ * completed) per LOOP_NOTE_MS at most, with how many went unlogged; -vv:
+ * every one. */
+static void note(void *arg, const struct ipaddr *src, const char *what, const char *desc,
+		 uint64_t now)
 {
 	struct vxtap *vx = arg;
 	struct loop_note *n;
-	uint32_t h = (uint32_t)act->drop * 2654435761u;
+	uint32_t h = (uint32_t)(uintptr_t)what * 2654435761u;
 	char a[ADDR_STRLEN], more[48] = "";
 
 	for (size_t i = 0; i < sizeof(src->a); i++)
 		h = (h ^ src->a[i]) * 16777619u;
 	n = &vx->logs.notes[h % LOOP_NOTES];
-	if (log_level() < 2 && n->last != 0 && now - n->last < LOOP_NOTE_MS &&
-	    n->reason == act->drop && ipaddr_equal(&n->src, src)) {
+	if (log_level() < 2 && n->last != 0 && now - n->last < LOOP_NOTE_MS && n->what == what &&
+	    ipaddr_equal(&n->src, src)) {
 		n->held++;
 		return;
 	}
 	if (n->held != 0)
 		snprintf(more, sizeof(more), "; %u more like it not logged", n->held);
-	log_debug("dropped a datagram from %s: %s (%s)%s", ipaddr_fmt(src, a),
-		  dp_drop_name(act->drop), dp_drop_desc(act->drop), more);
-	*n = (struct loop_note){.src = *src, .reason = act->drop, .last = now};
+	if (desc != NULL)
+		log_debug("dropped a datagram from %s: %s (%s)%s", ipaddr_fmt(src, a), what, desc,
+			  more);
+	else
+		log_debug("%s: %s%s", ipaddr_fmt(src, a), what, more);
+	*n = (struct loop_note){.src = *src, .what = what, .last = now};
+}
+
+static void on_drop(void *arg, const struct ipaddr *src, const struct dp_action *act, uint64_t now)
+{
+	note(arg, src, dp_drop_name(act->drop), dp_drop_desc(act->drop), now);
 }
 
 static void on_error(void *arg, enum fwd_error what, int err, uint64_t now)
@@ -125,6 +135,10 @@ static int on_peer_key(const struct ipaddr *ip, const uint8_t key[static PEER_KE
 
 void loop_set_hooks(struct vxtap *vx)
 {
+	if (log_level() >= 1) {
+		vx->method->note = note; /* secure mode's drops and handshakes */
+		vx->method->note_arg = vx;
+	}
 	vx->dp.hooks = (struct dp_hooks){
 		.peer_gone = on_peer_gone,
 		.peer_key = vx->method->ops->peer_key != NULL ? on_peer_key : NULL,

@@ -664,6 +664,20 @@ END_TEST
 
 /* --- the sealed method ------------------------------------------------------------ */
 
+/* What the method told the log: "what" words, one after another. */
+static char notes[256];
+
+static void take_note(void *arg, const struct ipaddr *src, const char *what, const char *desc,
+		      uint64_t now)
+{
+	(void)arg;
+	(void)src;
+	(void)now;
+	ck_assert(desc == NULL || desc[0] != '\0');
+	snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%s%s;", what,
+		 desc != NULL ? "" : "!");
+}
+
 static void rnd(void *ctx, void *buf, size_t len)
 {
 	(void)ctx;
@@ -725,6 +739,8 @@ START_TEST(sealed_counts_after_authentication)
 	ck_assert_ptr_nonnull(remote);
 	m = method_sealed_new(node, wall, NULL);
 	ck_assert_ptr_nonnull(m);
+	m->note = take_note;
+	notes[0] = '\0';
 	fwd_free(&fw);
 	{
 		struct fwd_caps caps = {.udp_gso = true};
@@ -761,6 +777,8 @@ START_TEST(sealed_counts_after_authentication)
 	ck_assert_uint_eq(fk->nsent, 2);
 	ck_assert(endpoint_equal(&fk->sent_to[1], &from));
 	ck_assert_uint_eq(fk->sent_len[1], CRYPTO_RESP_LEN);
+	/* The log heard of the forged datagram's drop and of the handshake. */
+	ck_assert_str_eq(notes, "unknown_session;handshake completed!;");
 	ck_assert_uint_eq(p2->st.rx_packets, 1);
 	ck_assert_uint_eq(p2->st.last_rx, 2);
 
