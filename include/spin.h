@@ -10,6 +10,7 @@
 #define SPIN_DEFAULT_US 100   /* --spin-us */
 #define SPIN_MAX_US	10000 /* the largest --spin-us accepted */
 #define SPIN_MIN_US	10    /* a window narrowed below this is closed (0) */
+#define SPIN_LONG	4     /* a wait over this many max_us narrows a window */
 
 /*
  * Why a window: a sleeping vxtap is woken by the kernel, which costs more
@@ -35,13 +36,14 @@ struct spin {
 	uint64_t caught;	     /* traffic that came while a window was open */
 };
 
-/* Windows of at most max_us (0: never poll), all closed to start with. */
+/* Windows of at most max_us (0: never poll), all max_us wide to start with. */
 void spin_init(struct spin *s, uint32_t max_us);
 
 /* Traffic of kind k moved at now (µs, monotonic). The window of the previous
  * traffic's kind learns from the wait: kept when this came inside it,
- * widened (to 1.5 times the wait, at least twice what it was) when it came
- * within max_us, halved when it came later. Returns the end of the window
+ * widened (to 1.5 times the wait, at least twice what it was, at most
+ * max_us) when it came within max_us, halved when it came after more than
+ * SPIN_LONG times max_us, kept otherwise. Returns the end of the window
  * now open for k, or 0 when the loop should sleep at once. */
 uint64_t spin_traffic(struct spin *s, enum spin_kind k, uint64_t now);
 

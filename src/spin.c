@@ -7,6 +7,9 @@ void spin_init(struct spin *s, uint32_t max_us)
 {
 	memset(s, 0, sizeof(*s));
 	s->max_us = max_us > SPIN_MAX_US ? SPIN_MAX_US : max_us;
+	/* Open to start with: a few long waits close what is not needed. */
+	for (int k = 0; k < SPIN_KINDS; k++)
+		s->win_us[k] = s->max_us;
 }
 
 /* The previous kind's window, given that the next traffic came wait µs
@@ -18,13 +21,16 @@ static void learn(struct spin *s, uint64_t wait, bool caught)
 
 	if (caught)
 		return;
-	if (wait > s->max_us) {
-		/* Polling would have been wasted: narrow, and close when small. */
+	if (wait > (uint64_t)SPIN_LONG * s->max_us) {
+		/* Nothing came for long: polling was wasted; narrow, and close
+		 * when small. */
 		*w /= 2;
 		if (*w < SPIN_MIN_US)
 			*w = 0;
 		return;
 	}
+	if (wait > s->max_us)
+		return; /* an answer slower than the widest window: no lesson */
 	/* A wider window would have caught it without a wake-up. */
 	want = wait + wait / 2;
 	if (want < 2 * (uint64_t)*w)

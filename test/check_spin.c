@@ -17,7 +17,7 @@ struct step {
 	uint32_t win_sent, win_tap;
 };
 
-/* max 100 µs. */
+/* max 100 µs, from closed windows. */
 static const struct step steps[] = {
 	{1000, false, SPIN_SENT, 0, 0, 0},	 /* closed to start with: sleep */
 	{1040, false, SPIN_TAP, 0, 60, 0},	 /* 40 µs after a send: SENT widens to 60 */
@@ -40,6 +40,9 @@ static const struct step steps[] = {
 	{71187, false, SPIN_TAP, 71197, 10, 10}, /* caught: kept */
 	{71200, true, SPIN_TAP, 0, 10, 10},
 	{71100, false, SPIN_SENT, 71110, 10, 20}, /* time going back: no wait, TAP doubles */
+	{71300, false, SPIN_TAP, 71320, 10, 20},  /* 200 µs: slower than max, not long: kept */
+	{71700, false, SPIN_SENT, 71710, 10, 20}, /* 400 µs = SPIN_LONG max: still kept */
+	{72201, false, SPIN_SENT, 0, 0, 20},	  /* 501 µs: longer, halved below the minimum */
 };
 
 START_TEST(test_steps)
@@ -47,6 +50,7 @@ START_TEST(test_steps)
 	struct spin s;
 
 	spin_init(&s, 100);
+	s.win_us[SPIN_SENT] = s.win_us[SPIN_TAP] = 0;
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		const struct step *t = &steps[i];
 		uint64_t got = t->poll ? spin_poll(&s, t->now) : spin_traffic(&s, t->k, t->now);
@@ -99,8 +103,9 @@ START_TEST(test_responder)
 			polled += b - (t + 5);
 	}
 	ck_assert_uint_eq(s.win_us[SPIN_SENT], 0);
-	/* What was spent learning that: a few windows, never 200 µs a time. */
-	ck_assert_uint_lt(polled, 200);
+	/* What was spent learning that: windows halving from 200 µs, under
+	 * 400 µs in all. */
+	ck_assert_uint_lt(polled, 400);
 }
 END_TEST
 
@@ -117,6 +122,29 @@ START_TEST(test_stream)
 	}
 	ck_assert_uint_gt(s.caught, 300);
 	ck_assert_uint_le(s.win_us[SPIN_SENT], 50);
+}
+END_TEST
+
+/* Windows start open; lone packets far apart close them in a few steps, so
+ * an idle vxtap sleeps. */
+START_TEST(test_idle_closes)
+{
+	struct spin s;
+	uint64_t t = 1000, polled = 0;
+
+	spin_init(&s, 100);
+	ck_assert_uint_eq(spin_traffic(&s, SPIN_SENT, t), t + 100);
+	for (int i = 0; i < 20; i++) {
+		uint64_t u;
+
+		t += 1000000;
+		u = spin_traffic(&s, SPIN_SENT, t);
+		if (u != 0)
+			polled += u - t;
+	}
+	ck_assert_uint_eq(s.win_us[SPIN_SENT], 0);
+	ck_assert_uint_eq(s.win_us[SPIN_TAP], 100); /* never used, never learned */
+	ck_assert_uint_le(polled, 50 + 25 + 12);
 }
 END_TEST
 
@@ -143,6 +171,7 @@ static Suite *spin_suite(void)
 	tcase_add_test(tc, test_requester);
 	tcase_add_test(tc, test_responder);
 	tcase_add_test(tc, test_stream);
+	tcase_add_test(tc, test_idle_closes);
 	tcase_add_test(tc, test_off_and_cap);
 	suite_add_tcase(s, tc);
 	return s;
