@@ -86,8 +86,8 @@ enum fwd_status {
 };
 
 /* Read frames from the TAP, up to FWD_BURSTS bursts of FWD_BATCH, and send
- * what the core says to send: the first frame's at once, the rest of each
- * burst together before the next burst reuses its slots. */
+ * what the core says to send; each burst's sends are flushed before the
+ * next burst reuses its slots. */
 enum fwd_status fwd_tap(struct fwd *f, uint64_t now);
 
 /* Receive datagrams, up to FWD_BURSTS bursts, and write what they carry to

@@ -18,7 +18,7 @@
 struct loop_opts {
 	bool offload;	  /* vnet TAP with TSO/USO, UDP GSO and GRO where the kernel has them */
 	bool busy_poll;	  /* never sleep in the kernel: spin on the descriptors */
-	uint32_t spin_us; /* the widest polling window after traffic (spin.h); 0: none */
+	uint32_t spin_us; /* the polling window after traffic (spin.h); 0: none */
 };
 
 struct ctl;
@@ -67,7 +67,7 @@ struct vxtap {
 	struct fwd fwd;	       /* the engine between the devices and the core */
 	struct loop_watchers w;
 	struct loop_logs logs;
-	struct spin spin; /* when to poll on after traffic instead of sleeping */
+	struct spin spin; /* until when to poll on after traffic instead of sleeping */
 	uint64_t ageing_ms;
 	struct ctl *ctl;       /* the control socket (ctl.h) */
 	struct reload *reload; /* SIGHUP: the peers file and the key (reload.h) */

@@ -193,12 +193,6 @@ enum fwd_status fwd_tap(struct fwd *f, uint64_t now)
 			if (!tap_frame(f, frame, (size_t)r - pre, f->caps.vnet ? &vh : NULL, arena,
 				       now))
 				return FWD_BLOCKED;
-			/* The first frame of a call goes out before the read that
-			 * may find nothing more: a lone packet (a request, an
-			 * answer) does not wait for it; the rest still batch. */
-			if (burst == 0 && n == 0 && !txq_empty(&f->txq) &&
-			    txq_flush(&f->txq) == -EAGAIN)
-				return FWD_BLOCKED;
 		}
 		/* Slots are reused by the next burst: send what points into them. */
 		if (txq_flush(&f->txq) == -EAGAIN)

@@ -136,45 +136,39 @@ static void backpressure(struct vxtap *vx)
 	ev_io_start(vx->loop, &vx->w.udp_w);
 }
 
-/* Traffic went out (sent to peers, else written to the TAP, as the
- * counters before and after say): open a polling window if the kind of
- * traffic has one, so an answer that follows soon finds vxtap awake. */
-static void traffic(struct vxtap *vx, uint64_t sent_before, uint64_t tap_before)
+/* Traffic moved (frames or datagrams out, as the counters before and after
+ * say): poll on for a window instead of sleeping, so what follows soon (an
+ * answer, the rest of a burst) finds vxtap awake. */
+static void traffic(struct vxtap *vx, uint64_t out_before)
 {
-	enum spin_kind k;
-
-	if (vx->dp.st.udp_tx_packets != sent_before)
-		k = SPIN_SENT;
-	else if (vx->dp.st.tap_tx_packets != tap_before)
-		k = SPIN_TAP;
-	else
+	if (vx->dp.st.udp_tx_packets + vx->dp.st.tap_tx_packets == out_before)
 		return;
-	if (spin_traffic(&vx->spin, k, loop_now_us()) != 0 && !vx->opts.busy_poll)
+	if (spin_traffic(&vx->spin, loop_now_us()) != 0 && !vx->opts.busy_poll)
 		ev_idle_start(vx->loop, &vx->w.spin);
 }
 
 static void tap_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct vxtap *vx = VX_OF(w, tap_r);
-	uint64_t sent = vx->dp.st.udp_tx_packets, tap = vx->dp.st.tap_tx_packets;
+	uint64_t out = vx->dp.st.udp_tx_packets + vx->dp.st.tap_tx_packets;
 
 	(void)loop;
 	(void)revents;
 	if (fwd_tap(&vx->fwd, loop_now_ms()) == FWD_BLOCKED)
 		backpressure(vx);
-	traffic(vx, sent, tap);
+	traffic(vx, out);
 }
 
 static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct vxtap *vx = VX_OF(w, udp_r);
-	uint64_t sent = vx->dp.st.udp_tx_packets, tap = vx->dp.st.tap_tx_packets;
+	uint64_t out = vx->dp.st.udp_tx_packets + vx->dp.st.tap_tx_packets;
 
 	(void)loop;
 	(void)revents;
 	if (fwd_udp(&vx->fwd, loop_now_ms()) == FWD_BLOCKED)
 		backpressure(vx);
-	traffic(vx, sent, tap);
+	traffic(vx, out);
 }
 
 /* An open polling window: libev polls with a zero timeout while this idle
