@@ -50,6 +50,7 @@ endif
 CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp change conf noise crypto
 CORE  += ctlproto ctlexec counters peersfile # the control protocol, its answers, the peers file
 CORE  += txq fwd method_plain method_sealed # the engine behind the I/O seam, the datagram methods
+CORE  += spin # how long the loop polls after traffic
 CORE  += route # the control plane's routes as rtnetlink messages
 CORE  += sdproto metricsproto # sd_notify messages; the HTTP endpoint's answers
 CORE  += jsonrd flannel etcdgw flset fldiff flnet flshow # the flannel control plane

@@ -39,7 +39,7 @@ _vxtap() {
 	local opts="--dev --vni --port --local --peer --addr --mac --mtu --fdb --neigh
 		--ageing --no-learning --max-fdb --max-fdb-per-peer --max-moves --flood-rate
 		--user --control --peers-file --key-file --psk-file --genkey --pubkey
-		--no-offload --busy-poll
+		--no-offload --busy-poll --spin-us
 		--metrics --verbose --help --version"
 
 	COMPREPLY=()
@@ -66,7 +66,7 @@ _vxtap() {
 		return
 		;;
 	--vni | --port | --peer | --addr | --mac | --mtu | --fdb | --neigh | --ageing | \
-		--max-fdb | --max-fdb-per-peer | --max-moves | --flood-rate)
+		--max-fdb | --max-fdb-per-peer | --max-moves | --flood-rate | --spin-us)
 		return # a value only the user knows
 		;;
 	esac

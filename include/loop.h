@@ -12,11 +12,13 @@
 #include "io_fd.h"
 #include "log.h"
 #include "method.h"
+#include "spin.h"
 
 /* Data-path switches, fixed at start. */
 struct loop_opts {
-	bool offload;	/* vnet TAP with TSO/USO, UDP GSO and GRO where the kernel has them */
-	bool busy_poll; /* never sleep in the kernel: spin on the descriptors */
+	bool offload;	  /* vnet TAP with TSO/USO, UDP GSO and GRO where the kernel has them */
+	bool busy_poll;	  /* never sleep in the kernel: spin on the descriptors */
+	uint32_t spin_us; /* the polling window after traffic (spin.h); 0: none */
 };
 
 struct ctl;
@@ -32,6 +34,7 @@ struct loop_watchers {
 	ev_timer method; /* the datagram method's timed work */
 	ev_signal sig_int, sig_term, sig_usr1;
 	ev_idle busy; /* keeps the loop polling with a zero timeout */
+	ev_idle spin; /* the same, while a polling window after traffic is open */
 };
 
 /* -v: the last drop or handshake logged for an address and what (a small
@@ -64,6 +67,7 @@ struct vxtap {
 	struct fwd fwd;	       /* the engine between the devices and the core */
 	struct loop_watchers w;
 	struct loop_logs logs;
+	struct spin spin; /* until when to poll on after traffic instead of sleeping */
 	uint64_t ageing_ms;
 	struct ctl *ctl;       /* the control socket (ctl.h) */
 	struct reload *reload; /* SIGHUP: the peers file and the key (reload.h) */
@@ -93,8 +97,9 @@ void loop_snapshot(struct vxtap *vx, struct counters_snap *s);
 /* Log the FDB, the neighbour table, the peers and every counter. */
 void loop_dump(struct vxtap *vx);
 
-/* Monotonic milliseconds, and the wall clock in ns. */
+/* Monotonic milliseconds and microseconds, and the wall clock in ns. */
 uint64_t loop_now_ms(void);
+uint64_t loop_now_us(void);
 uint64_t loop_wall_ns(void *unused);
 
 /* Start the method's conversations with every peer now (secure mode: a

@@ -17,6 +17,8 @@
 	    .secure = true)
 #define DEF_CRYPTO(name, desc) \
 	DEF(COUNTER_CRYPTO, #name, desc, SNAP_OFF(crypto.name), .secure = true)
+#define DEF_KDROP(name, desc) DEF(COUNTER_DROPS, #name, desc, SNAP_OFF(kernel.name))
+#define DEF_LOOP(name, desc)  DEF(COUNTER_TOTALS, #name, desc, SNAP_OFF(loop.name))
 #define DEF_TABLE(name, desc) DEF(COUNTER_TABLES, #name, desc, SNAP_OFF(tables.name))
 #define DEF_ETCD(name, desc)  DEF(COUNTER_ETCD, #name, desc, SNAP_OFF(etcd.name), .etcd = true)
 #define DEF_BAD(e, name, text)                                       \
@@ -28,9 +30,11 @@
 	    SNAP_OFF(etcd.skipped[FLSET_SKIP_##e]), .etcd = true)
 
 static const struct counter_def table[] = {
-	DP_COUNTERS(DEF_TOTAL) DP_DROP_REASONS(DEF_DROP) CRYPTO_DROP_REASONS(DEF_CDROP)
-		CRYPTO_COUNTERS(DEF_CRYPTO) COUNTERS_TABLES(DEF_TABLE) FLNET_COUNTERS(DEF_ETCD)
-			FLANNEL_BAD_REASONS(DEF_BAD) FLSET_OWN_REASONS(DEF_OWN)};
+	DP_COUNTERS(DEF_TOTAL) COUNTERS_LOOP(DEF_LOOP) DP_DROP_REASONS(DEF_DROP)
+		COUNTERS_KERNEL_DROPS(DEF_KDROP) CRYPTO_DROP_REASONS(DEF_CDROP)
+			CRYPTO_COUNTERS(DEF_CRYPTO) COUNTERS_TABLES(DEF_TABLE)
+				FLNET_COUNTERS(DEF_ETCD) FLANNEL_BAD_REASONS(DEF_BAD)
+					FLSET_OWN_REASONS(DEF_OWN)};
 
 /* Per group: the text name's prefix, the JSON object, and for the labelled
  * ones the Prometheus family (one sample per key, reason="KEY"). */

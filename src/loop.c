@@ -3,6 +3,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include "ctlexec.h"
 #include "flnode.h"
 #include "method_sealed.h"
+#include "tap.h"
+#include "udp.h"
 
 #define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 #define VX_OF(w, member)		((struct vxtap *)container_of(w, struct vxtap, w.member))
@@ -23,6 +26,14 @@ uint64_t loop_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t loop_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 uint64_t loop_wall_ns(void *unused)
@@ -168,26 +179,55 @@ static void method_sooner(struct vxtap *vx)
 	ev_timer_start(vx->loop, &vx->w.method);
 }
 
+/* Traffic moved (frames or datagrams out, as the counters before and after
+ * say): poll on for a window instead of sleeping, so what follows soon (an
+ * answer, the rest of a burst) finds vxtap awake. */
+static void traffic(struct vxtap *vx, uint64_t out_before)
+{
+	if (vx->dp.st.udp_tx_packets + vx->dp.st.tap_tx_packets == out_before)
+		return;
+	if (spin_traffic(&vx->spin, loop_now_us()) != 0 && !vx->opts.busy_poll)
+		ev_idle_start(vx->loop, &vx->w.spin);
+}
+
 static void tap_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct vxtap *vx = VX_OF(w, tap_r);
+	uint64_t out = vx->dp.st.udp_tx_packets + vx->dp.st.tap_tx_packets;
 
 	(void)loop;
 	(void)revents;
 	if (fwd_tap(&vx->fwd, loop_now_ms()) == FWD_BLOCKED)
 		backpressure(vx);
 	method_sooner(vx);
+	traffic(vx, out);
 }
 
 static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct vxtap *vx = VX_OF(w, udp_r);
+	uint64_t out = vx->dp.st.udp_tx_packets + vx->dp.st.tap_tx_packets;
 
 	(void)loop;
 	(void)revents;
 	if (fwd_udp(&vx->fwd, loop_now_ms()) == FWD_BLOCKED)
 		backpressure(vx);
 	method_sooner(vx);
+	traffic(vx, out);
+}
+
+/* An open polling window: libev polls with a zero timeout while this idle
+ * watcher runs. Yielding each time lets the program vxtap just woke (the
+ * other end of a request, often queued on this core) run first. */
+static void spin_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct vxtap *vx = VX_OF(w, spin);
+
+	(void)revents;
+	if (spin_poll(&vx->spin, loop_now_us()))
+		sched_yield();
+	else
+		ev_idle_stop(loop, w);
 }
 
 static void udp_write_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -304,6 +344,11 @@ void loop_snapshot(struct vxtap *vx, struct counters_snap *s)
 	struct crypto *c = method_sealed_crypto(vx->method);
 
 	counters_snap_dp(s, &vx->dp);
+	s->loop.poll_windows = vx->spin.windows;
+	s->loop.poll_caught = vx->spin.caught;
+	/* Unknown stays 0: a kernel without the counter dropped nothing we can see. */
+	(void)tap_tx_dropped(vx->dev, &s->kernel.tap_queue);
+	(void)udp_rx_drops(vx->fds.udp, &s->kernel.socket_rcvbuf);
 	if (c != NULL) {
 		crypto_get_stats(c, &s->crypto);
 		s->secure = true;
@@ -368,6 +413,8 @@ int loop_init(struct vxtap *vx)
 		ev_idle_init(&vx->w.busy, busy_cb);
 		ev_idle_start(vx->loop, &vx->w.busy);
 	}
+	spin_init(&vx->spin, vx->opts.busy_poll ? 0 : vx->opts.spin_us);
+	ev_idle_init(&vx->w.spin, spin_cb);
 	arm_age_timer(vx, loop_now_ms(), UINT64_MAX);
 	if (vx->method->ops->tick != NULL) {
 		ev_timer_init(&vx->w.method, method_cb, 1.0, 0.);

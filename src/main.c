@@ -412,6 +412,7 @@ int main(int argc, char *argv[])
 	cfg.learning = c.learning;
 	vx.opts.offload = c.offload;
 	vx.opts.busy_poll = c.busy_poll;
+	vx.opts.spin_us = c.spin_us;
 	setup_method(&vx, &c); /* a refused key file stops start-up before anything opens */
 	pick_mac(&c, &cfg.mac);
 	mtu = c.mtu;
