@@ -50,6 +50,7 @@ endif
 CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp change conf noise crypto
 CORE  += ctlproto ctlexec counters peersfile # the control protocol, its answers, the peers file
 CORE  += txq fwd method_plain method_sealed # the engine behind the I/O seam, the datagram methods
+CORE  += spin # how long the loop polls after traffic
 CORE  += route # the control plane's routes as rtnetlink messages
 CORE  += sdproto metricsproto # sd_notify messages; the HTTP endpoint's answers
 CORE  += jsonrd flannel etcdgw flset fldiff flnet flshow # the flannel control plane
@@ -68,10 +69,29 @@ SHELL_OBJS := $(SHELLMODS:%=$(BUILD)/src/%.o)
 MAIN_OBJ   := $(BUILD)/src/main.o
 TEST_BINS  := $(UNITS:%=$(BUILD)/test/check_%)
 
-.PHONY: all unit check netcheck demo asan install uninstall clean lint deps bench fuzz bench-ctl bench-cost \
+.PHONY: all help unit check netcheck demo asan install uninstall clean lint deps bench fuzz bench-ctl bench-cost \
 	bench-etcd bench-crypto deb
 
 all: $(BUILD)/vxtap $(BUILD)/vxtapctl
+
+help:
+	@echo 'make                 build build/vxtap and build/vxtapctl'
+	@echo 'make demo            three nodes in namespaces ping each other (root)'
+	@echo 'make check           scripts/deps, unit suites, then the namespace tests (root)'
+	@echo 'make unit            the unit suites only (no root)'
+	@echo 'make netcheck        the namespace tests only (root)'
+	@echo 'make asan            everything under ASan and UBSan (root)'
+	@echo 'make fuzz            the libFuzzer harnesses, FUZZ_TIME seconds each (clang)'
+	@echo 'make lint            clang-format and mandoc checks'
+	@echo 'make bench           speed against the kernel driver, fastd and tinc (root)'
+	@echo 'make bench-cost      callgrind instructions per forwarded packet (root)'
+	@echo 'make bench-ctl       control-socket scale: 1,000 peers, 100,000 FDB entries (root)'
+	@echo 'make bench-etcd      the etcd control plane with 100 nodes and 1,000 leases (root)'
+	@echo 'make bench-crypto    secure mode handshake and cookie costs (no root)'
+	@echo 'make install         PREFIX=/usr/local DESTDIR= (also: make uninstall)'
+	@echo 'make deb             a Debian package in build/'
+	@echo 'make deps            install the Debian packages the build and tests need (root)'
+	@echo 'make clean           remove build directories'
 
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(@D)

@@ -39,7 +39,7 @@ _vxtap() {
 	local opts="--dev --vni --port --local --peer --addr --mac --mtu --fdb --neigh
 		--ageing --no-learning --max-fdb --max-fdb-per-peer --max-moves --flood-rate
 		--user --control --peers-file --key-file --psk-file --genkey --pubkey
-		--no-offload --busy-poll
+		--no-offload --busy-poll --spin-us
 		--metrics --verbose --help --version"
 
 	COMPREPLY=()
@@ -66,7 +66,7 @@ _vxtap() {
 		return
 		;;
 	--vni | --port | --peer | --addr | --mac | --mtu | --fdb | --neigh | --ageing | \
-		--max-fdb | --max-fdb-per-peer | --max-moves | --flood-rate)
+		--max-fdb | --max-fdb-per-peer | --max-moves | --flood-rate | --spin-us)
 		return # a value only the user knows
 		;;
 	esac
@@ -107,18 +107,31 @@ _vxtapctl() {
 		if [[ $cur == -* ]]; then
 			_vxtap_words "--dev --socket --batch --help --version" "$cur"
 		else
-			_vxtap_words "peer fdb neigh stats key" "$cur"
+			_vxtap_words "peer fdb neigh stats key lease etcd route help" "$cur"
 		fi
 		;;
-	peer) _vxtap_words "add del show" "$cur" ;;
+	peer) _vxtap_words "add del show flush" "$cur" ;;
 	fdb) _vxtap_words "add del show flush" "$cur" ;;
 	neigh) _vxtap_words "add del show flush" "$cur" ;;
 	key) _vxtap_words "load" "$cur" ;;
+	lease | etcd | route) _vxtap_words "show" "$cur" ;;
 	stats) _vxtap_words "--json --prometheus" "$cur" ;;
-	"peer show" | "fdb show" | "neigh show") _vxtap_words "--json" "$cur" ;;
-	"fdb add "?*) ((${#words[@]} == 3)) && _vxtap_words "dst" "$cur" ;;
+	"peer show" | "fdb show" | "neigh show" | "lease show" | "etcd show" | "route show")
+		_vxtap_words "--json" "$cur"
+		;;
+	"fdb add "?*)
+		case ${#words[@]} in
+		3) _vxtap_words "dst" "$cur" ;;
+		5) _vxtap_words "port" "$cur" ;;
+		esac
+		;;
 	"neigh add "?*) ((${#words[@]} == 3)) && _vxtap_words "lladdr" "$cur" ;;
-	"peer add "?*) ((${#words[@]} == 3)) && _vxtap_words "key" "$cur" ;;
+	"peer add "?*)
+		case ${#words[@]} in
+		3) _vxtap_words "key noflood" "$cur" ;;
+		5) _vxtap_words "noflood" "$cur" ;;
+		esac
+		;;
 	"key load") _vxtap_files "$cur" ;;
 	esac
 }

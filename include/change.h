@@ -38,7 +38,7 @@ int change_peer_set_key(struct dp *dp, const struct ipaddr *ip,
 /* Make a listed peer a flood target or not (peers are added as flood
  * targets). 0 or -ENOENT. */
 int change_peer_flood(struct dp *dp, const struct ipaddr *ip, bool flood);
-/* Move a listed peer to another port. 0 (also when it already had it) or -ENOENT. */
+/* Move a peer to another port. 0 (also when it already had it) or -ENOENT. */
 int change_peer_port(struct dp *dp, const struct ipaddr *ip, uint16_t port);
 
 /* Set a static FDB entry (a learned one for the MAC becomes static). */

@@ -57,6 +57,7 @@ struct conf {
 	bool learning;	  /* default true */
 	bool offload;	  /* default true; --no-offload */
 	bool busy_poll;	  /* --busy-poll */
+	uint32_t spin_us; /* --spin-us: the widest polling window after traffic */
 	uint32_t max_fdb; /* default 4096 */
 	int verbose;	  /* count of --verbose */
 	char *control;	  /* --control PATH; NULL = the default path */

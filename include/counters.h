@@ -66,9 +66,31 @@ struct counters_tables {
 };
 #undef COUNTERS_TABLE_FIELD
 
+/* What the kernel dropped at vxtap's door, read from the TAP and the socket
+ * when asked (each kept by the kernel in 32 bits). X(name, description). */
+#define COUNTERS_KERNEL_DROPS(X)                                                               \
+	X(tap_queue, "frames the TAP's queue dropped before vxtap read them (its tx_dropped)") \
+	X(socket_rcvbuf, "datagrams the UDP socket dropped with its receive buffer full")
+
+/* The loop's polling windows after traffic (--spin-us). X(name, description). */
+#define COUNTERS_LOOP(X)                                                            \
+	X(poll_windows, "polling windows opened after traffic instead of sleeping") \
+	X(poll_caught, "traffic that came inside a polling window, with no wake-up")
+
+#define COUNTERS_U64_FIELD(name, desc) uint64_t name;
+struct counters_kernel {
+	COUNTERS_KERNEL_DROPS(COUNTERS_U64_FIELD)
+};
+struct counters_loop {
+	COUNTERS_LOOP(COUNTERS_U64_FIELD)
+};
+#undef COUNTERS_U64_FIELD
+
 /* Everything counted, at one moment. */
 struct counters_snap {
 	struct dp_stats dp;
+	struct counters_kernel kernel; /* filled by the shell */
+	struct counters_loop loop;     /* filled by the shell */
 	struct crypto_stats crypto;
 	struct counters_tables tables;
 	struct flnet_stats etcd;

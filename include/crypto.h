@@ -341,9 +341,13 @@ int crypto_peer_info(const struct crypto *c, const struct ipaddr *ip, uint64_t n
 /* Counters since crypto_new; every drop crypto_seal and crypto_open report
  * is counted here. */
 void crypto_get_stats(const struct crypto *c, struct crypto_stats *st);
+/* handshakes_completed alone (cheap enough to ask around every datagram). */
+uint64_t crypto_handshakes_completed(const struct crypto *c);
 
 /* "bad_tag", ...; "none" for CRYPTO_DROP_NONE, "unknown" out of range. */
 const char *crypto_drop_name(enum crypto_drop d);
+/* Its description, as the counter's. */
+const char *crypto_drop_desc(enum crypto_drop d);
 
 /* Base64 (RFC 4648, with padding) text of len bytes, surrounding whitespace
  * ignored, into key. False (key zeroed) unless it is exactly 32 bytes. */

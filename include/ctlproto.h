@@ -19,7 +19,7 @@
  */
 #define CTLPROTO_LINE_MAX 4096
 #define CTLPROTO_ERRLEN	  256
-#define CTLPROTO_ARGS_MAX 8 /* words in a request, options included */
+#define CTLPROTO_ARGS_MAX 32 /* words in a request, options and shown words included */
 #define CTLPROTO_PATH_MAX 1024
 
 /* A growable output buffer. Appends that fail for memory set failed and
@@ -69,6 +69,7 @@ struct ctlproto_req {
 	enum ctlproto_fmt fmt;
 	struct endpoint ep;	      /* peer add/del; fdb add: the dst */
 	bool has_key;		      /* peer add ... key PUBKEY */
+	bool noflood;		      /* peer add ... noflood */
 	uint8_t key[32];	      /* the peer's public key */
 	struct mac mac;		      /* fdb add/del, neigh add */
 	struct ipaddr ip;	      /* neigh add/del */

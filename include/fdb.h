@@ -30,6 +30,8 @@ void fdb_free(struct fdb *f);
 
 /* The endpoint that owns mac, or NULL. Valid until the next change. */
 const struct endpoint *fdb_lookup(const struct fdb *f, const struct mac *mac);
+/* Whether mac has a static entry. */
+bool fdb_is_static(const struct fdb *f, const struct mac *mac);
 
 /* As table_learn; old receives the previous endpoint on TABLE_LEARN_MOVED
  * and the one the MAC is frozen on for TABLE_LEARN_FROZE and _FROZEN. */

@@ -12,11 +12,13 @@
 #include "io_fd.h"
 #include "log.h"
 #include "method.h"
+#include "spin.h"
 
 /* Data-path switches, fixed at start. */
 struct loop_opts {
-	bool offload;	/* vnet TAP with TSO/USO, UDP GSO and GRO where the kernel has them */
-	bool busy_poll; /* never sleep in the kernel: spin on the descriptors */
+	bool offload;	  /* vnet TAP with TSO/USO, UDP GSO and GRO where the kernel has them */
+	bool busy_poll;	  /* never sleep in the kernel: spin on the descriptors */
+	uint32_t spin_us; /* the polling window after traffic (spin.h); 0: none */
 };
 
 struct ctl;
@@ -32,15 +34,16 @@ struct loop_watchers {
 	ev_timer method; /* the datagram method's timed work */
 	ev_signal sig_int, sig_term, sig_usr1;
 	ev_idle busy; /* keeps the loop polling with a zero timeout */
+	ev_idle spin; /* the same, while a polling window after traffic is open */
 };
 
-/* -v: the last drop logged for an address and reason (a small hash table:
- * a collision only logs a line sooner). */
+/* -v: the last drop or handshake logged for an address and what (a small
+ * hash table: a collision only logs a line sooner). */
 #define LOOP_NOTES   256
 #define LOOP_NOTE_MS 10000
 struct loop_note {
 	struct ipaddr src;
-	enum dp_drop reason;
+	const char *what; /* a static name: compared by address */
 	uint64_t last;
 	uint32_t held;
 };
@@ -64,6 +67,7 @@ struct vxtap {
 	struct fwd fwd;	       /* the engine between the devices and the core */
 	struct loop_watchers w;
 	struct loop_logs logs;
+	struct spin spin; /* until when to poll on after traffic instead of sleeping */
 	uint64_t ageing_ms;
 	struct ctl *ctl;       /* the control socket (ctl.h) */
 	struct reload *reload; /* SIGHUP: the peers file and the key (reload.h) */
@@ -95,8 +99,9 @@ void loop_snapshot(struct vxtap *vx, struct counters_snap *s);
 /* Log the FDB, the neighbour table, the peers and every counter. */
 void loop_dump(struct vxtap *vx);
 
-/* Monotonic milliseconds, and the wall clock in ns. */
+/* Monotonic milliseconds and microseconds, and the wall clock in ns. */
 uint64_t loop_now_ms(void);
+uint64_t loop_now_us(void);
 uint64_t loop_wall_ns(void *unused);
 
 /* Start the method's conversations with every peer now (secure mode: a

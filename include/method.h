@@ -62,6 +62,13 @@ struct method {
 	/* Set by the method when its next timed work came sooner (a handshake
 	 * started); whoever runs tick clears it and asks tick again. */
 	bool tick_sooner;
+	/* For the log (-v), set by the shell or NULL: a datagram from src the
+	 * method dropped (what: the reason's name, desc its description) or a
+	 * handshake it completed with src (what: "handshake completed", desc
+	 * NULL). what and desc are static strings. */
+	void (*note)(void *arg, const struct ipaddr *src, const char *what, const char *desc,
+		     uint64_t now);
+	void *note_arg;
 };
 
 /* Plain RFC 7348 VXLAN: datagrams go out as they are. Holds no state:

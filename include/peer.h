@@ -31,6 +31,11 @@ struct peer {
 	bool has_key;		   /* secure mode: every peer has one */
 	uint8_t key[PEER_KEY_LEN]; /* its public key (X25519) */
 	bool flood;		   /* a flood target (peers_add sets it; see peers_set_flood) */
+	/* Kept by change.c: listed by a source of change (--peer, a peers
+	 * file, the socket, etcd), or there only because fdb_refs static FDB
+	 * entries name its address (an FDB-only VTEP, as the kernel's). */
+	bool listed;
+	uint32_t fdb_refs;
 };
 
 /* Peers are unique by address: one VTEP per underlay IP. Lookup by address is

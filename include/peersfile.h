@@ -15,11 +15,16 @@ struct dp;
 /*
  * One entry a line; '#' starts a comment; blank lines are ignored:
  *
- *     ADDR[:PORT] [key PUBKEY]      a peer (also written "peer ADDR[:PORT] ...");
+ *     ADDR[:PORT] [key PUBKEY] [noflood]
+ *                                   a peer (also written "peer ADDR[:PORT] ...");
  *                                   secure mode needs its public key
- *     fdb MAC dst ADDR[:PORT]       a static FDB entry
+ *     fdb MAC dst ADDR[:PORT] [port PORT]
+ *                                   a static FDB entry
  *     neigh IP lladdr MAC           a static neighbour entry
  *     peers none                    no peers, on purpose (see peersfile_empties)
+ *
+ * As "peer add", "fdb add" and "neigh add" read them, so the lines "vxtapctl
+ * peer show", "fdb show" and "neigh show" print are entries too.
  *
  * A port left out is the daemon's --port. Each peer address, FDB MAC and
  * neighbour IP may appear once. Entries keep the line they came from, for
@@ -30,6 +35,7 @@ struct peersfile_peer {
 	size_t line;
 	bool has_key;
 	uint8_t key[32];
+	bool noflood; /* not a flood target */
 };
 
 struct peersfile_fdb {

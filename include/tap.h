@@ -27,6 +27,11 @@ int tap_set_up(const char *name);
 int tap_set_txqlen(const char *name, uint32_t len);
 int tap_add_addr(const char *name, const struct ipaddr *ip, uint8_t plen);
 
+/* Frames the kernel dropped from the device's transmit queue because it was
+ * full (tx_dropped: vxtap did not read them in time), into *n. 0 or -errno
+ * (-ENODEV: no such device). The kernel keeps it in 32 bits here. */
+int tap_tx_dropped(const char *name, uint64_t *n);
+
 /* The MTU of the interface that holds local, and its name (16 bytes).
  * Returns the MTU or -errno (-EADDRNOTAVAIL when no interface has it). */
 int tap_underlay_mtu(const struct ipaddr *local, char ifname[static 16]);

@@ -21,4 +21,8 @@ bool udp_enable_gro(int fd);
 /* True when the kernel takes UDP_SEGMENT on this socket. */
 bool udp_probe_gso(int fd);
 
+/* Datagrams the kernel dropped for this socket (its receive buffer full),
+ * into *n: SO_MEMINFO's drop count, 32 bits. 0 or -errno. */
+int udp_rx_drops(int fd, uint64_t *n);
+
 #endif

@@ -9,6 +9,7 @@
 
 #include "conf.h"
 #include "crypto.h"
+#include "spin.h"
 
 #define USAGE_LINE "usage: vxtap --local ADDR {--peer|--peers-file|--etcd-endpoints} ... [options]"
 
@@ -75,6 +76,9 @@ const char conf_help[] = USAGE_LINE
 	"                             --mac is given (default /var/lib/vxtap)\n"
 	"      --no-offload           no TAP offloads, UDP GSO or GRO: one frame a call\n"
 	"      --busy-poll            poll without sleeping (lower latency, one core)\n"
+	"      --spin-us N            after traffic, poll N microseconds before\n"
+	"                             sleeping, yielding the core, 0-10000,\n"
+	"                             0 = never (default 100)\n"
 	"      --metrics ADDR:PORT    serve /metrics (Prometheus) and /healthz over HTTP\n"
 	"                             ([ADDR]:PORT for IPv6; default off)\n"
 	"  -v, --verbose              log why datagrams are dropped (a line per\n"
@@ -142,6 +146,7 @@ enum opt_id {
 	OPT_PEERS_FILE,
 	OPT_NO_OFFLOAD,
 	OPT_BUSY_POLL,
+	OPT_SPIN_US,
 	OPT_ETCD_ENDPOINTS,
 	OPT_ETCD_PREFIX,
 	OPT_ETCD_CAFILE,
@@ -190,6 +195,7 @@ static const struct opt opts[] = {
 	{"--peers-file",  0,   true,  OPT_PEERS_FILE},
 	{"--no-offload",  0,   false, OPT_NO_OFFLOAD},
 	{"--busy-poll",   0,   false, OPT_BUSY_POLL},
+	{"--spin-us",     0,   true,  OPT_SPIN_US},
 	{"--etcd-endpoints", 0, true, OPT_ETCD_ENDPOINTS},
 	{"--etcd-prefix", 0,   true,  OPT_ETCD_PREFIX},
 	{"--etcd-cafile", 0,   true,  OPT_ETCD_CAFILE},
@@ -817,6 +823,11 @@ static enum conf_status apply(struct parse *p, const struct opt *o, const char *
 	case OPT_BUSY_POLL:
 		c->busy_poll = true;
 		return CONF_RUN;
+	case OPT_SPIN_US:
+		st = parse_num(p, o->name, v, 0, SPIN_MAX_US, &n);
+		if (st == CONF_RUN)
+			c->spin_us = (uint32_t)n;
+		return st;
 	case OPT_MAX_FDB:
 		st = parse_num(p, o->name, v, 0, MAX_FDB_MAX, &n);
 		if (st == CONF_RUN)
@@ -1071,6 +1082,7 @@ enum conf_status conf_parse(struct conf *c, int argc, char *const argv[],
 	c->max_fdb = DEFAULT_MAX_FDB;
 	c->max_moves = DEFAULT_MAX_MOVES;
 	c->flood_rate = DEFAULT_FLOOD_RATE;
+	c->spin_us = SPIN_DEFAULT_US;
 	c->subnet_renew_margin = DEFAULT_RENEW_MARGIN;
 	err[0] = '\0';
 

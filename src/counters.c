@@ -17,6 +17,8 @@
 	    .secure = true)
 #define DEF_CRYPTO(name, desc) \
 	DEF(COUNTER_CRYPTO, #name, desc, SNAP_OFF(crypto.name), .secure = true)
+#define DEF_KDROP(name, desc) DEF(COUNTER_DROPS, #name, desc, SNAP_OFF(kernel.name))
+#define DEF_LOOP(name, desc)  DEF(COUNTER_TOTALS, #name, desc, SNAP_OFF(loop.name))
 #define DEF_TABLE(name, desc) DEF(COUNTER_TABLES, #name, desc, SNAP_OFF(tables.name))
 #define DEF_ETCD(name, desc)  DEF(COUNTER_ETCD, #name, desc, SNAP_OFF(etcd.name), .etcd = true)
 #define DEF_BAD(e, name, text)                                       \
@@ -28,9 +30,11 @@
 	    SNAP_OFF(etcd.skipped[FLSET_SKIP_##e]), .etcd = true)
 
 static const struct counter_def table[] = {
-	DP_COUNTERS(DEF_TOTAL) DP_DROP_REASONS(DEF_DROP) CRYPTO_DROP_REASONS(DEF_CDROP)
-		CRYPTO_COUNTERS(DEF_CRYPTO) COUNTERS_TABLES(DEF_TABLE) FLNET_COUNTERS(DEF_ETCD)
-			FLANNEL_BAD_REASONS(DEF_BAD) FLSET_OWN_REASONS(DEF_OWN)};
+	DP_COUNTERS(DEF_TOTAL) COUNTERS_LOOP(DEF_LOOP) DP_DROP_REASONS(DEF_DROP)
+		COUNTERS_KERNEL_DROPS(DEF_KDROP) CRYPTO_DROP_REASONS(DEF_CDROP)
+			CRYPTO_COUNTERS(DEF_CRYPTO) COUNTERS_TABLES(DEF_TABLE)
+				FLNET_COUNTERS(DEF_ETCD) FLANNEL_BAD_REASONS(DEF_BAD)
+					FLSET_OWN_REASONS(DEF_OWN)};
 
 /* Per group: the text name's prefix, the JSON object, and for the labelled
  * ones the Prometheus family (one sample per key, reason="KEY"). */
@@ -131,7 +135,8 @@ static void put_json_ago(struct ctlproto_buf *out, const char *key, uint64_t at,
 		ctlproto_buf_printf(out, ",\"%s\":%llu", key, ULL(now > at ? now - at : 0));
 }
 
-/* The endpoint and the key come first, as "peer add" takes them. */
+/* The endpoint, the key and "noflood" come first, as "peer add" takes them;
+ * from "rx" on, what only shows (an FDB-only VTEP ends with "fdb-only"). */
 void counters_peer_text(struct ctlproto_buf *out, const char *prefix, const struct peer *p,
 			const struct crypto_peer_info *sec, uint64_t now)
 {
@@ -143,6 +148,8 @@ void counters_peer_text(struct ctlproto_buf *out, const char *prefix, const stru
 		crypto_key_format(p->key, k);
 		ctlproto_buf_printf(out, " key %s", k);
 	}
+	if (!p->flood)
+		ctlproto_buf_put(out, " noflood", 8);
 	ctlproto_buf_printf(out, " rx %llu pkts %llu bytes tx %llu pkts %llu bytes",
 			    ULL(s->rx_packets), ULL(s->rx_bytes), ULL(s->tx_packets),
 			    ULL(s->tx_bytes));
@@ -152,6 +159,8 @@ void counters_peer_text(struct ctlproto_buf *out, const char *prefix, const stru
 				    sec->rekeying ? ",rekeying" : "", sec->cipher);
 		put_ago(out, "handshake", sec->last_handshake, now);
 	}
+	if (!p->listed)
+		ctlproto_buf_put(out, " fdb-only", 9);
 	ctlproto_buf_put(out, "\n", 1);
 }
 
@@ -169,6 +178,8 @@ void counters_peer_json(struct ctlproto_buf *out, const struct peer *p,
 	} else {
 		ctlproto_buf_printf(out, "\"key\":null,");
 	}
+	ctlproto_buf_printf(out, "\"flood\":%s,\"listed\":%s,", p->flood ? "true" : "false",
+			    p->listed ? "true" : "false");
 	ctlproto_buf_printf(out,
 			    "\"rx_packets\":%llu,\"rx_bytes\":%llu,\"tx_packets\":%llu,"
 			    "\"tx_bytes\":%llu",

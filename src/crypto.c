@@ -244,6 +244,18 @@ const char *crypto_drop_name(enum crypto_drop d)
 	return drop_names[d];
 }
 
+#define CRYPTO_DROP_DESC(e, name, desc) [CRYPTO_DROP_##e] = desc,
+static const char *const drop_descs[CRYPTO_DROP__COUNT] = {[CRYPTO_DROP_NONE] = "no drop",
+							   CRYPTO_DROP_REASONS(CRYPTO_DROP_DESC)};
+#undef CRYPTO_DROP_DESC
+
+const char *crypto_drop_desc(enum crypto_drop d)
+{
+	if ((unsigned)d >= CRYPTO_DROP__COUNT)
+		return "unknown reason";
+	return drop_descs[d];
+}
+
 /* --- slabs ---------------------------------------------------------------- */
 
 static void slab_init(struct slab *s, size_t size)
@@ -1424,6 +1436,11 @@ int crypto_peer_info(const struct crypto *c, const struct ipaddr *ip, uint64_t n
 	info->rekeying = up && p->pend_init;
 	info->has_cookie = p->has_cookie;
 	return 0;
+}
+
+uint64_t crypto_handshakes_completed(const struct crypto *c)
+{
+	return c->st.handshakes_completed;
 }
 
 void crypto_get_stats(const struct crypto *c, struct crypto_stats *st)

@@ -286,13 +286,19 @@ static int peer_add(struct dp *dp, const struct ctlproto_req *req)
 {
 	int r;
 
-	if (!req->has_key)
-		return change_peer_add(dp, &req->ep);
-	r = change_peer_add_key(dp, &req->ep, req->key);
-	if (r != -EEXIST)
-		return r;
-	r = change_peer_set_key(dp, &req->ep.ip, req->key);
-	return r != 0 ? r : change_peer_port(dp, &req->ep.ip, req->ep.port);
+	if (!req->has_key) {
+		r = change_peer_add(dp, &req->ep);
+	} else {
+		r = change_peer_add_key(dp, &req->ep, req->key);
+		if (r == -EEXIST) {
+			r = change_peer_set_key(dp, &req->ep.ip, req->key);
+			if (r == 0)
+				r = change_peer_port(dp, &req->ep.ip, req->ep.port);
+		}
+	}
+	if (r == 0 && req->noflood)
+		r = change_peer_flood(dp, &req->ep.ip, false);
+	return r;
 }
 
 bool ctlexec_run(const struct ctlexec_env *env, const struct ctlproto_req *req, uint64_t now,
@@ -300,7 +306,7 @@ bool ctlexec_run(const struct ctlexec_env *env, const struct ctlproto_req *req, 
 {
 	size_t mark = out->len;
 	char a[ADDR_STRLEN], m[MAC_STRLEN];
-	bool shown = true;
+	bool shown = true, known;
 	int r;
 
 	switch (req->cmd) {
@@ -331,16 +337,37 @@ bool ctlexec_run(const struct ctlexec_env *env, const struct ctlproto_req *req, 
 		shown = peer_show(env, req->fmt, now, out);
 		break;
 	case CTLPROTO_PEER_FLUSH:
-		/* Each removal refills the hole from the end: take the last. */
-		while (peers_count(env->dp->peers) > 0)
-			change_peer_del(
-				env->dp,
-				&peers_at(env->dp->peers, peers_count(env->dp->peers) - 1)->ep.ip);
+		/* A removal refills its hole from the end: walk from the end.
+		 * FDB-only VTEPs stay while static entries name them. */
+		for (size_t i = peers_count(env->dp->peers); i-- > 0;) {
+			struct peer *p = peers_at(env->dp->peers, i);
+
+			if (p != NULL && p->listed)
+				change_peer_del(env->dp, &p->ep.ip);
+		}
 		break;
 	case CTLPROTO_FDB_ADD:
+		known = peers_find(env->dp->peers, &req->ep.ip) != NULL;
 		r = change_fdb_add(env->dp, &req->mac, &req->ep);
+		ipaddr_fmt(&req->ep.ip, a);
+		if (r == -ENOKEY)
+			return reply_error(
+				out, mark,
+				"%s is not a peer; secure mode takes datagrams only from "
+				"peers with keys: peer add %s key PUBKEY first",
+				a, a);
+		if (r == -ENOSPC && !known && peers_count(env->dp->peers) >= env->dp->lim.peers)
+			return errno_reply(out, mark, r, "peer", env->dp->lim.peers);
 		if (r != 0)
 			return errno_reply(out, mark, r, "static fdb", env->dp->lim.fdb_static);
+		/* As the kernel's FDB: what it names may send to us, but only
+		 * peers get flooded frames. Say so: the user may have meant one. */
+		if (!known)
+			ctlproto_buf_printf(
+				out,
+				"%s is not a peer: datagrams from it are accepted, but it "
+				"gets no flooded frames (peer add %s makes it one)\n",
+				a, a);
 		break;
 	case CTLPROTO_FDB_DEL:
 		if (change_fdb_del(env->dp, &req->mac) != 0)

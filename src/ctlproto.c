@@ -1,6 +1,7 @@
 /* ctlproto: the control protocol's grammar and output buffer, shared by the daemon and vxtapctl. */
 #include "ctlproto.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,8 +209,8 @@ static enum ctlproto_parse_result parse_neigh_ip(const char *v, struct ipaddr *i
 enum arg_shape {
 	ARGS_NONE,
 	ARGS_PEER,	/* ADDR[:PORT] */
-	ARGS_PEER_ADD,	/* ADDR[:PORT] [key PUBKEY] */
-	ARGS_FDB_ADD,	/* MAC dst ADDR[:PORT] */
+	ARGS_PEER_ADD,	/* ADDR[:PORT] [key PUBKEY] [noflood] */
+	ARGS_FDB_ADD,	/* MAC dst ADDR[:PORT] [port PORT] */
 	ARGS_MAC,	/* MAC */
 	ARGS_NEIGH_ADD, /* IP lladdr MAC */
 	ARGS_IP,	/* IP */
@@ -229,11 +230,11 @@ struct cmd_def {
 
 /* clang-format off */
 static const struct cmd_def cmds[] = {
-	{"peer",  "add",   CTLPROTO_PEER_ADD,    ARGS_PEER_ADD,  0,        "peer add ADDR[:PORT] [key PUBKEY]"},
+	{"peer",  "add",   CTLPROTO_PEER_ADD,    ARGS_PEER_ADD,  0,        "peer add ADDR[:PORT] [key PUBKEY] [noflood]"},
 	{"peer",  "del",   CTLPROTO_PEER_DEL,    ARGS_PEER,      0,        "peer del ADDR[:PORT]"},
 	{"peer",  "show",  CTLPROTO_PEER_SHOW,   ARGS_NONE,      FMT_JSON, "peer show [--json]"},
 	{"peer",  "flush", CTLPROTO_PEER_FLUSH,  ARGS_NONE,      0,        "peer flush"},
-	{"fdb",   "add",   CTLPROTO_FDB_ADD,     ARGS_FDB_ADD,   0,        "fdb add MAC dst ADDR[:PORT]"},
+	{"fdb",   "add",   CTLPROTO_FDB_ADD,     ARGS_FDB_ADD,   0,        "fdb add MAC dst ADDR[:PORT] [port PORT]"},
 	{"fdb",   "del",   CTLPROTO_FDB_DEL,     ARGS_MAC,       0,        "fdb del MAC"},
 	{"fdb",   "show",  CTLPROTO_FDB_SHOW,    ARGS_NONE,      FMT_JSON, "fdb show [--json]"},
 	{"fdb",   "flush", CTLPROTO_FDB_FLUSH,   ARGS_NONE,      0,        "fdb flush"},
@@ -318,6 +319,81 @@ static enum ctlproto_parse_result take_options(const struct cmd_def *d, int argc
 	return CTLPROTO_OK;
 }
 
+/* Where the words "show" prints only for reading begin in an add line (nargs
+ * when none): so a line of "peer show", "fdb show" or "neigh show" after
+ * "peer add", "fdb add" or "neigh add" is the add that restores its entry. */
+static int shown_words_at(enum arg_shape s, char *const args[], int nargs)
+{
+	static const char *const peer[] = {"rx", "fdb-only", NULL};
+	static const char *const entry[] = {"static", "learned", NULL};
+	const char *const *w = s == ARGS_PEER_ADD			  ? peer
+			       : s == ARGS_FDB_ADD || s == ARGS_NEIGH_ADD ? entry
+									  : NULL;
+
+	for (int i = 1; w != NULL && i < nargs; i++)
+		for (size_t k = 0; w[k] != NULL; k++)
+			if (strcmp(args[i], w[k]) == 0)
+				return i;
+	return nargs;
+}
+
+/* The PUBKEY of "ADDR key PUBKEY ...", or NULL. */
+static const char *peer_key_word(char *const args[], int nargs)
+{
+	return nargs >= 3 && strcmp(args[1], "key") == 0 ? args[2] : NULL;
+}
+
+/* The arguments fit the shape (after the shown words are cut). */
+static bool shape_fits(enum arg_shape s, char *const args[], int nargs)
+{
+	static const int want[] = {
+		[ARGS_NONE] = 0, [ARGS_PEER] = 1, [ARGS_PEER_ADD] = 1, [ARGS_FDB_ADD] = 3,
+		[ARGS_MAC] = 1,	 [ARGS_IP] = 1,	  [ARGS_PATH] = 1,     [ARGS_NEIGH_ADD] = 3,
+	};
+	int key = 0;
+
+	switch (s) {
+	case ARGS_PEER_ADD:
+		if (nargs >= 3 && strcmp(args[1], "key") == 0)
+			key = 2;
+		return nargs == 1 + key ||
+		       (nargs == 2 + key && strcmp(args[1 + key], "noflood") == 0);
+	case ARGS_FDB_ADD:
+		return (nargs == 3 || (nargs == 5 && strcmp(args[3], "port") == 0)) &&
+		       strcmp(args[1], "dst") == 0;
+	case ARGS_NEIGH_ADD:
+		return nargs == 3 && strcmp(args[1], "lladdr") == 0;
+	default:
+		return nargs == want[s];
+	}
+}
+
+/* "fdb add MAC dst ADDR[:PORT] port PORT", as "fdb show" prints it: the
+ * port word, which must agree with a port in ADDR. */
+static enum ctlproto_parse_result parse_fdb_dst(const struct ctlproto_net *net, char *const args[],
+						int nargs, struct endpoint *ep, char *err)
+{
+	enum ctlproto_parse_result r;
+	struct endpoint bare;
+	char *end;
+	unsigned long port;
+
+	r = parse_endpoint(net, args[2], ep, err);
+	if (r != CTLPROTO_OK || nargs < 5)
+		return r;
+	errno = 0;
+	port = strtoul(args[4], &end, 10);
+	if (args[4][0] < '0' || args[4][0] > '9' || *end != '\0' || errno != 0 || port == 0 ||
+	    port > 65535)
+		return bad(err, args[4], "is not a port (1-65535)");
+	/* An address with no port of its own takes the port word's. */
+	if (endpoint_parse(args[2], 0, &bare) && bare.port == 0)
+		ep->port = (uint16_t)port;
+	else if (ep->port != port)
+		return bad(err, args[4], "is not the port the address gives");
+	return CTLPROTO_OK;
+}
+
 enum ctlproto_parse_result ctlproto_parse_argv(const struct ctlproto_net *net, int argc,
 					       char *const argv[], struct ctlproto_req *req,
 					       char err[static CTLPROTO_ERRLEN])
@@ -326,10 +402,6 @@ enum ctlproto_parse_result ctlproto_parse_argv(const struct ctlproto_net *net, i
 	const struct cmd_def *d;
 	char *args[CTLPROTO_ARGS_MAX];
 	int nwords, nargs;
-	static const int want[] = {
-		[ARGS_NONE] = 0, [ARGS_PEER] = 1, [ARGS_PEER_ADD] = 1, [ARGS_FDB_ADD] = 3,
-		[ARGS_MAC] = 1,	 [ARGS_IP] = 1,	  [ARGS_PATH] = 1,     [ARGS_NEIGH_ADD] = 3,
-	};
 
 	memset(req, 0, sizeof(*req));
 	err[0] = '\0';
@@ -344,10 +416,8 @@ enum ctlproto_parse_result ctlproto_parse_argv(const struct ctlproto_net *net, i
 	r = take_options(d, argc - nwords, argv + nwords, args, &nargs, &req->fmt, err);
 	if (r != CTLPROTO_OK)
 		return r;
-	if ((nargs != want[d->shape] &&
-	     !(d->shape == ARGS_PEER_ADD && nargs == 3 && strcmp(args[1], "key") == 0)) ||
-	    (d->shape == ARGS_FDB_ADD && strcmp(args[1], "dst") != 0) ||
-	    (d->shape == ARGS_NEIGH_ADD && strcmp(args[1], "lladdr") != 0))
+	nargs = shown_words_at(d->shape, args, nargs);
+	if (!shape_fits(d->shape, args, nargs))
 		return fail(CTLPROTO_EUSAGE, err, "usage: %s", d->usage);
 
 	switch (d->shape) {
@@ -356,13 +426,14 @@ enum ctlproto_parse_result ctlproto_parse_argv(const struct ctlproto_net *net, i
 	case ARGS_PEER:
 		return parse_endpoint(net, args[0], &req->ep, err);
 	case ARGS_PEER_ADD:
+		req->noflood = nargs > 1 && strcmp(args[nargs - 1], "noflood") == 0;
 		r = parse_endpoint(net, args[0], &req->ep, err);
-		return r != CTLPROTO_OK ? r
-					: parse_peer_key(net, args[0], nargs == 3 ? args[2] : NULL,
-							 req, err);
+		return r != CTLPROTO_OK
+			       ? r
+			       : parse_peer_key(net, args[0], peer_key_word(args, nargs), req, err);
 	case ARGS_FDB_ADD:
 		r = parse_mac(args[0], false, &req->mac, err);
-		return r != CTLPROTO_OK ? r : parse_endpoint(net, args[2], &req->ep, err);
+		return r != CTLPROTO_OK ? r : parse_fdb_dst(net, args, nargs, &req->ep, err);
 	case ARGS_MAC:
 		return parse_mac(args[0], false, &req->mac, err);
 	case ARGS_NEIGH_ADD:

@@ -50,6 +50,13 @@ const struct endpoint *fdb_lookup(const struct fdb *f, const struct mac *mac)
 	return e ? (const struct endpoint *)(const void *)e->val : NULL;
 }
 
+bool fdb_is_static(const struct fdb *f, const struct mac *mac)
+{
+	const struct table_entry *e = table_lookup(f->t, mac);
+
+	return e != NULL && e->kind == TABLE_STATIC;
+}
+
 enum table_learn fdb_learn(struct fdb *f, const struct mac *mac, const struct endpoint *dst,
 			   uint64_t now, struct endpoint *old)
 {

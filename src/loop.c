@@ -3,6 +3,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,8 +11,11 @@
 
 #include "counters.h"
 #include "crypto.h"
+#include "ctlexec.h"
 #include "flnode.h"
 #include "method_sealed.h"
+#include "tap.h"
+#include "udp.h"
 
 #define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 #define VX_OF(w, member)		((struct vxtap *)container_of(w, struct vxtap, w.member))
@@ -22,6 +26,14 @@ uint64_t loop_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t loop_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 uint64_t loop_wall_ns(void *unused)
@@ -65,28 +77,38 @@ static void on_event(void *arg, const struct dp_action *act, uint64_t now)
 		 endpoint_fmt(&act->ev_old, a), endpoint_fmt(&act->peer->ep, b), held);
 }
 
-/* -v: a datagram dropped from src, one line per address and reason per
- * LOOP_NOTE_MS at most, with how many went unlogged; -vv: every one. */
-static void on_drop(void *arg, const struct ipaddr *src, const struct dp_action *act, uint64_t now)
+/* -v: one line per address and what happened (a drop's reason, a handshake
+ * completed) per LOOP_NOTE_MS at most, with how many went unlogged; -vv:
+ * every one. */
+static void note(void *arg, const struct ipaddr *src, const char *what, const char *desc,
+		 uint64_t now)
 {
 	struct vxtap *vx = arg;
 	struct loop_note *n;
-	uint32_t h = (uint32_t)act->drop * 2654435761u;
+	uint32_t h = (uint32_t)(uintptr_t)what * 2654435761u;
 	char a[ADDR_STRLEN], more[48] = "";
 
 	for (size_t i = 0; i < sizeof(src->a); i++)
 		h = (h ^ src->a[i]) * 16777619u;
 	n = &vx->logs.notes[h % LOOP_NOTES];
-	if (log_level() < 2 && n->last != 0 && now - n->last < LOOP_NOTE_MS &&
-	    n->reason == act->drop && ipaddr_equal(&n->src, src)) {
+	if (log_level() < 2 && n->last != 0 && now - n->last < LOOP_NOTE_MS && n->what == what &&
+	    ipaddr_equal(&n->src, src)) {
 		n->held++;
 		return;
 	}
 	if (n->held != 0)
 		snprintf(more, sizeof(more), "; %u more like it not logged", n->held);
-	log_debug("dropped a datagram from %s: %s (%s)%s", ipaddr_fmt(src, a),
-		  dp_drop_name(act->drop), dp_drop_desc(act->drop), more);
-	*n = (struct loop_note){.src = *src, .reason = act->drop, .last = now};
+	if (desc != NULL)
+		log_debug("dropped a datagram from %s: %s (%s)%s", ipaddr_fmt(src, a), what, desc,
+			  more);
+	else
+		log_debug("%s: %s%s", ipaddr_fmt(src, a), what, more);
+	*n = (struct loop_note){.src = *src, .what = what, .last = now};
+}
+
+static void on_drop(void *arg, const struct ipaddr *src, const struct dp_action *act, uint64_t now)
+{
+	note(arg, src, dp_drop_name(act->drop), dp_drop_desc(act->drop), now);
 }
 
 static void on_error(void *arg, enum fwd_error what, int err, uint64_t now)
@@ -144,6 +166,10 @@ static int on_peer_key(const struct ipaddr *ip, const uint8_t key[static PEER_KE
 
 void loop_set_hooks(struct vxtap *vx)
 {
+	if (log_level() >= 1) {
+		vx->method->note = note; /* secure mode's drops and handshakes */
+		vx->method->note_arg = vx;
+	}
 	vx->dp.hooks = (struct dp_hooks){
 		.peer_gone = on_peer_gone,
 		.peer_key = vx->method->ops->peer_key != NULL ? on_peer_key : NULL,
@@ -173,26 +199,55 @@ static void method_sooner(struct vxtap *vx)
 	ev_timer_start(vx->loop, &vx->w.method);
 }
 
+/* Traffic moved (frames or datagrams out, as the counters before and after
+ * say): poll on for a window instead of sleeping, so what follows soon (an
+ * answer, the rest of a burst) finds vxtap awake. */
+static void traffic(struct vxtap *vx, uint64_t out_before)
+{
+	if (vx->dp.st.udp_tx_packets + vx->dp.st.tap_tx_packets == out_before)
+		return;
+	if (spin_traffic(&vx->spin, loop_now_us()) != 0 && !vx->opts.busy_poll)
+		ev_idle_start(vx->loop, &vx->w.spin);
+}
+
 static void tap_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct vxtap *vx = VX_OF(w, tap_r);
+	uint64_t out = vx->dp.st.udp_tx_packets + vx->dp.st.tap_tx_packets;
 
 	(void)loop;
 	(void)revents;
 	if (fwd_tap(&vx->fwd, loop_now_ms()) == FWD_BLOCKED)
 		backpressure(vx);
 	method_sooner(vx);
+	traffic(vx, out);
 }
 
 static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct vxtap *vx = VX_OF(w, udp_r);
+	uint64_t out = vx->dp.st.udp_tx_packets + vx->dp.st.tap_tx_packets;
 
 	(void)loop;
 	(void)revents;
 	if (fwd_udp(&vx->fwd, loop_now_ms()) == FWD_BLOCKED)
 		backpressure(vx);
 	method_sooner(vx);
+	traffic(vx, out);
+}
+
+/* An open polling window: libev polls with a zero timeout while this idle
+ * watcher runs. Yielding each time lets the program vxtap just woke (the
+ * other end of a request, often queued on this core) run first. */
+static void spin_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct vxtap *vx = VX_OF(w, spin);
+
+	(void)revents;
+	if (spin_poll(&vx->spin, loop_now_us()))
+		sched_yield();
+	else
+		ev_idle_stop(loop, w);
 }
 
 static void udp_write_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -277,31 +332,25 @@ static void busy_cb(struct ev_loop *loop, ev_idle *w, int revents)
 
 /* --- the dump ---------------------------------------------------------------------- */
 
-static void age_suffix(char *buf, size_t len, bool is_static, uint64_t updated, uint64_t now)
+/* One table in the dump: the lines "vxtapctl CMD show" prints, sorted, each
+ * after prefix (so the dump and vxtapctl agree, and both read back). */
+static void dump_table(struct vxtap *vx, enum ctlproto_cmd cmd, const char *prefix, uint64_t now)
 {
-	if (is_static)
-		snprintf(buf, len, "static");
-	else
-		snprintf(buf, len, "learned age %llus",
-			 (unsigned long long)((now - updated) / 1000u));
-}
+	const struct ctlexec_env env = {.dp = &vx->dp, .dev = vx->dev};
+	const struct ctlproto_req req = {.cmd = cmd};
+	struct ctlproto_buf out = {0};
+	const char *p, *nl;
 
-static void dump_fdb(const struct fdb_view *v, void *arg)
-{
-	const uint64_t *now = arg;
-	char m[MAC_STRLEN], a[ADDR_STRLEN], s[48];
-
-	age_suffix(s, sizeof(s), v->is_static, v->updated, *now);
-	log_info("fdb %s dst %s %s", mac_fmt(&v->mac, m), endpoint_fmt(&v->dst, a), s);
-}
-
-static void dump_neigh(const struct neigh_view *v, void *arg)
-{
-	const uint64_t *now = arg;
-	char m[MAC_STRLEN], a[ADDR_STRLEN], s[48];
-
-	age_suffix(s, sizeof(s), v->is_static, v->updated, *now);
-	log_info("neigh %s lladdr %s %s", ipaddr_fmt(&v->ip, a), mac_fmt(&v->mac, m), s);
+	ctlexec_run(&env, &req, now, &out);
+	if (out.failed) {
+		log_warnx("dump: out of memory for the %stable", prefix);
+	} else {
+		for (p = out.data; (nl = memchr(p, '\n', out.len - (size_t)(p - out.data))) != NULL;
+		     p = nl + 1)
+			if (nl - p != 2 || memcmp(p, "ok", 2) != 0)
+				log_info("%s%.*s", prefix, (int)(nl - p), p);
+	}
+	ctlproto_buf_free(&out);
 }
 
 static void dump_counter(const char *text, void *arg)
@@ -315,6 +364,11 @@ void loop_snapshot(struct vxtap *vx, struct counters_snap *s)
 	struct crypto *c = method_sealed_crypto(vx->method);
 
 	counters_snap_dp(s, &vx->dp);
+	s->loop.poll_windows = vx->spin.windows;
+	s->loop.poll_caught = vx->spin.caught;
+	/* Unknown stays 0: a kernel without the counter dropped nothing we can see. */
+	(void)tap_tx_dropped(vx->dev, &s->kernel.tap_queue);
+	(void)udp_rx_drops(vx->fds.udp, &s->kernel.socket_rcvbuf);
 	if (c != NULL) {
 		crypto_get_stats(c, &s->crypto);
 		s->secure = true;
@@ -329,19 +383,11 @@ void loop_dump(struct vxtap *vx)
 {
 	uint64_t now = loop_now_ms();
 	struct counters_snap snap;
-	char a[ADDR_STRLEN];
 
 	log_info("dump begin");
-	fdb_foreach(vx->dp.fdb, dump_fdb, &now);
-	neigh_foreach(vx->dp.neigh, dump_neigh, &now);
-	for (size_t i = 0; i < peers_count(vx->dp.peers); i++) {
-		const struct peer *p = peers_at(vx->dp.peers, i);
-
-		log_info("peer %s rx_packets %llu rx_bytes %llu tx_packets %llu tx_bytes %llu",
-			 endpoint_fmt(&p->ep, a), (unsigned long long)p->st.rx_packets,
-			 (unsigned long long)p->st.rx_bytes, (unsigned long long)p->st.tx_packets,
-			 (unsigned long long)p->st.tx_bytes);
-	}
+	dump_table(vx, CTLPROTO_FDB_SHOW, "fdb ", now);
+	dump_table(vx, CTLPROTO_NEIGH_SHOW, "neigh ", now);
+	dump_table(vx, CTLPROTO_PEER_SHOW, "peer ", now);
 	loop_snapshot(vx, &snap);
 	counters_lines(&snap, dump_counter, NULL);
 	log_info("dump end");
@@ -390,6 +436,8 @@ int loop_init(struct vxtap *vx)
 		ev_idle_init(&vx->w.busy, busy_cb);
 		ev_idle_start(vx->loop, &vx->w.busy);
 	}
+	spin_init(&vx->spin, vx->opts.busy_poll ? 0 : vx->opts.spin_us);
+	ev_idle_init(&vx->w.spin, spin_cb);
 	arm_age_timer(vx, loop_now_ms(), UINT64_MAX);
 	if (vx->method->ops->tick != NULL) {
 		ev_timer_init(&vx->w.method, method_cb, 1.0, 0.);

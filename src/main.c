@@ -217,7 +217,7 @@ static void setup_tables(struct vxtap *vx, const struct conf *c, const struct dp
 		.flood_rate = c->flood_rate,
 		.flood_macs = FLOOD_MACS,
 	};
-	char a[ADDR_STRLEN];
+	char a[ADDR_STRLEN], m[MAC_STRLEN];
 
 	if (dp_init(&vx->dp, &p, random_bytes, NULL) != 0)
 		fatalx("out of memory");
@@ -235,9 +235,19 @@ static void setup_tables(struct vxtap *vx, const struct conf *c, const struct dp
 		if (r != 0)
 			fatalx("cannot add peer %s", endpoint_fmt(&c->peers[i], a));
 	}
-	for (size_t i = 0; i < c->nfdb; i++)
-		if (change_fdb_add(&vx->dp, &c->fdb[i].mac, &c->fdb[i].dst) != 0)
-			fatalx("out of memory");
+	for (size_t i = 0; i < c->nfdb; i++) {
+		int r = change_fdb_add(&vx->dp, &c->fdb[i].mac, &c->fdb[i].dst);
+
+		if (r == -ENOKEY)
+			fatalx("--fdb %s=%s: not a peer; secure mode takes datagrams only from "
+			       "peers "
+			       "with keys (--peer ADDR=PUBKEY)",
+			       mac_fmt(&c->fdb[i].mac, m), endpoint_fmt(&c->fdb[i].dst, a));
+		if (r != 0)
+			fatalx("--fdb %s=%s: %s", mac_fmt(&c->fdb[i].mac, m),
+			       endpoint_fmt(&c->fdb[i].dst, a),
+			       r == -ENOSPC ? "too many peers or entries" : strerror(-r));
+	}
 	for (size_t i = 0; i < c->nneigh; i++)
 		if (change_neigh_add(&vx->dp, &c->neigh[i].ip, &c->neigh[i].mac) != 0)
 			fatalx("out of memory");
@@ -462,6 +472,7 @@ int main(int argc, char *argv[])
 	cfg.learning = c.learning;
 	vx.opts.offload = c.offload;
 	vx.opts.busy_poll = c.busy_poll;
+	vx.opts.spin_us = c.spin_us;
 	setup_method(&vx, &c); /* a refused key file stops start-up before anything opens */
 	if (c.key_file != NULL)
 		check_memlock();

@@ -159,8 +159,14 @@ static void sealed_recv(struct method *m, struct txq *q, struct dp *dp, const st
 
 	if (p == NULL)
 		return;
+	uint64_t done = m->note != NULL ? crypto_handshakes_completed(s->c) : 0;
+
 	r = crypto_open(s->c, src, dgram, len, now, s->wall_ns(s->clock_ctx), reply, &rlen, &pt,
 			&ptlen, &who, &want, &why);
+	if (m->note != NULL && r == CRYPTO_IN_DROP)
+		m->note(m->note_arg, &src->ip, crypto_drop_name(why), crypto_drop_desc(why), now);
+	else if (m->note != NULL && crypto_handshakes_completed(s->c) != done)
+		m->note(m->note_arg, &src->ip, "handshake completed", NULL, now);
 	/* The crypto authenticates a peer only at the address it is listed with. */
 	authentic = who.family != 0 && ipaddr_equal(&who, &p->ep.ip);
 	if (authentic)

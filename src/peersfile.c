@@ -89,23 +89,23 @@ static bool parse_words(const struct ctlproto_net *net, int argc, char **argv, s
 		pf->none_line = line;
 		return true;
 	}
-	if ((argc == 1 || (argc == 3 && strcmp(argv[1], "key") == 0)) &&
-	    strcmp(argv[0], "peer") != 0 && strcmp(argv[0], "fdb") != 0 &&
-	    strcmp(argv[0], "neigh") != 0) {
-		req_argv[n++] = peer;
-		req_argv[n++] = add;
-		for (int i = 0; i < argc; i++)
-			req_argv[n++] = argv[i];
-	} else if ((strcmp(argv[0], "peer") == 0 &&
-		    (argc == 2 || (argc == 4 && strcmp(argv[2], "key") == 0))) ||
-		   (strcmp(argv[0], "fdb") == 0 && argc == 4 && strcmp(argv[2], "dst") == 0) ||
-		   (strcmp(argv[0], "neigh") == 0 && argc == 4 && strcmp(argv[2], "lladdr") == 0)) {
+	/* "peer", "fdb" or "neigh" and what their "add" takes; anything else
+	 * is a peer's address and what "peer add" takes after it. */
+	if (strcmp(argv[0], "peer") == 0 || strcmp(argv[0], "fdb") == 0 ||
+	    strcmp(argv[0], "neigh") == 0) {
+		if (argc < 2 || argc + 1 > CTLPROTO_ARGS_MAX)
+			return fail(err, line, "%s", grammar);
 		req_argv[n++] = argv[0];
 		req_argv[n++] = add;
 		for (int i = 1; i < argc; i++)
 			req_argv[n++] = argv[i];
 	} else {
-		return fail(err, line, "%s", grammar);
+		if (argc + 2 > CTLPROTO_ARGS_MAX)
+			return fail(err, line, "%s", grammar);
+		req_argv[n++] = peer;
+		req_argv[n++] = add;
+		for (int i = 0; i < argc; i++)
+			req_argv[n++] = argv[i];
 	}
 	switch (ctlproto_parse_argv(net, n, req_argv, &req, err->msg)) {
 	case CTLPROTO_OK:
@@ -123,7 +123,8 @@ static bool parse_words(const struct ctlproto_net *net, int argc, char **argv, s
 	case CTLPROTO_PEER_ADD:
 		if (!grow((void **)&pf->peers, pf->npeers, sizeof(*pf->peers)))
 			break;
-		pf->peers[pf->npeers] = (struct peersfile_peer){req.ep, line, req.has_key, {0}};
+		pf->peers[pf->npeers] =
+			(struct peersfile_peer){req.ep, line, req.has_key, {0}, req.noflood};
 		memcpy(pf->peers[pf->npeers++].key, req.key, sizeof(req.key));
 		return true;
 	case CTLPROTO_FDB_ADD:
@@ -358,14 +359,18 @@ static void add_new(struct dp *dp, const struct peersfile *new, struct peersfile
 		const struct peersfile_peer *e = &new->peers[i];
 		const struct endpoint *ep = &e->ep;
 		struct peer *p = peers_find(dp->peers, &ep->ip);
-		bool new_key, new_port;
+		bool new_key, new_port, new_flood;
 
-		if (p == NULL) {
+		/* New, or an FDB-only VTEP the file lists now. */
+		if (p == NULL || !p->listed) {
 			if ((e->has_key ? change_peer_add_key(dp, ep, e->key)
-					: change_peer_add(dp, ep)) == 0)
+					: change_peer_add(dp, ep)) == 0) {
 				d->peers_added++;
-			else
+				if (e->noflood)
+					change_peer_flood(dp, &ep->ip, false);
+			} else {
 				d->failed++;
+			}
 			continue;
 		}
 		new_key =
@@ -377,7 +382,10 @@ static void add_new(struct dp *dp, const struct peersfile *new, struct peersfile
 		new_port = p->ep.port != ep->port;
 		if (new_port)
 			change_peer_port(dp, &ep->ip, ep->port);
-		if (new_key || new_port)
+		new_flood = p->flood == e->noflood;
+		if (new_flood)
+			change_peer_flood(dp, &ep->ip, !e->noflood);
+		if (new_key || new_port || new_flood)
 			d->peers_changed++;
 	}
 	for (size_t i = 0; i < new->nfdb; i++) {

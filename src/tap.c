@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <linux/if_link.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
+#include <netpacket/packet.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -196,6 +198,29 @@ int tap_underlay_mtu(const struct ipaddr *local, char ifname[static 16])
 			ifname[15] = '\0';
 			err = ifr.ifr_mtu;
 		}
+		break;
+	}
+	freeifaddrs(all);
+	return err;
+}
+
+int tap_tx_dropped(const char *name, uint64_t *n)
+{
+	struct ifaddrs *all, *ifa;
+	int err = -ENODEV;
+
+	/* getifaddrs asks rtnetlink, so this is the device in vxtap's own
+	 * network namespace, whatever /sys shows. */
+	if (getifaddrs(&all) < 0)
+		return -errno;
+	for (ifa = all; ifa != NULL; ifa = ifa->ifa_next) {
+		const struct rtnl_link_stats *st = ifa->ifa_data;
+
+		if (ifa->ifa_addr == NULL || ifa->ifa_addr->sa_family != AF_PACKET || st == NULL ||
+		    strcmp(ifa->ifa_name, name) != 0)
+			continue;
+		*n = st->tx_dropped;
+		err = 0;
 		break;
 	}
 	freeifaddrs(all);

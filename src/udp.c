@@ -2,6 +2,7 @@
 #include "udp.h"
 
 #include <errno.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <stdlib.h>
@@ -61,4 +62,18 @@ bool udp_probe_gso(int fd)
 
 	/* Setting a size of 0 is a no-op that only kernels with UDP GSO accept. */
 	return setsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, sizeof(size)) == 0;
+}
+
+int udp_rx_drops(int fd, uint64_t *n)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	memset(mem, 0, sizeof(mem));
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0)
+		return -errno;
+	if (len <= SK_MEMINFO_DROPS * sizeof(mem[0]))
+		return -EOPNOTSUPP;
+	*n = mem[SK_MEMINFO_DROPS];
+	return 0;
 }

@@ -128,6 +128,7 @@ static void dump(const struct conf *c, char out[static DUMPLEN])
 		put_ep(out, DUMPLEN, &c->metrics);
 	else
 		put(out, DUMPLEN, "-");
+	put(out, DUMPLEN, " busy_poll=%d spin_us=%u", (int)c->busy_poll, c->spin_us);
 }
 
 /* Every key in dump order, with its default. */
@@ -137,7 +138,8 @@ static const char defaults[] =
 	"control=- peers_file=- key_file=- psk_file=- "
 	"fdb_per_peer=1024 max_moves=5 flood_rate=1000 user=- etcd=- "
 	"prefix=/coreos.com/network ca=- cert=- key=- "
-	"subnet_file=/run/flannel/subnet.env margin=60 state_dir=/var/lib/vxtap metrics=-";
+	"subnet_file=/run/flannel/subnet.env margin=60 state_dir=/var/lib/vxtap metrics=- "
+	"busy_poll=0 spin_us=100";
 
 /* The value of key in a "key=value ..." string, or NULL. */
 static const char *find_val(const char *s, const char *key, size_t *len)
@@ -299,6 +301,10 @@ static const struct ok_vec ok_vecs[] = {
 	      "10000000", "--user", "_vx.tap-01$"),
 	 "local=10.0.0.1 peers=10.0.0.2:8472 fdb_per_peer=16777216 max_moves=1000000 "
 	 "flood_rate=10000000 user=_vx.tap-01$"},
+	/* Polling: --spin-us 0 turns the windows off; --busy-poll never sleeps. */
+	{ARGS("--spin-us", "0"), "local=10.0.0.1 peers=10.0.0.2:8472 spin_us=0"},
+	{ARGS("--spin-us=10000", "--busy-poll"),
+	 "local=10.0.0.1 peers=10.0.0.2:8472 busy_poll=1 spin_us=10000"},
 	{ARGS("--user", "a", "--user", "abcdefghijklmnopqrstuvwxyz012345"),
 	 "local=10.0.0.1 peers=10.0.0.2:8472 user=abcdefghijklmnopqrstuvwxyz012345"},
 	/* Leading zeros are still decimal; the last of a repeated scalar wins. */
@@ -617,6 +623,9 @@ static const struct bad_vec bad_vecs[] = {
 	{ARGS("--flood-rate", "10000001"), E,
 	 "--flood-rate: \"10000001\" is out of range (0-10000000)"},
 	{ARGS("--flood-rate"), U, "option '--flood-rate' requires an argument"},
+	{ARGS("--spin-us", "10001"), E, "--spin-us: \"10001\" is out of range (0-10000)"},
+	{ARGS("--spin-us", "-1"), E, "--spin-us: \"-1\" is not a number"},
+	{ARGS("--spin-us"), U, "option '--spin-us' requires an argument"},
 	{ARGS("--user", ""), E, "--user: \"\" is not a user name"},
 	{ARGS("--user", "no body"), E, "--user: \"no body\" is not a user name"},
 	{ARGS("--user", "-x"), E, "--user: \"-x\" is not a user name"},
@@ -818,7 +827,7 @@ START_TEST(test_help_text)
 		"--flood-rate --user --etcd-endpoints --etcd-prefix --etcd-cafile "
 		"--etcd-certfile --etcd-keyfile --subnet-file --subnet-lease-renew-margin "
 		"--state-dir --metrics --key-file --psk-file --genkey --pubkey "
-		"SIGINT SIGTERM SIGUSR1 SIGHUP";
+		"--busy-poll --spin-us SIGINT SIGTERM SIGUSR1 SIGHUP";
 	size_t ulen = strlen(conf_usage_line);
 
 	ck_assert_ptr_null(strchr(conf_usage_line, '\n'));

@@ -127,10 +127,10 @@ static void describe(const struct ctlproto_req *r, char *buf, size_t size)
 	static const char *const fmts[] = {"text", "json", "prometheus"};
 	char a[ADDR_STRLEN], b[ADDR_STRLEN], m[MAC_STRLEN];
 
-	snprintf(buf, size, "%s %s ep=%s mac=%s ip=%s", names[r->cmd], fmts[r->fmt],
+	snprintf(buf, size, "%s %s ep=%s mac=%s ip=%s%s", names[r->cmd], fmts[r->fmt],
 		 r->ep.ip.family ? endpoint_fmt(&r->ep, a) : "-",
 		 mac_is_zero(&r->mac) ? "-" : mac_fmt(&r->mac, m),
-		 r->ip.family ? ipaddr_fmt(&r->ip, b) : "-");
+		 r->ip.family ? ipaddr_fmt(&r->ip, b) : "-", r->noflood ? " noflood" : "");
 }
 
 struct parse_vec {
@@ -163,9 +163,10 @@ static const struct parse_vec parse_vecs[] = {
 	/* The fixture is a plain-mode daemon: a key would protect nothing. */
 	VAL("peer add 192.168.56.42 key " K1,
 	    "\"" K1 "\" is a key, but secure mode is off (no --key-file)"),
-	USE("peer add 192.168.56.42 key", "usage: peer add ADDR[:PORT] [key PUBKEY]"),
-	USE("peer add 192.168.56.42 kee " K1, "usage: peer add ADDR[:PORT] [key PUBKEY]"),
-	USE("peer add 192.168.56.42 key " K1 " x", "usage: peer add ADDR[:PORT] [key PUBKEY]"),
+	USE("peer add 192.168.56.42 key", "usage: peer add ADDR[:PORT] [key PUBKEY] [noflood]"),
+	USE("peer add 192.168.56.42 kee " K1, "usage: peer add ADDR[:PORT] [key PUBKEY] [noflood]"),
+	USE("peer add 192.168.56.42 key " K1 " x",
+	    "usage: peer add ADDR[:PORT] [key PUBKEY] [noflood]"),
 	VAL("peer add 192.168.56.42 key abc", "\"abc\" is not a public key (32 bytes of base64)"),
 	VAL("peer add 192.168.56 key " K1, "\"192.168.56\" is not ADDR[:PORT]"),
 	OKV("peer add 192.168.56.42", "peer_add text ep=192.168.56.42:8472 mac=- ip=-"),
@@ -203,18 +204,53 @@ static const struct parse_vec parse_vecs[] = {
 	USE("fdb", "usage: fdb add|del|show|flush ..."),
 	USE("lease", "usage: lease show ..."),
 	USE("peer frob", "unknown command \"peer frob\""),
-	USE("peer add", "usage: peer add ADDR[:PORT] [key PUBKEY]"),
-	USE("peer add 1.2.3.4 5.6.7.8", "usage: peer add ADDR[:PORT] [key PUBKEY]"),
+	USE("peer add", "usage: peer add ADDR[:PORT] [key PUBKEY] [noflood]"),
+	USE("peer add 1.2.3.4 5.6.7.8", "usage: peer add ADDR[:PORT] [key PUBKEY] [noflood]"),
 	USE("peer show extra", "usage: peer show [--json]"),
 	USE("peer show --xml", "unknown option \"--xml\"; usage: peer show [--json]"),
 	USE("peer show --json --json", "usage: peer show [--json]"),
 	USE("fdb show --prometheus", "usage: fdb show [--json]"),
 	USE("fdb flush --json", "usage: fdb flush"),
 	USE("stats --json --prometheus", "usage: stats [--json | --prometheus]"),
-	USE("fdb add 0a:00:00:00:00:02 to 192.168.56.42", "usage: fdb add MAC dst ADDR[:PORT]"),
-	USE("fdb add 0a:00:00:00:00:02 dst", "usage: fdb add MAC dst ADDR[:PORT]"),
+	USE("fdb add 0a:00:00:00:00:02 to 192.168.56.42",
+	    "usage: fdb add MAC dst ADDR[:PORT] [port PORT]"),
+	USE("fdb add 0a:00:00:00:00:02 dst", "usage: fdb add MAC dst ADDR[:PORT] [port PORT]"),
 	USE("neigh add 10.244.0.2 mac 0a:00:00:00:00:02", "usage: neigh add IP lladdr MAC"),
-	USE("a b c d e f g h i", "too many words"),
+	USE("a b c d e f g h i j k l m n o p q r s t u v w x y z 1 2 3 4 5 6 7", "too many words"),
+	/* What "peer show", "fdb show" and "neigh show" print is read back as the
+	 * add that restores it: from the first word only shown, the rest is
+	 * not read. */
+	OKV("peer add 192.168.56.42:8472 rx 0 pkts 0 bytes tx 2 pkts 192 bytes last_rx never",
+	    "peer_add text ep=192.168.56.42:8472 mac=- ip=-"),
+	OKV("peer add 192.168.56.42 noflood",
+	    "peer_add text ep=192.168.56.42:8472 mac=- ip=- noflood"),
+	OKV("peer add 192.168.56.42:4789 noflood rx 1 pkts 2 bytes tx 0 pkts 0 bytes last_rx never "
+	    "fdb-only",
+	    "peer_add text ep=192.168.56.42:4789 mac=- ip=- noflood"),
+	USE("peer add 192.168.56.42 noflod", "usage: peer add ADDR[:PORT] [key PUBKEY] [noflood]"),
+	USE("peer add 192.168.56.42 noflood noflood",
+	    "usage: peer add ADDR[:PORT] [key PUBKEY] [noflood]"),
+	OKV("fdb add 0a:00:00:00:00:02 dst 192.168.56.42 port 4789 static",
+	    "fdb_add text ep=192.168.56.42:4789 mac=0a:00:00:00:00:02 ip=-"),
+	OKV("fdb add 0a:00:00:00:00:02 dst 192.168.56.42 port 8472 learned age 12s",
+	    "fdb_add text ep=192.168.56.42:8472 mac=0a:00:00:00:00:02 ip=-"),
+	OKV("fdb add 0a:00:00:00:00:02 dst 192.168.56.42:9 port 9",
+	    "fdb_add text ep=192.168.56.42:9 mac=0a:00:00:00:00:02 ip=-"),
+	VAL("fdb add 0a:00:00:00:00:02 dst 192.168.56.42:9 port 4789",
+	    "\"4789\" is not the port the address gives"),
+	VAL("fdb add 0a:00:00:00:00:02 dst 192.168.56.42 port 0", "\"0\" is not a port (1-65535)"),
+	VAL("fdb add 0a:00:00:00:00:02 dst 192.168.56.42 port 9x",
+	    "\"9x\" is not a port (1-65535)"),
+	USE("fdb add 0a:00:00:00:00:02 dst 192.168.56.42 port",
+	    "usage: fdb add MAC dst ADDR[:PORT] [port PORT]"),
+	USE("fdb add 0a:00:00:00:00:02 dst 192.168.56.42 stale",
+	    "usage: fdb add MAC dst ADDR[:PORT] [port PORT]"),
+	OKV("neigh add 10.244.0.2 lladdr 0a:00:00:00:00:02 static",
+	    "neigh_add text ep=- mac=0a:00:00:00:00:02 ip=10.244.0.2"),
+	OKV("neigh add 10.244.0.2 lladdr 0a:00:00:00:00:02 learned age 12s",
+	    "neigh_add text ep=- mac=0a:00:00:00:00:02 ip=10.244.0.2"),
+	USE("neigh add 10.244.0.2 lladdr 0a:00:00:00:00:02 stale",
+	    "usage: neigh add IP lladdr MAC"),
 	USE("stats\x01", "control byte 0x01 in the request"),
 	USE("peer show\x7f", "control byte 0x7f in the request"),
 	USE("\xff\xfe", "unknown command \"\xff\xfe\""),
@@ -352,10 +388,16 @@ START_TEST(test_peer_keys)
 			 "last_rx never state up cipher aes-256-gcm handshake 1.5s ago\nok\n");
 	ck_assert_str_eq(req("peer show --json", 10000),
 			 "[{\"addr\":\"192.168.56.42\",\"port\":8472,\"key\":\"" K1 "\","
-			 "\"rx_packets\":0,\"rx_bytes\":0,\"tx_packets\":0,\"tx_bytes\":0,"
+			 "\"flood\":true,\"listed\":true,\"rx_packets\":0,\"rx_bytes\":0,"
+			 "\"tx_packets\":0,\"tx_bytes\":0,"
 			 "\"last_rx_age_ms\":null,\"state\":\"up\",\"rekeying\":false,"
 			 "\"cipher\":\"aes-256-gcm\",\"session_age_ms\":1500,"
 			 "\"last_handshake_age_ms\":1500}]\nok\n");
+	/* No FDB-only VTEPs in secure mode: the FDB names only peers. */
+	ck_assert_str_eq(req("fdb add 0a:00:00:00:00:05 dst 192.168.56.45", 0),
+			 "error: 192.168.56.45 is not a peer; secure mode takes datagrams only "
+			 "from peers with keys: peer add 192.168.56.45 key PUBKEY first\n");
+	ck_assert_str_eq(req("fdb add 0a:00:00:00:00:05 dst 192.168.56.42", 0), "ok\n");
 	/* The same key again: nothing to tell the method. */
 	key_calls = 0;
 	ck_assert_str_eq(req("peer add 192.168.56.42 key " K1, 0), "ok\n");
@@ -417,7 +459,7 @@ END_TEST
 /* --- execution ------------------------------------------------------------------ */
 
 struct exec_vec {
-	const char *before[6]; /* each must answer "ok" */
+	const char *before[6]; /* each must end its answer with "ok" */
 	const char *line;
 	const char *want; /* the whole reply */
 };
@@ -434,7 +476,8 @@ static const struct exec_vec exec_vecs[] = {
 	 "ok\n"},
 	{{"peer add 192.168.56.42"},
 	 "peer show --json",
-	 "[{\"addr\":\"192.168.56.42\",\"port\":8472,\"key\":null,\"rx_packets\":0,\"rx_bytes\":0,"
+	 "[{\"addr\":\"192.168.56.42\",\"port\":8472,\"key\":null,\"flood\":true,\"listed\":true,"
+	 "\"rx_packets\":0,\"rx_bytes\":0,"
 	 "\"tx_packets\":0,\"tx_bytes\":0,\"last_rx_age_ms\":null}]\nok\n"},
 	{{"peer add 192.168.56.42"},
 	 "peer add 192.168.56.42:9",
@@ -466,6 +509,33 @@ static const struct exec_vec exec_vecs[] = {
 	 "fdb show",
 	 "0a:00:00:00:00:02 dst 192.168.56.44 port 8472 static\nok\n"},
 	{{NULL}, "fdb del 0a:00:00:00:00:03", "error: no fdb entry for 0a:00:00:00:00:03\n"},
+	/* An address that is no peer: taken as an FDB-only VTEP, and said so;
+	 * a peer's is not remarked on. */
+	{{NULL},
+	 "fdb add 0a:00:00:00:00:02 dst 192.168.56.99",
+	 "192.168.56.99 is not a peer: datagrams from it are accepted, but it gets no flooded "
+	 "frames (peer add 192.168.56.99 makes it one)\nok\n"},
+	{{"peer add 192.168.56.42"}, "fdb add 0a:00:00:00:00:02 dst 192.168.56.42", "ok\n"},
+	/* noflood: listed, but no flood target; an FDB-only VTEP listed so. */
+	{{"peer add 192.168.56.42 noflood"},
+	 "peer show",
+	 "192.168.56.42:8472 noflood rx 0 pkts 0 bytes tx 0 pkts 0 bytes last_rx never\nok\n"},
+	{{"fdb add 0a:00:00:00:00:02 dst 192.168.56.42"},
+	 "peer show",
+	 "192.168.56.42:8472 noflood rx 0 pkts 0 bytes tx 0 pkts 0 bytes last_rx never "
+	 "fdb-only\nok\n"},
+	{{"fdb add 0a:00:00:00:00:02 dst 192.168.56.42", "peer add 192.168.56.42"},
+	 "peer show",
+	 "192.168.56.42:8472 rx 0 pkts 0 bytes tx 0 pkts 0 bytes last_rx never\nok\n"},
+	/* The peer cap holds FDB-only VTEPs too. */
+	{{"peer add 192.168.56.42", "peer add 192.168.56.43", "peer add 192.168.56.44"},
+	 "fdb add 0a:00:00:00:00:02 dst 192.168.56.99",
+	 "error: peer table full (3 entries)\n"},
+	{{"fdb add 0a:00:00:00:00:02 dst 192.168.56.99"},
+	 "peer show --json",
+	 "[{\"addr\":\"192.168.56.99\",\"port\":8472,\"key\":null,\"flood\":false,"
+	 "\"listed\":false,\"rx_packets\":0,\"rx_bytes\":0,\"tx_packets\":0,\"tx_bytes\":0,"
+	 "\"last_rx_age_ms\":null}]\nok\n"},
 	{{"fdb add 0a:00:00:00:00:02 dst 192.168.56.42", "fdb del 0a:00:00:00:00:02"},
 	 "fdb show",
 	 "ok\n"},
@@ -493,8 +563,9 @@ static const struct exec_vec exec_vecs[] = {
 	{{NULL}, "", ""},
 	{{NULL},
 	 "help",
-	 "peer add ADDR[:PORT] [key PUBKEY]\npeer del ADDR[:PORT]\npeer show [--json]\npeer flush\n"
-	 "fdb add MAC dst ADDR[:PORT]\nfdb del MAC\nfdb show [--json]\nfdb flush\n"
+	 "peer add ADDR[:PORT] [key PUBKEY] [noflood]\npeer del ADDR[:PORT]\npeer show "
+	 "[--json]\npeer flush\n"
+	 "fdb add MAC dst ADDR[:PORT] [port PORT]\nfdb del MAC\nfdb show [--json]\nfdb flush\n"
 	 "neigh add IP lladdr MAC\nneigh del IP\nneigh show [--json]\nneigh flush\n"
 	 "stats [--json | --prometheus]\nkey load FILE\nlease show [--json]\n"
 	 "etcd show [--json]\nroute show [--json]\nhelp\nok\n"},
@@ -505,8 +576,13 @@ START_TEST(test_exec)
 {
 	const struct exec_vec *v = &exec_vecs[_i];
 
-	for (size_t i = 0; i < 6 && v->before[i] != NULL; i++)
-		req_ok(v->before[i]);
+	for (size_t i = 0; i < 6 && v->before[i] != NULL; i++) {
+		const char *r = req(v->before[i], 0);
+		size_t n = strlen(r);
+
+		ck_assert_msg(n >= 3 && strcmp(r + n - 3, "ok\n") == 0, "\"%s\" answered \"%s\"",
+			      v->before[i], r);
+	}
 	ck_assert_str_eq(req(v->line, 0), v->want);
 }
 END_TEST
@@ -575,11 +651,11 @@ START_TEST(test_learned_and_ages)
 	ck_assert_str_eq(req("peer show", 14250),
 			 "192.168.56.42:8472 rx 12 pkts 1400 bytes tx 10 pkts 1200 bytes "
 			 "last_rx 0.5s ago\nok\n");
-	ck_assert_str_eq(
-		req("peer show --json", 14250),
-		"[{\"addr\":\"192.168.56.42\",\"port\":8472,\"key\":null,\"rx_packets\":12,"
-		"\"rx_bytes\":1400,\"tx_packets\":10,\"tx_bytes\":1200,"
-		"\"last_rx_age_ms\":500}]\nok\n");
+	ck_assert_str_eq(req("peer show --json", 14250),
+			 "[{\"addr\":\"192.168.56.42\",\"port\":8472,\"key\":null,\"flood\":true,"
+			 "\"listed\":true,\"rx_packets\":12,"
+			 "\"rx_bytes\":1400,\"tx_packets\":10,\"tx_bytes\":1200,"
+			 "\"last_rx_age_ms\":500}]\nok\n");
 
 	req_ok("fdb flush");
 	req_ok("neigh flush");
@@ -590,8 +666,10 @@ START_TEST(test_learned_and_ages)
 }
 END_TEST
 
-/* A peer that goes takes what it taught, not what was set; the shell hears of
- * it before the memory goes. Peers that stay keep their counters. */
+/* A peer that goes takes what it taught, not what was set; a static entry
+ * still naming it keeps it as an FDB-only VTEP (no flood target) until that
+ * entry goes too; the shell hears of it before the memory goes. Peers that
+ * stay keep their counters. */
 START_TEST(test_peer_del_drops_learned)
 {
 	struct endpoint e2 = ep("192.168.56.42"), e3 = ep("192.168.56.43");
@@ -610,12 +688,18 @@ START_TEST(test_peer_del_drops_learned)
 	nchanged = 0;
 
 	req_ok("peer del 192.168.56.42");
-	ck_assert_uint_eq(ngone, 1);
-	ck_assert_ptr_eq(gone[0], p2);
-	ck_assert_uint_eq(nchanged, 1);
+	ck_assert_uint_eq(ngone, 0);
+	ck_assert_ptr_eq(peers_find(dp.peers, &e2.ip), p2);
+	ck_assert(!p2->listed && !p2->flood);
+	ck_assert_uint_eq(peers_flood_count(dp.peers), 1);
 	ck_assert_ptr_null(fdb_lookup(dp.fdb, &m1));
 	ck_assert_ptr_nonnull(fdb_lookup(dp.fdb, &m2));
 	ck_assert_ptr_nonnull(fdb_lookup(dp.fdb, &m3));
+	ck_assert_ptr_nonnull(strstr(req("peer del 192.168.56.42", 0), "no peer 192.168.56.42"));
+	req_ok("fdb del 0a:00:00:00:00:02");
+	ck_assert_uint_eq(ngone, 1);
+	ck_assert_ptr_eq(gone[0], p2);
+	ck_assert_ptr_null(fdb_lookup(dp.fdb, &m2));
 	ck_assert_ptr_eq(peers_find(dp.peers, &e3.ip), p3);
 	ck_assert_uint_eq(p3->st.rx_packets, 7);
 	ck_assert_uint_eq(peers_count(dp.peers), 1);
@@ -637,6 +721,58 @@ START_TEST(test_peer_del_drops_learned)
 }
 END_TEST
 
+/* Every line of "CMD show" after "CMD add " is the add that restores it. */
+static void restore(const char *cmd, const char *shown)
+{
+	char line[512];
+	const char *p = shown, *nl;
+
+	while ((nl = strchr(p, '\n')) != NULL && strncmp(p, "ok\n", 3) != 0) {
+		snprintf(line, sizeof(line), "%s add %.*s", cmd, (int)(nl - p), p);
+		ck_assert_ptr_nonnull(strstr(req(line, 0), "ok\n"));
+		p = nl + 1;
+	}
+}
+
+/* Tables shown, emptied, and restored from what was shown: the same again
+ * (learned entries come back static). */
+START_TEST(test_round_trip)
+{
+	char peers[1024], fdb[1024], neigh[1024];
+	struct endpoint e2 = ep("192.168.56.42:4789");
+	struct mac m7 = mac("0a:00:00:00:00:07");
+
+	req_ok("peer add 192.168.56.42:4789");
+	req_ok("peer add 192.168.56.43 noflood");
+	req_ok("fdb add 0a:00:00:00:00:02 dst 192.168.56.42:4789");
+	req_ok("fdb add 0a:00:00:00:00:03 dst 192.168.56.43");
+	ck_assert_int_eq(fdb_learn(dp.fdb, &m7, &e2, 1, NULL), TABLE_LEARN_NEW);
+	req_ok("neigh add 10.244.0.2 lladdr 0a:00:00:00:00:02");
+	snprintf(peers, sizeof(peers), "%s", req("peer show", 10));
+	snprintf(fdb, sizeof(fdb), "%s", req("fdb show", 10));
+	snprintf(neigh, sizeof(neigh), "%s", req("neigh show", 10));
+	ck_assert_ptr_nonnull(strstr(fdb, " learned age "));
+
+	req_ok("fdb del 0a:00:00:00:00:02");
+	req_ok("fdb del 0a:00:00:00:00:03");
+	req_ok("fdb flush");
+	req_ok("neigh del 10.244.0.2");
+	req_ok("peer flush");
+	ck_assert_str_eq(req("peer show", 10), "ok\n");
+
+	restore("peer", peers);
+	restore("fdb", fdb);
+	restore("neigh", neigh);
+	ck_assert_str_eq(req("peer show", 10), peers);
+	ck_assert_str_eq(req("neigh show", 10), neigh);
+	/* The learned entry is back as a static one. */
+	ck_assert_str_eq(req("fdb show", 10),
+			 "0a:00:00:00:00:02 dst 192.168.56.42 port 4789 static\n"
+			 "0a:00:00:00:00:03 dst 192.168.56.43 port 8472 static\n"
+			 "0a:00:00:00:00:07 dst 192.168.56.42 port 4789 static\nok\n");
+}
+END_TEST
+
 /* peer flush: every peer goes, each with what it taught, the shell told of each. */
 START_TEST(test_peer_flush)
 {
@@ -649,8 +785,10 @@ START_TEST(test_peer_flush)
 	req_ok("fdb add 0a:00:00:00:00:02 dst 192.168.56.42");
 	ck_assert_int_eq(fdb_learn(dp.fdb, &m1, &e2, 1, NULL), TABLE_LEARN_NEW);
 	req_ok("peer flush");
-	ck_assert_uint_eq(peers_count(dp.peers), 0);
-	ck_assert_uint_eq(ngone, 3);
+	/* .42 stays as the static entry's FDB-only VTEP. */
+	ck_assert_uint_eq(peers_count(dp.peers), 1);
+	ck_assert(!peers_find(dp.peers, &e2.ip)->listed);
+	ck_assert_uint_eq(ngone, 2);
 	ck_assert_uint_eq(fdb_count(dp.fdb, false), 0);
 	ck_assert_uint_eq(fdb_count(dp.fdb, true), 1);
 	req_ok("peer flush"); /* nothing left: still ok */
@@ -985,6 +1123,7 @@ START_TEST(test_many_requests)
 	char line[64];
 
 	dp.lim.fdb_static = 100000;
+	req_ok("peer add 192.168.56.42");
 	out.len = 0;
 	for (int i = 0; i < 20000; i++) {
 		snprintf(line, sizeof(line), "fdb add 0a:00:00:%02x:%02x:%02x dst 192.168.56.42",
@@ -1176,6 +1315,7 @@ static Suite *ctlproto_suite(void)
 	tcase_add_test(tc, test_peer_del_drops_learned);
 	tcase_add_test(tc, test_changed_hook);
 	tcase_add_test(tc, test_peer_flush);
+	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_plane_show);
 	tcase_add_test(tc, test_many_requests);
 	suite_add_tcase(s, tc);

@@ -406,6 +406,8 @@ START_TEST(peer_gone_while_queued)
 		tap_frame(&mac_b, 100, i, false);
 	fk->room = 0;
 	ck_assert_int_eq(fwd_tap(&fw, 1), FWD_BLOCKED);
+	/* The static entry naming it first, or it stays as an FDB-only VTEP. */
+	ck_assert_int_eq(change_fdb_del(&dp, &mac_b), 0);
 	ck_assert_int_eq(change_peer_del(&dp, &peer2.ip), 0);
 	ck_assert_ptr_nonnull(gone);
 	fk->room = -1;
@@ -494,6 +496,44 @@ START_TEST(udp_to_tap)
 	ck_assert_uint_eq(dp.st.drops[DROP_UNKNOWN_PEER], 1);
 	ck_assert_uint_eq(dp.st.tap_tx_packets, 2);
 	ck_assert_uint_eq(nevents, 0); /* mac_b is static: it never moves */
+}
+END_TEST
+
+/* An address a static FDB entry names is an FDB-only VTEP: datagrams from it
+ * reach the TAP, floods skip it, and it goes with the last entry naming it
+ * (then it is a stranger again). */
+START_TEST(fdb_only_vtep)
+{
+	static const struct mac mac_d = {{0x0a, 0, 0, 0, 0, 0x04}};
+	struct endpoint vtep;
+	uint8_t frame[60];
+
+	ep_set(&vtep, "192.168.56.44");
+	ck_assert_int_eq(change_fdb_add(&dp, &mac_d, &vtep), 0);
+	ck_assert_ptr_nonnull(peers_find(dp.peers, &vtep.ip));
+	ck_assert_uint_eq(peers_flood_count(dp.peers), 2);
+	memset(frame, 0x11, sizeof(frame));
+	memcpy(frame, own.b, MAC_LEN);
+	memcpy(frame + MAC_LEN, mac_d.b, MAC_LEN);
+	udp_dgram(&vtep, frame, sizeof(frame));
+	ck_assert_int_eq(fwd_udp(&fw, 5), FWD_DRAINED);
+	ck_assert_uint_eq(fk->nout, 1);
+	ck_assert_uint_eq(dp.st.drops[DROP_UNKNOWN_PEER], 0);
+	tap_frame(&bcast, 60, 1, false);
+	ck_assert_int_eq(fwd_tap(&fw, 6), FWD_DRAINED);
+	ck_assert_uint_eq(fk->nsent, 2);
+	for (size_t i = 0; i < fk->nsent; i++)
+		ck_assert(!endpoint_equal(&fk->sent_to[i], &vtep));
+	tap_frame(&mac_d, 60, 2, false);
+	ck_assert_int_eq(fwd_tap(&fw, 7), FWD_DRAINED);
+	ck_assert_uint_eq(fk->nsent, 3);
+	ck_assert(endpoint_equal(&fk->sent_to[2], &vtep));
+	ck_assert_int_eq(change_fdb_del(&dp, &mac_d), 0);
+	ck_assert_ptr_null(peers_find(dp.peers, &vtep.ip));
+	udp_dgram(&vtep, frame, sizeof(frame));
+	ck_assert_int_eq(fwd_udp(&fw, 8), FWD_DRAINED);
+	ck_assert_uint_eq(fk->nout, 1);
+	ck_assert_uint_eq(dp.st.drops[DROP_UNKNOWN_PEER], 1);
 }
 END_TEST
 
@@ -691,6 +731,20 @@ END_TEST
 
 /* --- the sealed method ------------------------------------------------------------ */
 
+/* What the method told the log: "what" words, one after another. */
+static char notes[256];
+
+static void take_note(void *arg, const struct ipaddr *src, const char *what, const char *desc,
+		      uint64_t now)
+{
+	(void)arg;
+	(void)src;
+	(void)now;
+	ck_assert(desc == NULL || desc[0] != '\0');
+	snprintf(notes + strlen(notes), sizeof(notes) - strlen(notes), "%s%s;", what,
+		 desc != NULL ? "" : "!");
+}
+
 static void rnd(void *ctx, void *buf, size_t len)
 {
 	(void)ctx;
@@ -752,6 +806,8 @@ START_TEST(sealed_counts_after_authentication)
 	ck_assert_ptr_nonnull(remote);
 	m = method_sealed_new(node, wall, NULL);
 	ck_assert_ptr_nonnull(m);
+	m->note = take_note;
+	notes[0] = '\0';
 	fwd_free(&fw);
 	{
 		struct fwd_caps caps = {.udp_gso = true};
@@ -788,6 +844,8 @@ START_TEST(sealed_counts_after_authentication)
 	ck_assert_uint_eq(fk->nsent, 2);
 	ck_assert(endpoint_equal(&fk->sent_to[1], &from));
 	ck_assert_uint_eq(fk->sent_len[1], CRYPTO_RESP_LEN);
+	/* The log heard of the forged datagram's drop and of the handshake. */
+	ck_assert_str_eq(notes, "unknown_session;handshake completed!;");
 	ck_assert_uint_eq(p2->st.rx_packets, 1);
 	ck_assert_uint_eq(p2->st.last_rx, 2);
 
@@ -832,6 +890,7 @@ int main(void)
 	tcase_add_test(tx, unicast_batch);
 	tcase_add_test(tx, flood_replicates);
 	tcase_add_test(tx, flood_skips_fdb_only_peer);
+	tcase_add_test(tx, fdb_only_vtep);
 	tcase_add_test(tx, burst_budget);
 	tcase_add_test(tx, backpressure_keeps_order);
 	tcase_add_test(tx, refused_message_dropped);

@@ -43,8 +43,8 @@ static void dump_file(const struct peersfile *pf, char out[static DUMPLEN])
 	out[0] = '\0';
 	put(out, "peers=");
 	for (size_t i = 0; i < pf->npeers; i++)
-		put(out, "%s%s@%zu", i ? "," : "", endpoint_fmt(&pf->peers[i].ep, a),
-		    pf->peers[i].line);
+		put(out, "%s%s@%zu%s", i ? "," : "", endpoint_fmt(&pf->peers[i].ep, a),
+		    pf->peers[i].line, pf->peers[i].noflood ? "(noflood)" : "");
 	put(out, " fdb=");
 	for (size_t i = 0; i < pf->nfdb; i++)
 		put(out, "%s%s=%s@%zu", i ? "," : "", mac_fmt(&pf->fdb[i].mac, m),
@@ -75,6 +75,15 @@ static const struct ok_vec ok_vecs[] = {
 	{"fdb 0a:00:00:00:00:03 dst 192.168.56.43:9\nfdb 0a:00:00:00:00:02 dst 192.168.56.99\n",
 	 "peers= fdb=0a:00:00:00:00:02=192.168.56.99:8472@2,0a:00:00:00:00:03=192.168.56.43:9@1 "
 	 "neigh="},
+	/* Lines as vxtapctl's peer show, fdb show and neigh show print them. */
+	{"192.168.56.42:8472 rx 5 pkts 700 bytes tx 2 pkts 192 bytes last_rx 1.2s ago\n"
+	 "192.168.56.43:4789 noflood rx 0 pkts 0 bytes tx 0 pkts 0 bytes last_rx never\n"
+	 "fdb 0a:00:00:00:00:02 dst 192.168.56.42 port 8472 static\n"
+	 "fdb 0a:00:00:00:00:03 dst 192.168.56.43 port 4789 learned age 12s\n"
+	 "neigh 10.244.0.2 lladdr 0a:00:00:00:00:02 learned age 3s\n",
+	 "peers=192.168.56.42:8472@1,192.168.56.43:4789@2(noflood) "
+	 "fdb=0a:00:00:00:00:02=192.168.56.42:8472@3,0a:00:00:00:00:03=192.168.56.43:4789@4 "
+	 "neigh=10.244.0.2=0a:00:00:00:00:02@5"},
 	{"peers none\nfdb 0a:00:00:00:00:02 dst 192.168.56.42\n",
 	 "peers= fdb=0a:00:00:00:00:02=192.168.56.42:8472@2 neigh="},
 	/* No newline at the end; a '#' right after the value. */
@@ -263,8 +272,13 @@ static void dump_dp(char out[static DUMPLEN])
 	for (size_t i = 0; i < peers_count(dp.peers); i++) {
 		const struct peer *p = peers_at(dp.peers, i);
 
-		put(part, "%s/%llu ", endpoint_fmt(&p->ep, a),
-		    (unsigned long long)p->st.rx_packets);
+		/* "(f)": an FDB-only VTEP, there for the static entries naming
+		 * it; "(n)": a listed peer that is no flood target. */
+		put(part, "%s/%llu%s ", endpoint_fmt(&p->ep, a),
+		    (unsigned long long)p->st.rx_packets,
+		    !p->listed	? "(f)"
+		    : !p->flood ? "(n)"
+				: "");
 	}
 	sort_words(part);
 	out[0] = '\0';
@@ -345,15 +359,36 @@ static const struct apply_vec apply_vecs[] = {
 	 "fdb=0a:00:00:00:00:02=192.168.56.42:8472(l) 0a:00:00:00:00:03=192.168.56.43:8472(l) "
 	 "neigh=",
 	 0},
-	/* Node 3 leaves: its learned entries go, a static one pointing at it stays. */
+	/* Node 3 leaves: its learned entries go, a static one pointing at it
+	 * stays, and keeps it as an FDB-only VTEP (no flood target). */
 	{F_42_43,
 	 {"learn 0a:00:00:00:00:02 192.168.56.42", "learn 0a:00:00:00:00:03 192.168.56.43",
 	  "fdb add 0a:00:00:00:00:33 dst 192.168.56.43", "rx 192.168.56.42 5"},
 	 "192.168.56.42\n",
 	 "peers +0 -1 ~0 fdb +0 -0 neigh +0 -0 failed 0",
-	 "peers=192.168.56.42:8472/5 fdb=0a:00:00:00:00:02=192.168.56.42:8472(l) "
-	 "0a:00:00:00:00:33=192.168.56.43:8472 neigh=",
-	 1},
+	 "peers=192.168.56.42:8472/5 192.168.56.43:8472/0(f) "
+	 "fdb=0a:00:00:00:00:02=192.168.56.42:8472(l) 0a:00:00:00:00:33=192.168.56.43:8472 neigh=",
+	 0},
+	/* noflood set and cleared by the file; a line for an FDB-only VTEP
+	 * lists it. */
+	{F_42_43,
+	 {NULL},
+	 "192.168.56.42 noflood\n192.168.56.43\n",
+	 "peers +0 -0 ~1 fdb +0 -0 neigh +0 -0 failed 0",
+	 "peers=192.168.56.42:8472/0(n) 192.168.56.43:8472/0 fdb= neigh=",
+	 0},
+	{"192.168.56.42 noflood\n",
+	 {NULL},
+	 "192.168.56.42\n",
+	 "peers +0 -0 ~1 fdb +0 -0 neigh +0 -0 failed 0",
+	 "peers=192.168.56.42:8472/0 fdb= neigh=",
+	 0},
+	{"fdb 0a:00:00:00:00:02 dst 192.168.56.42\n",
+	 {NULL},
+	 "fdb 0a:00:00:00:00:02 dst 192.168.56.42\n192.168.56.42 noflood\n",
+	 "peers +1 -0 ~0 fdb +0 -0 neigh +0 -0 failed 0",
+	 "peers=192.168.56.42:8472/0(n) fdb=0a:00:00:00:00:02=192.168.56.42:8472 neigh=",
+	 0},
 	/* A new port: counters stay, what it taught under the old port goes. */
 	{F_42_43,
 	 {"learn 0a:00:00:00:00:02 192.168.56.42", "rx 192.168.56.42 5"},
@@ -385,15 +420,18 @@ static const struct apply_vec apply_vecs[] = {
 	 "fdb 0a:00:00:00:00:05 dst 192.168.56.45\n",
 	 /* 03 removed; 10.244.0.2 removed; 10.244.0.3 was changed by hand, so kept. */
 	 "peers +0 -0 ~0 fdb +3 -1 neigh +0 -1 failed 0",
-	 "peers= fdb=0a:00:00:00:00:02=192.168.56.43:8472 0a:00:00:00:00:04=192.168.56.44:8472 "
+	 "peers=192.168.56.43:8472/0(f) 192.168.56.44:8472/0(f) 192.168.56.45:8472/0(f) "
+	 "fdb=0a:00:00:00:00:02=192.168.56.43:8472 0a:00:00:00:00:04=192.168.56.44:8472 "
 	 "0a:00:00:00:00:05=192.168.56.45:8472 neigh=10.244.0.3=0a:00:00:00:00:33",
-	 0},
+	 /* FDB-only VTEPs no entry names any more: .42, and .43 between its
+	  * entry's removal and 02's move to it. */
+	 2},
 	/* A learned entry named by the file becomes static; no change counted. */
 	{"",
 	 {"learn 0a:00:00:00:00:02 192.168.56.42"},
 	 "fdb 0a:00:00:00:00:02 dst 192.168.56.42\n",
 	 "peers +0 -0 ~0 fdb +0 -0 neigh +0 -0 failed 0",
-	 "peers= fdb=0a:00:00:00:00:02=192.168.56.42:8472 neigh=",
+	 "peers=192.168.56.42:8472/0(f) fdb=0a:00:00:00:00:02=192.168.56.42:8472 neigh=",
 	 0},
 	/* Limits: 4 peers at most; removals make room first. */
 	{"192.168.56.42\n192.168.56.43\n192.168.56.44\n192.168.56.45\n",

@@ -86,13 +86,13 @@ def case_unknown(path):
         buf = b""
         for line, want in [
             (b"frobnicate", "error: unknown command \"frobnicate\""),
-            (b"peer add", "error: usage: peer add ADDR[:PORT] [key PUBKEY]"),
+            (b"peer add", "error: usage: peer add ADDR[:PORT] [key PUBKEY] [noflood]"),
             (b"fdb add zz dst 192.168.56.42", "error: \"zz\" is not a MAC address"),
             (b"peer del 1.2.3", "error: \"1.2.3\" is not ADDR[:PORT]"),
             (b"stats --xml", "error: unknown option \"--xml\"; usage: stats [--json | --prometheus]"),
             (b"\x01\x02\x03", "error: control byte 0x01 in the request"),
             (b"peer show extra words here", "error: usage: peer show [--json]"),
-            (b"a b c d e f g h i j", "error: too many words"),
+            (b" ".join([b"w"] * 33), "error: too many words"),
             (b"\xff\xfe\xfd", None),
             (b"stats", "ok"),
         ]:

@@ -22,7 +22,7 @@ d=$(dump n1)
 for j in 2 3; do
 	grep -Eq "^vxtap: neigh 10\.244\.0\.$j lladdr $(node_mac "$j") static" <<<"$d" ||
 		fail "n1's dump lacks 'neigh 10.244.0.$j lladdr $(node_mac "$j") static'"
-	grep -Eq "^vxtap: fdb $(node_mac "$j") dst 192\.168\.56\.4$j:8472 static" <<<"$d" ||
+	grep -Eq "^vxtap: fdb $(node_mac "$j") dst 192\.168\.56\.4$j port 8472 static" <<<"$d" ||
 		fail "n1's dump lacks 'fdb $(node_mac "$j") dst 192.168.56.4$j:8472 static'"
 done
 

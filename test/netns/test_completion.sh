@@ -57,12 +57,16 @@ expect "127.0.0.1:9472" vxtap --metrics 127
 expect "" vxtap --vni ""
 
 expect "fdb" vxtapctl fd
-expect "fdb key neigh peer stats" vxtapctl ""
-expect "add del show" vxtapctl --dev flannel.1 peer ""
+expect "etcd fdb help key lease neigh peer route stats" vxtapctl ""
+expect "add del flush show" vxtapctl --dev flannel.1 peer ""
 expect "flush" vxtapctl fdb fl
 expect "--json --prometheus" vxtapctl stats --
 expect "--json" vxtapctl neigh show ""
 expect "dst" vxtapctl fdb add 0a:00:00:00:00:02 ""
+expect "port" vxtapctl fdb add 0a:00:00:00:00:02 dst 192.168.56.42 ""
+expect "key noflood" vxtapctl peer add 192.168.56.42 ""
+expect "noflood" vxtapctl peer add 192.168.56.42 key KEY ""
+expect "show" vxtapctl lease ""
 expect "lladdr" vxtapctl -s /tmp/x.sock neigh add 10.244.0.2 ""
 expect "load" vxtapctl key l
 expect "--batch --dev --help --socket --version" vxtapctl --

@@ -77,6 +77,10 @@ info "nodes 1 and 2 skip node 3 (no key): no peer, no route, etcd_skipped_no_pub
 info "== node 2's key rotated"
 old=$(pub 2)
 loads=$(key_loads n2)
+# A ping at 20 a second across the rotation: how many are lost is reported.
+ping_bg p1 "$(pod_ip 2)" 200 "$VXT_TMP/rot.txt"
+rotping=$VXT_PING_PID
+ping_wait_replies "$VXT_TMP/rot.txt" 20
 key_new "$VXT_TMP/n2.key"
 kill -HUP "$(vxpid n2)"
 wait_for 100 0.05 key_loaded n2 "$loads" || fail "n2 did not load its new key"
@@ -86,6 +90,10 @@ wait_for 100 0.05 new_lease_key || fail "node 2's lease still holds '$(lease_key
 new_peer_key() { [[ $(peer_key n1 192.168.56.42) == "$(pub 2)" ]]; }
 wait_for 100 0.05 new_peer_key || fail "n1 still holds '$(peer_key n1 192.168.56.42)' for node 2"
 log_has n2 "lease .* now publishes the new public key" || fail "n2 did not log the rewrite of its lease"
+wait "$rotping" || true
+lost=$(ping_loss "$VXT_TMP/rot.txt")
+sent=$(ping_sent "$VXT_TMP/rot.txt")
+info "  a ping at 20/s across the rotation lost $lost of $sent"
 ping_warm p1 "$(pod_ip 2)" || fail "pod 1 -> pod 2: no reply after node 2's key rotation"
 ping_ok p2 "$(pod_ip 1)" 10 >/dev/null || fail "pod 2 -> pod 1: not every ping answered after the rotation"
 info "node 2's new key reached etcd and node 1; pods talk again"

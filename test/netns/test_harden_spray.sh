@@ -37,7 +37,7 @@ settle() {
 
 # learned_at NODE IP: how many learned FDB entries of the node point at IP.
 learned_at() {
-	dump "$1" | grep -Ec "^vxtap: fdb [0-9a-f:]+ dst ${2//./\\.}:$VXT_PORT learned( |$)" || true
+	dump "$1" | grep -Ec "^vxtap: fdb [0-9a-f:]+ dst ${2//./\\.} port $VXT_PORT learned( |$)" || true
 }
 
 # spray SEED: SPRAY datagrams from random MACs, from 192.168.56.43 to n1.
@@ -54,7 +54,7 @@ start_n1() {
 	seed_args 1 3
 	start_vxtap n1 "${VXT_ARGS[@]}" --mac "$m1" --max-fdb 200 --max-fdb-per-peer "$1"
 	ping_warm n1 10.244.0.2 || fail "n1 -> 10.244.0.2: no reply to 10 warm-up pings"
-	dump n1 | grep -Eq "^vxtap: fdb $m2 dst 192\.168\.56\.42:$VXT_PORT learned( |$)" ||
+	dump n1 | grep -Eq "^vxtap: fdb $m2 dst 192\.168\.56\.42 port $VXT_PORT learned( |$)" ||
 		fail "n1 did not learn n2's MAC $m2 from the ping"
 }
 
@@ -75,7 +75,7 @@ info "n1 received $rx datagrams, learned $learned MACs and evicted $evicted entr
 n3=$(learned_at n1 192.168.56.43)
 ((n3 == 50)) || fail "n1 has $n3 learned entries behind 192.168.56.43, want its cap of 50"
 d=$(dump n1)
-grep -Eq "^vxtap: fdb $m2 dst 192\.168\.56\.42:$VXT_PORT learned( |$)" <<<"$d" ||
+grep -Eq "^vxtap: fdb $m2 dst 192\.168\.56\.42 port $VXT_PORT learned( |$)" <<<"$d" ||
 	fail "n2's MAC $m2 was pushed out of n1's FDB by n3's spray"
 ping_ok n1 10.244.0.2 3 || fail "n1 -> 10.244.0.2: not every ping of 3 answered after the spray"
 ping_ok n2 10.244.0.1 3 || fail "n2 -> 10.244.0.1: not every ping of 3 answered after the spray"

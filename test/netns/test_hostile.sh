@@ -134,7 +134,7 @@ dd=$(dump n2)
 info "n2's tables:"
 grep -E '^vxtap: (fdb|neigh|peer) ' <<<"$dd" | sed 's/^/  /'
 fdb=$(grep '^vxtap: fdb ' <<<"$dd" || true)
-[[ $fdb =~ ^"vxtap: fdb $m1 dst 192.168.56.41:$VXT_PORT learned" && $(wc -l <<<"$fdb") -eq 1 ]] ||
+[[ $fdb =~ ^"vxtap: fdb $m1 dst 192.168.56.41 port $VXT_PORT learned" && $(wc -l <<<"$fdb") -eq 1 ]] ||
 	fail "n2's FDB should hold only n1's MAC, learned: $fdb"
 neigh=$(grep '^vxtap: neigh ' <<<"$dd" || true)
 if grep -v "^vxtap: neigh 10\.244\.0\.1 lladdr $m1 " <<<"$neigh" | grep -q .; then

@@ -78,14 +78,14 @@ done
 # vxtap learned the kernel node's MAC and IP.
 for n in n2 n3; do
 	d=$(dump "$n")
-	grep -Eq "^vxtap: fdb $m1 dst 192\.168\.56\.41:$VXT_PORT learned( |$)" <<<"$d" ||
+	grep -Eq "^vxtap: fdb $m1 dst 192\.168\.56\.41 port $VXT_PORT learned( |$)" <<<"$d" ||
 		fail "$n did not learn 'fdb $m1 dst 192.168.56.41:$VXT_PORT learned'"
 	[[ $(ip -n "$(ns "$n")" neigh show 10.244.0.1 dev "$VXT_DEV") == *"lladdr $m1"* ]] ||
 		fail "$n's kernel neighbour for 10.244.0.1 is not $m1"
 done
 grep -Eq "^vxtap: neigh 10\.244\.0\.1 lladdr $m1 learned( |$)" <<<"$(dump n2)" ||
 	fail "n2 did not learn 'neigh 10.244.0.1 lladdr $m1 learned' from the kernel's ARP"
-grep -Eq "^vxtap: fdb $m3 dst 192\.168\.56\.43:$VXT_PORT learned( |$)" <<<"$(dump n2)" ||
+grep -Eq "^vxtap: fdb $m3 dst 192\.168\.56\.43 port $VXT_PORT learned( |$)" <<<"$(dump n2)" ||
 	fail "n2 did not learn 'fdb $m3 dst 192.168.56.43:$VXT_PORT learned'"
 stop_all_vxtap
 info "ok"

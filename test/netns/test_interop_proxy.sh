@@ -66,7 +66,7 @@ info "n1 fdb after:"
 sed 's/^/  /' <<<"$fdb1"
 [[ $fdb1 == "$fdb0" ]] || fail "n1's kernel FDB changed under nolearning: before [$fdb0] after [$fdb1]"
 # vxtap learned where node 1's MAC lives.
-grep -Eq "^vxtap: fdb $(node_mac 1) dst 192\.168\.56\.41:$VXT_PORT learned( |$)" <<<"$(dump n2)" ||
+grep -Eq "^vxtap: fdb $(node_mac 1) dst 192\.168\.56\.41 port $VXT_PORT learned( |$)" <<<"$(dump n2)" ||
 	fail "n2 did not learn 'fdb $(node_mac 1) dst 192.168.56.41:$VXT_PORT learned'"
 stop_all_vxtap
 info "ok"

@@ -57,7 +57,7 @@ while IFS='=' read -r k v; do
 done <<<"$d"
 # vxtap learned nothing it should not: node 1's MAC stays where the static
 # entry put it.
-grep -Eq "^vxtap: fdb $(node_mac 1) dst 192\.168\.56\.41:8472 static" <<<"$(dump n2)" ||
+grep -Eq "^vxtap: fdb $(node_mac 1) dst 192\.168\.56\.41 port 8472 static" <<<"$(dump n2)" ||
 	fail "n2's fdb entry for $(node_mac 1) is not 'dst 192.168.56.41:8472 static'"
 stop_all_vxtap
 info "ok"

@@ -38,7 +38,7 @@ info "n2 $(tr '\n' ' ' <<<"$d")"
 while IFS='=' read -r k v; do
 	((v == 0)) || fail "n2 $k is $v: the kernel's datagrams should all be accepted"
 done <<<"$d"
-grep -Eq "^vxtap: fdb $(node_mac 1) dst \[fd00:56::41\]:8472 learned" <<<"$(dump n2)" ||
+grep -Eq "^vxtap: fdb $(node_mac 1) dst fd00:56::41 port 8472 learned" <<<"$(dump n2)" ||
 	fail "n2 did not learn the kernel node's MAC $(node_mac 1) behind [fd00:56::41]:8472"
 k=$(nsx n1 cat /sys/class/net/"$VXT_DEV"/statistics/rx_packets)
 ((k >= 24)) || fail "n1's kernel $VXT_DEV received only $k packets"

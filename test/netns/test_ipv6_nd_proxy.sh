@@ -28,7 +28,7 @@ d=$(dump n1)
 for j in 2 3; do
 	grep -Eq "^vxtap: neigh fd00:244::$j lladdr $(node_mac "$j") static" <<<"$d" ||
 		fail "n1's dump lacks 'neigh fd00:244::$j lladdr $(node_mac "$j") static'"
-	grep -Eq "^vxtap: fdb $(node_mac "$j") dst \[fd00:56::4$j\]:8472 static" <<<"$d" ||
+	grep -Eq "^vxtap: fdb $(node_mac "$j") dst fd00:56::4$j port 8472 static" <<<"$d" ||
 		fail "n1's dump lacks 'fdb $(node_mac "$j") dst [fd00:56::4$j]:8472 static'"
 done
 

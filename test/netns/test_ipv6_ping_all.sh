@@ -29,7 +29,7 @@ for i in 1 2 3; do
 		((i == j)) && continue
 		# The peers are IPv6 endpoints, and the ND snooping learned the
 		# others' overlay IPv6 addresses from their NS and NA.
-		grep -Eq "^vxtap: peer \[fd00:56::4$j\]:8472 rx_packets [1-9]" <<<"$d" ||
+		grep -Eq "^vxtap: peer \[fd00:56::4$j\]:8472 rx [1-9]" <<<"$d" ||
 			fail "n$i's dump lacks peer [fd00:56::4$j]:8472 with traffic received"
 		grep -Eq "^vxtap: neigh fd00:244::$j lladdr ([0-9a-f]{2}:){5}[0-9a-f]{2} learned" <<<"$d" ||
 			fail "n$i did not learn fd00:244::$j from neighbour discovery"

@@ -27,7 +27,7 @@ d=$(dump n2)
 info "n2's dump:"
 # shellcheck disable=SC2001
 sed 's/^/  /' <<<"$d"
-grep -Eq "^vxtap: fdb $m1 dst 192\.168\.56\.41:8472 learned( |$)" <<<"$d" ||
+grep -Eq "^vxtap: fdb $m1 dst 192\.168\.56\.41 port 8472 learned( |$)" <<<"$d" ||
 	fail "n2 did not learn 'fdb $m1 dst 192.168.56.41:8472 learned'"
 grep -Eq "^vxtap: neigh 10\.244\.0\.1 lladdr $m1 learned( |$)" <<<"$d" ||
 	fail "n2 did not learn 'neigh 10.244.0.1 lladdr $m1 learned'"
@@ -42,7 +42,7 @@ c=$(counter n2 neigh_learned)
 # Learning works the other way too: n1 learned n2 from the replies.
 m2=$(node_mac 2)
 d=$(dump n1)
-grep -Eq "^vxtap: fdb $m2 dst 192\.168\.56\.42:8472 learned( |$)" <<<"$d" ||
+grep -Eq "^vxtap: fdb $m2 dst 192\.168\.56\.42 port 8472 learned( |$)" <<<"$d" ||
 	fail "n1 did not learn 'fdb $m2 dst 192.168.56.42:8472 learned' from the replies"
 stop_all_vxtap
 info "ok"

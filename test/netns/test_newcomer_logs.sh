@@ -2,12 +2,16 @@
 # Logs that explain: every line carries an RFC 3339 time stamp unless standard
 # error is journald's stream (JOURNAL_STREAM names it); -v says why datagrams
 # from an address are dropped, one line per address and reason per 10 s, and
-# -vv says it for every one.
+# -vv says it for every one. In secure mode -v also says why the crypto
+# dropped a datagram (here: an init made for another key, bad_mac1) and when
+# a handshake completed.
 set -euo pipefail
 # shellcheck source=test/netns/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=test/netns/lib_ctl.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib_ctl.sh"
+# shellcheck source=test/netns/lib_secure.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib_secure.sh"
 require_root
 require_vxtap
 require_vxtapctl
@@ -45,5 +49,24 @@ wait_for 200 0.05 grep -q 'vxtap: ready' "$log" || fail "vxtap under JOURNAL_STR
 grep -q '^vxtap: ready ' "$log" || fail "lines are stamped although journald stamps them: $(head -n 1 "$log")"
 kill -TERM "$pid"
 reap "$pid" 100 || fail "vxtap under JOURNAL_STREAM did not exit 0"
+stop_all_vxtap
+
+info "== secure mode at -v"
+keys_new 2
+key_new "$VXT_TMP/wrong.key"
+start_secure 1 2 -v
+# Node 2 believes node 1 has another key: its inits fail node 1's mac1.
+start_vxtap n2 --dev "$VXT_DEV" --local 192.168.56.42 --addr 10.244.0.2/16 \
+	--key-file "$VXT_TMP/n2.key" --peer "192.168.56.41=$(cat "$VXT_TMP/wrong.pub")" \
+	--mac "$(node_mac 2)" --control "$(sock n2)"
+nsx n2 ping -n -q -c 2 -i 0.5 -W 1 10.244.0.1 >/dev/null 2>&1 || true
+bad_logged() { log_has n1 '^vxtap: dropped a datagram from 192\.168\.56\.42: bad_mac1 \('; }
+wait_for 100 0.05 bad_logged || fail "n1 (-v) did not log the init it could not take"
+stop_vxtap n2 || true
+start_secure 2 2
+ping_warm n2 10.244.0.1 || fail "n2 -> n1: no reply in secure mode"
+done_logged() { log_has n1 '^vxtap: 192\.168\.56\.42: handshake completed'; }
+wait_for 100 0.05 done_logged || fail "n1 (-v) did not log the handshake"
+vxlog n1 | grep -E 'bad_mac1|handshake completed' | sed 's/^/  /'
 stop_all_vxtap
 info "ok"
