@@ -70,7 +70,7 @@ struct counters_tables {
  * when asked (each kept by the kernel in 32 bits). X(name, description). */
 #define COUNTERS_KERNEL_DROPS(X)                                                               \
 	X(tap_queue, "frames the TAP's queue dropped before vxtap read them (its tx_dropped)") \
-	X(socket_rcvbuf, "datagrams the UDP socket dropped with its receive buffer full")
+	X(socket_rcvbuf, "datagrams the UDP socket dropped: buffer full, or a bad checksum")
 
 /* The loop's polling windows after traffic (--spin-us). X(name, description). */
 #define COUNTERS_LOOP(X)                                                            \

@@ -1174,15 +1174,17 @@ enum conf_fds conf_fds_check(uint64_t soft, uint64_t hard, unsigned int need, ui
 		return CONF_FDS_RAISE;
 	}
 	if (soft == hard)
-		snprintf(err, CONF_ERRLEN,
-			 "too few file descriptors: vxtap needs %u with these options and the limit "
-			 "(ulimit -n) is %llu; raise it (ulimit -n, or LimitNOFILE= in a unit)",
-			 need, (unsigned long long)hard);
+		snprintf(
+			err, CONF_ERRLEN,
+			"too few file descriptors: vxtap needs %u with these options and the limit "
+			"(ulimit -n) is %llu; raise it (ulimit -n, or LimitNOFILE= in a unit)",
+			need, (unsigned long long)hard);
 	else
-		snprintf(err, CONF_ERRLEN,
-			 "too few file descriptors: vxtap needs %u with these options and the limit "
-			 "(ulimit -n) is %llu, at most %llu (ulimit -Hn); raise it (ulimit -n, or "
-			 "LimitNOFILE= in a unit)",
-			 need, (unsigned long long)soft, (unsigned long long)hard);
+		snprintf(
+			err, CONF_ERRLEN,
+			"too few file descriptors: vxtap needs %u with these options and the limit "
+			"(ulimit -n) is %llu, at most %llu (ulimit -Hn); raise it (ulimit -n, or "
+			"LimitNOFILE= in a unit)",
+			need, (unsigned long long)soft, (unsigned long long)hard);
 	return CONF_FDS_SHORT;
 }

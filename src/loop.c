@@ -124,7 +124,8 @@ static void on_error(void *arg, enum fwd_error what, int err, uint64_t now)
 
 	if (fwd_tap_gone(what, err)) {
 		if (vx->status == 0)
-			log_warnx("%s: the TAP device is gone (deleted under vxtap): exiting", vx->dev);
+			log_warnx("%s: the TAP device is gone (deleted under vxtap): exiting",
+				  vx->dev);
 		vx->status = 1;
 		ev_break(vx->loop, EVBREAK_ALL);
 		return;

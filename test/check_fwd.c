@@ -643,10 +643,10 @@ static const struct {
 	int err;
 	bool gone;
 } gone_vecs[] = {
-	{FWD_ERR_TAP_READ, EBADFD, true},   {FWD_ERR_TAP_WRITE, EBADFD, true},
-	{FWD_ERR_UDP_RECV, EBADFD, false},  {FWD_ERR_TAP_READ, EIO, false},
-	{FWD_ERR_TAP_WRITE, EIO, false},    {FWD_ERR_TAP_WRITE, ENOBUFS, false},
-	{FWD_ERR_TAP_READ, EINTR, false},   {FWD_ERR_TAP_WRITE, EINVAL, false},
+	{FWD_ERR_TAP_READ, EBADFD, true},    {FWD_ERR_TAP_WRITE, EBADFD, true},
+	{FWD_ERR_UDP_RECV, EBADFD, false},   {FWD_ERR_TAP_READ, EIO, false},
+	{FWD_ERR_TAP_WRITE, EIO, false},     {FWD_ERR_TAP_WRITE, ENOBUFS, false},
+	{FWD_ERR_TAP_READ, EINTR, false},    {FWD_ERR_TAP_WRITE, EINVAL, false},
 	{FWD_ERR_TAP_READ, ENETDOWN, false},
 };
 

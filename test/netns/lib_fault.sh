@@ -63,17 +63,19 @@ fault_stat() { awk -v k="$2" '$1 == k { print $2 }' "$VXT_TMP/$1.nfq"; }
 # udp_snmp NODE FIELD: the Udp FIELD (InCsumErrors, InErrors, RcvbufErrors,
 # InDatagrams ...) of /proc/net/snmp in NODE's namespace.
 udp_snmp() {
+	# shellcheck disable=SC2016 # awk's own variables
 	nsx "$1" awk -v f="$2" '$1 == "Udp:" && !h { for (i = 2; i <= NF; i++) k[i] = $i; h = 1; next }
 		$1 == "Udp:" { for (i = 2; i <= NF; i++) if (k[i] == f) print $i }' /proc/net/snmp
 }
 
-# vxt_all_drops: every drop counter of the dump: the core's, and secure
+# vxt_all_drops: every drop counter of the dump: the core's, the kernel's at
+# vxtap's door (tap_queue, socket_rcvbuf), and secure
 # mode's when VXT_MODE is secure.
 vxt_all_drops() {
 	local r
 	for r in vxlan_short vxlan_no_i vxlan_reserved bad_vni unknown_peer runt oversize src_own \
 		src_multicast src_zero bad_arp bad_nd no_peers flood_rate peer_flood_rate tap_write \
-		udp_send bad_offload; do
+		udp_send bad_offload tap_queue socket_rcvbuf; do
 		printf 'drop_%s\n' "$r"
 	done
 	[[ ${VXT_MODE:-plain} == secure ]] || return 0
@@ -94,5 +96,6 @@ drops_other() {
 		[[ " $* " == *" $name "* ]] && continue
 		((${VXT_GREW[$name]:-0} == 0)) || out+=("$name=+${VXT_GREW[$name]}")
 	done
+	# shellcheck disable=SC2034 # for the tests to read
 	VXT_OTHER=${out[*]}
 }

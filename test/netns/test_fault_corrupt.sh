@@ -10,7 +10,9 @@
 # Plain mode: the bit is flipped after the sender's UDP checksum was made,
 # as on a bad link; the receiving kernel drops each such datagram
 # (/proc/net/snmp Udp InCsumErrors in the receiver's namespace grows by the
-# number corrupted) and vxtap never sees one: none of its drop counters moves.
+# number corrupted) and vxtap never sees one. The kernel also counts each in
+# the socket's own drop count (sk_drops, which SO_MEMINFO gives vxtap), so
+# drop_socket_rcvbuf grows by the same number; no other drop counter moves.
 #
 # Secure mode: the handler flips a bit of the sealed part of data messages
 # (past the 16-byte header) and makes the UDP checksum valid again, as
@@ -43,7 +45,7 @@ for VXT_MODE in plain secure; do
 		allowed=drop_crypto_bad_tag
 	else
 		how=(--corrupt 1)
-		allowed=
+		allowed=drop_socket_rcvbuf
 	fi
 	for n in n1 n2; do
 		# shellcheck disable=SC2046 # one name a word
@@ -68,6 +70,9 @@ for VXT_MODE in plain secure; do
 			((csum == 0)) || fail "$n: Udp InCsumErrors grew by $csum though every checksum was made valid"
 		else
 			((csum == bad)) || fail "$n: Udp InCsumErrors grew by $csum for $bad corrupted datagrams"
+			sk=${VXT_GREW[drop_socket_rcvbuf]}
+			((sk == bad)) || fail "$n: drop_socket_rcvbuf grew by $sk for $bad datagrams with a bad checksum"
+			info "  $n: drop_socket_rcvbuf +$sk (the socket's sk_drops counts them too)"
 		fi
 	done
 	stop_all_vxtap

@@ -28,6 +28,7 @@ require_vxtap
 require_vxtapctl
 
 MIB=${VXT_LOSSY_MIB:-50}
+# shellcheck disable=SC2054 # 1,4 is one argument: a range
 FAULTS=(--drop 2 --dup 1 --delay 3 --delay-ms 1,4)
 
 make_topology 2
