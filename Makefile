@@ -70,7 +70,7 @@ MAIN_OBJ   := $(BUILD)/src/main.o
 TEST_BINS  := $(UNITS:%=$(BUILD)/test/check_%)
 
 .PHONY: all help unit check netcheck demo asan install uninstall clean lint deps bench fuzz bench-ctl bench-cost \
-	bench-etcd bench-crypto deb
+	bench-etcd bench-crypto deb soak bench-zeroloss
 
 all: $(BUILD)/vxtap $(BUILD)/vxtapctl
 
@@ -81,10 +81,12 @@ help:
 	@echo 'make unit            the unit suites only (no root)'
 	@echo 'make netcheck        the namespace tests only (root)'
 	@echo 'make asan            everything under ASan and UBSan (root)'
+	@echo 'make soak            three nodes under mixed load for 10 minutes (root; SOAK_ARGS="--time S --secure")'
 	@echo 'make fuzz            the libFuzzer harnesses, FUZZ_TIME seconds each (clang)'
 	@echo 'make lint            clang-format and mandoc checks'
 	@echo 'make bench           speed against the kernel driver, fastd and tinc (root)'
 	@echo 'make bench-cost      callgrind instructions per forwarded packet (root)'
+	@echo 'make bench-zeroloss 1 Gbit/s of 1400-byte UDP for 60 s: does vxtap drop any? (root)'
 	@echo 'make bench-ctl       control-socket scale: 1,000 peers, 100,000 FDB entries (root)'
 	@echo 'make bench-etcd      the etcd control plane with 100 nodes and 1,000 leases (root)'
 	@echo 'make bench-crypto    secure mode handshake and cookie costs (no root)'
@@ -142,6 +144,10 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory all $(TEST_BINS)
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory netcheck
+
+# The soak (scripts/soak): 10 minutes unless SOAK_ARGS says otherwise.
+soak: all
+	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) scripts/soak $(SOAK_ARGS)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -213,6 +219,9 @@ $(BUILD)/test/bench_peers: $(BUILD)/test/bench_peers.o $(BUILD)/libvxcore.a
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
 # Control-socket scale figures (root): load time, RSS, cost per frame.
+bench-zeroloss: all
+	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) scripts/bench-zeroloss $(BENCH_ARGS)
+
 bench-ctl: all
 	$(Q)VXTAP=$(abspath $(BUILD)/vxtap) VXTAPCTL=$(abspath $(BUILD)/vxtapctl) scripts/bench-ctl
 
