@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 
 #include "conf.h"
-#include "crypto.h"
+#include "keytext.h"
 #include "spin.h"
 
 #define USAGE_LINE "usage: vxtap --local ADDR {--peer|--peers-file|--etcd-endpoints} ... [options]"
@@ -453,7 +453,7 @@ static enum conf_status add_peer(struct parse *p, const char *tok, size_t len)
 
 	if (!take(tok, alen, buf, sizeof(buf)) || !endpoint_parse(buf, 0, &ep))
 		return bad_len(p, "--peer", tok, len, "is not ADDR[:PORT][=PUBKEY]");
-	if (key.set && !crypto_key_parse(eq + 1, len - alen - 1, key.pub))
+	if (key.set && !keytext_parse(eq + 1, len - alen - 1, key.pub))
 		return bad_len(p, "--peer", tok, len,
 			       "has a public key that is not 32 bytes of base64");
 	warn_port_ambiguous(p, "--peer", buf);

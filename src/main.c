@@ -93,12 +93,12 @@ static void log_public_key(const struct vxtap *vx, const struct conf *c)
 {
 	struct crypto *cr = method_sealed_crypto(vx->method);
 	uint8_t pub[CRYPTO_KEY_LEN];
-	char text[CRYPTO_KEY_TEXT_LEN];
+	char text[KEYTEXT_LEN];
 
 	if (cr == NULL)
 		return;
 	crypto_own_public_key(cr, pub);
-	crypto_key_format(pub, text);
+	keytext_format(pub, text);
 	log_info("secure mode: public key %s%s", text, c->psk_file != NULL ? ", with a PSK" : "");
 }
 
@@ -106,14 +106,14 @@ static void log_public_key(const struct vxtap *vx, const struct conf *c)
 static int genkey(void)
 {
 	uint8_t *key;
-	char text[CRYPTO_KEY_TEXT_LEN];
+	char text[KEYTEXT_LEN];
 
 	if (sodium_init() < 0 || (key = sodium_malloc(CRYPTO_KEY_LEN)) == NULL) {
 		fprintf(stderr, "vxtap: libsodium failed to initialise\n");
 		return 1;
 	}
 	randombytes_buf(key, CRYPTO_KEY_LEN);
-	crypto_key_format(key, text);
+	keytext_format(key, text);
 	sodium_free(key);
 	puts(text);
 	sodium_memzero(text, sizeof(text));
@@ -134,12 +134,12 @@ static int pubkey(void)
 		return 1;
 	}
 	n = fread(text, 1, sizeof(text), stdin);
-	if (n == sizeof(text) || ferror(stdin) || !crypto_key_parse(text, n, key)) {
+	if (n == sizeof(text) || ferror(stdin) || !keytext_parse(text, n, key)) {
 		fprintf(stderr, "vxtap: --pubkey: standard input is not a private key (32 bytes "
 				"of base64, as vxtap --genkey prints)\n");
 	} else {
 		crypto_public_key(key, pub);
-		crypto_key_format(pub, text);
+		keytext_format(pub, text);
 		puts(text);
 		rc = 0;
 	}

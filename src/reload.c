@@ -172,11 +172,11 @@ int reload_key(struct reload *r, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "key file %s holds a key a peer is listed with", path);
 	} else {
 		uint8_t pub[CRYPTO_KEY_LEN];
-		char text[CRYPTO_KEY_TEXT_LEN];
+		char text[KEYTEXT_LEN];
 
 		rc = 0;
 		crypto_own_public_key(c, pub);
-		crypto_key_format(pub, text);
+		keytext_format(pub, text);
 		log_info("private key from %s loaded (public key %s); sessions are renegotiated, "
 			 "and SIGHUP re-reads this file",
 			 path, text);

@@ -79,12 +79,12 @@ static void dump(const struct conf *c, char out[static DUMPLEN])
 	put(out, DUMPLEN, "dev=%s vni=%u port=%u local=%s peers=", c->dev, c->vni, c->port,
 	    ip_str(&c->local, b));
 	for (size_t i = 0; i < c->npeers; i++) {
-		char k[CRYPTO_KEY_TEXT_LEN];
+		char k[KEYTEXT_LEN];
 
 		put(out, DUMPLEN, "%s", i ? "," : "");
 		put_ep(out, DUMPLEN, &c->peers[i]);
 		if (c->peer_keys[i].set) {
-			crypto_key_format(c->peer_keys[i].pub, k);
+			keytext_format(c->peer_keys[i].pub, k);
 			put(out, DUMPLEN, "=%s", k);
 		}
 	}
