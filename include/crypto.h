@@ -344,6 +344,11 @@ void crypto_get_stats(const struct crypto *c, struct crypto_stats *st);
 /* handshakes_completed alone (cheap enough to ask around every datagram). */
 uint64_t crypto_handshakes_completed(const struct crypto *c);
 
+/* True when the len bytes at d start as a secure-mode message of this wire
+ * version (one of the four types, version byte, two zero bytes): what a node
+ * without a key receives from one with a key. */
+bool crypto_wire_looks_sealed(const uint8_t *d, size_t len);
+
 /* "bad_tag", ...; "none" for CRYPTO_DROP_NONE, "unknown" out of range. */
 const char *crypto_drop_name(enum crypto_drop d);
 /* Its description, as the counter's. */

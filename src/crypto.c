@@ -1443,6 +1443,12 @@ uint64_t crypto_handshakes_completed(const struct crypto *c)
 	return c->st.handshakes_completed;
 }
 
+bool crypto_wire_looks_sealed(const uint8_t *d, size_t len)
+{
+	return len >= 4 && d[0] >= TYPE_INIT && d[0] <= TYPE_DATA && d[1] == CRYPTO_WIRE_VERSION &&
+	       d[2] == 0 && d[3] == 0;
+}
+
 void crypto_get_stats(const struct crypto *c, struct crypto_stats *st)
 {
 	*st = c->st;

@@ -108,7 +108,8 @@ static void note(void *arg, const struct ipaddr *src, const char *what, const ch
 
 static void on_drop(void *arg, const struct ipaddr *src, const struct dp_action *act, uint64_t now)
 {
-	note(arg, src, dp_drop_name(act->drop), dp_drop_desc(act->drop), now);
+	note(arg, src, dp_drop_name(act->drop),
+	     act->drop_hint != NULL ? act->drop_hint : dp_drop_desc(act->drop), now);
 }
 
 static void on_error(void *arg, enum fwd_error what, int err, uint64_t now)

@@ -458,6 +458,15 @@ START_TEST(wire_format_as_documented)
 	ck_assert_int_ne(vxlan_decode(resp.b, resp.len, &vni), VXLAN_OK);
 	ck_assert_int_ne(vxlan_decode(d.b, d.len, &vni), VXLAN_OK);
 	ck_assert_int_ne(vxlan_decode(g_reply.b, g_reply.len, &vni), VXLAN_OK);
+	/* and each is recognised as secure mode's, plain VXLAN and another
+	 * version not */
+	ck_assert(crypto_wire_looks_sealed(init.b, init.len));
+	ck_assert(crypto_wire_looks_sealed(resp.b, resp.len));
+	ck_assert(crypto_wire_looks_sealed(d.b, d.len));
+	ck_assert(!crypto_wire_looks_sealed(init.b, 3));
+	ck_assert(!crypto_wire_looks_sealed((const uint8_t *)"\x08\x00\x00\x00", 4));
+	ck_assert(!crypto_wire_looks_sealed((const uint8_t *)"\xA4\x01\x00\x00", 4));
+	ck_assert(!crypto_wire_looks_sealed((const uint8_t *)"\xA5\x02\x00\x00", 4));
 }
 END_TEST
 
