@@ -52,6 +52,7 @@ CORE  += ctlproto ctlexec counters peersfile # the control protocol, its answers
 CORE  += txq fwd method_plain method_sealed # the engine behind the I/O seam, the datagram methods
 CORE  += spin # how long the loop polls after traffic
 CORE  += keytext # keys as base64 text (vxtapctl links it, not the crypto)
+CORE  += ratelimit # how often a log line may go out
 CORE  += route # the control plane's routes as rtnetlink messages
 CORE  += sdproto metricsproto # sd_notify messages; the HTTP endpoint's answers
 CORE  += jsonrd flannel etcdgw flset fldiff flnet flshow # the flannel control plane

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "change.h"
+#include "counters.h"
 #include "crypto.h"
 #include "fwd.h"
 #include "method.h"
@@ -838,6 +839,31 @@ START_TEST(sealed_counts_after_authentication)
 	ck_assert_uint_eq(p2->st.rx_packets, 3);
 	ck_assert_uint_eq(dp.st.udp_rx_packets, 4);
 	ck_assert_uint_eq(p2->st.last_rx, 5);
+
+	/* What the shell asks of a keyed method: its key, its counters, a
+	 * peer's session, a new key (not one a peer is listed with). */
+	{
+		struct counters_snap snap;
+		struct crypto_peer_info info;
+		uint8_t pub[32], kn2[32], pn2[32];
+
+		ck_assert(method_keyed(m));
+		ck_assert(!method_keyed(&plain));
+		m->ops->own_key(m, pub);
+		ck_assert_mem_eq(pub, pn, 32);
+		memset(&snap, 0, sizeof(snap));
+		m->ops->stats(m, &snap);
+		ck_assert(snap.secure);
+		ck_assert_uint_eq(snap.crypto.handshakes_completed, 1);
+		ck_assert_int_eq(m->ops->peer_info(m, &peer2.ip, 6, &info), 0);
+		ck_assert_int_eq(m->ops->peer_info(m, &peer3.ip, 6, &info), -ENOENT);
+		ck_assert_int_eq(m->ops->set_key(m, kp, 7), -EINVAL);
+		randombytes_buf(kn2, sizeof(kn2));
+		crypto_public_key(kn2, pn2);
+		ck_assert_int_eq(m->ops->set_key(m, kn2, 7), 0);
+		m->ops->own_key(m, pub);
+		ck_assert_mem_eq(pub, pn2, 32);
+	}
 
 	fwd_free(&fw);
 	m->ops->free(m);
