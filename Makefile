@@ -51,6 +51,8 @@ CORE  := addr eth csum vxlan arp nd icmp gso gro table fdb neigh peer storm dp c
 CORE  += ctlproto ctlexec counters peersfile # the control protocol, its answers, the peers file
 CORE  += txq fwd method_plain method_sealed # the engine behind the I/O seam, the datagram methods
 CORE  += spin # how long the loop polls after traffic
+CORE  += keytext # keys as base64 text (vxtapctl links it, not the crypto)
+CORE  += ratelimit # how often a log line may go out
 CORE  += route # the control plane's routes as rtnetlink messages
 CORE  += sdproto metricsproto # sd_notify messages; the HTTP endpoint's answers
 CORE  += jsonrd flannel etcdgw flset fldiff flnet flshow # the flannel control plane
@@ -62,6 +64,7 @@ SHELLMODS += etcd flnode # the etcd control plane
 # Modules tested inside another module's suite.
 TESTED_WITH := gro change txq method_plain method_sealed ctlexec counters
 TESTED_WITH += jsonrd # with flannel
+TESTED_WITH += keytext # with crypto
 UNITS := $(filter-out $(TESTED_WITH),$(CORE))
 
 CORE_OBJS  := $(CORE:%=$(BUILD)/src/%.o)
@@ -133,8 +136,9 @@ deps:
 	$(Q)scripts/deps
 
 # Unit suites only: no root needed.
-unit: $(TEST_BINS)
+unit: $(TEST_BINS) $(BUILD)/vxtapctl
 	$(Q)scripts/run-unit $(TEST_BINS)
+	$(Q)scripts/check-ctl-links $(BUILD)/vxtapctl
 
 # Network-namespace tests: root required; they fail (never skip) without it.
 netcheck: $(BUILD)/vxtap $(BUILD)/vxtapctl $(BUILD)/test/etcd_smoke

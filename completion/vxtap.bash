@@ -40,6 +40,8 @@ _vxtap() {
 		--ageing --no-learning --max-fdb --max-fdb-per-peer --max-moves --flood-rate
 		--user --control --peers-file --key-file --psk-file --genkey --pubkey
 		--no-offload --busy-poll --spin-us
+		--etcd-endpoints --etcd-prefix --etcd-cafile --etcd-certfile --etcd-keyfile
+		--subnet-file --subnet-lease-renew-margin --state-dir
 		--metrics --verbose --help --version"
 
 	COMPREPLY=()
@@ -56,8 +58,18 @@ _vxtap() {
 		_vxtap_words "127.0.0.1:9472 [::1]:9472 0.0.0.0:9472 [::]:9472" "$cur"
 		return
 		;;
-	--control | --peers-file | --key-file | --psk-file)
+	--control | --peers-file | --key-file | --psk-file | --etcd-cafile | --etcd-certfile | \
+		--etcd-keyfile | --subnet-file)
 		_vxtap_files "$cur"
+		return
+		;;
+	--state-dir)
+		local IFS=$'\n'
+		COMPREPLY=($(compgen -d -- "$cur"))
+		return
+		;;
+	--etcd-endpoints)
+		_vxtap_words "http://127.0.0.1:2379 https://127.0.0.1:2379" "$cur"
 		return
 		;;
 	--user)
@@ -66,7 +78,8 @@ _vxtap() {
 		return
 		;;
 	--vni | --port | --peer | --addr | --mac | --mtu | --fdb | --neigh | --ageing | \
-		--max-fdb | --max-fdb-per-peer | --max-moves | --flood-rate | --spin-us)
+		--max-fdb | --max-fdb-per-peer | --max-moves | --flood-rate | --spin-us | \
+		--etcd-prefix | --subnet-lease-renew-margin)
 		return # a value only the user knows
 		;;
 	esac
@@ -105,7 +118,7 @@ _vxtapctl() {
 	case "${words[*]}" in
 	"")
 		if [[ $cur == -* ]]; then
-			_vxtap_words "--dev --socket --batch --help --version" "$cur"
+			_vxtap_words "--dev --socket --batch --json --help --version" "$cur"
 		else
 			_vxtap_words "peer fdb neigh stats key lease etcd route help" "$cur"
 		fi

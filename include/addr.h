@@ -54,7 +54,9 @@ const char *endpoint_fmt(const struct endpoint *e, char buf[static ADDR_STRLEN])
 /* True when s, read as an unbracketed IPv6 address, ends in a group that
  * looks like a port (two to five decimal digits, 1-65535), as
  * "fd00:56::41:8472" does: the writer may have meant [fd00:56::41]:8472.
- * *split gets the length of what comes before that group's colon. */
+ * Only when what comes before that group is an IPv6 address by itself
+ * ("fd00:56::42" is not ambiguous: "fd00:56:" is no address). *split gets the length of what comes
+ * before that group's colon. */
 bool endpoint_port_ambiguous(const char *s, size_t *split);
 
 /* ep as a socket address; returns its length. */

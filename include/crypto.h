@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "keytext.h"
 
 /*
  * Protocol (wire version 2). Each node has an X25519 key pair; each peer is
@@ -154,7 +155,7 @@
  * private keys are zeroed as soon as they are used.
  */
 
-#define CRYPTO_KEY_LEN	     32
+#define CRYPTO_KEY_LEN	     KEYTEXT_KEY_LEN
 #define CRYPTO_OVERHEAD	     32	 /* data header + tag */
 #define CRYPTO_HEADROOM	     16	 /* data header in front of the plaintext */
 #define CRYPTO_HS_MAX	     160 /* largest handshake message (and keepalive) */
@@ -163,7 +164,6 @@
 #define CRYPTO_COOKIE_LEN    64
 #define CRYPTO_WIRE_VERSION  2
 #define CRYPTO_REPLAY_WINDOW 2048
-#define CRYPTO_KEY_TEXT_LEN  64 /* crypto_key_format output buffer */
 
 struct crypto;
 
@@ -344,18 +344,15 @@ void crypto_get_stats(const struct crypto *c, struct crypto_stats *st);
 /* handshakes_completed alone (cheap enough to ask around every datagram). */
 uint64_t crypto_handshakes_completed(const struct crypto *c);
 
+/* True when the len bytes at d start as a secure-mode message of this wire
+ * version (one of the four types, version byte, two zero bytes): what a node
+ * without a key receives from one with a key. */
+bool crypto_wire_looks_sealed(const uint8_t *d, size_t len);
+
 /* "bad_tag", ...; "none" for CRYPTO_DROP_NONE, "unknown" out of range. */
 const char *crypto_drop_name(enum crypto_drop d);
 /* Its description, as the counter's. */
 const char *crypto_drop_desc(enum crypto_drop d);
-
-/* Base64 (RFC 4648, with padding) text of len bytes, surrounding whitespace
- * ignored, into key. False (key zeroed) unless it is exactly 32 bytes. */
-bool crypto_key_parse(const char *text, size_t len, uint8_t key[static CRYPTO_KEY_LEN]);
-
-/* The 44-character base64 text of key, NUL-terminated. */
-void crypto_key_format(const uint8_t key[static CRYPTO_KEY_LEN],
-		       char out[static CRYPTO_KEY_TEXT_LEN]);
 
 /* The receive window of one session, RFC 6479 style: a ring of 64-bit
  * words one larger than CRYPTO_REPLAY_WINDOW needs. Exposed for its tests. */

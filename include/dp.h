@@ -222,6 +222,7 @@ enum dp_event {
 struct dp_action {
 	enum dp_verdict verdict;
 	enum dp_drop drop;
+	const char *drop_hint; /* what the drop probably means, for the log; or NULL */
 	const uint8_t *data;
 	size_t len;
 	struct endpoint dst;

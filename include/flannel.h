@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "eth.h"
+#include "keytext.h"
 
 /*
  * vxtap joins a flannel network by reading and writing the records flanneld
@@ -49,7 +50,7 @@
 #define FLANNEL_KEYLEN		 24 /* "255.255.255.255-32" plus NUL */
 #define FLANNEL_CIDRLEN		 24 /* "255.255.255.255/32" plus NUL */
 #define FLANNEL_KEY_B64LEN	 44 /* VxtapPublicKey: a 32-byte key in padded base64 */
-#define FLANNEL_PUBKEY_LEN	 32
+#define FLANNEL_PUBKEY_LEN	 KEYTEXT_KEY_LEN
 #define FLANNEL_LEASE_MAX	 512 /* flannel_lease_format's largest output, with NUL */
 #define FLANNEL_ENV_MAX		 160 /* flannel_env_format's largest output, with NUL */
 

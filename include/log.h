@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ratelimit.h"
+
 #define LOG_ATTR(f, a) __attribute__((format(printf, f, a)))
 
 /* verbose 1 (-v) enables log_debug, 2 (-vv) log_debug2 too. Every line
@@ -22,24 +24,5 @@ void log_warnx(const char *fmt, ...) LOG_ATTR(1, 2);
 /* Set-up failures: log and exit 1. */
 _Noreturn void fatal(const char *fmt, ...) LOG_ATTR(1, 2);
 _Noreturn void fatalx(const char *fmt, ...) LOG_ATTR(1, 2);
-
-/* At most burst messages per interval_ms; the rest are counted and their
- * number reported with the next message that passes. */
-struct ratelimit {
-	uint64_t interval_ms;
-	uint32_t burst;
-	uint64_t window_start;
-	uint32_t in_window;
-	uint32_t suppressed;
-};
-
-#define RATELIMIT_INIT(ms, n)                     \
-	{                                         \
-		.interval_ms = (ms), .burst = (n) \
-	}
-
-/* True when a message may go out at now; *suppressed_out gets how many were
- * held back since the last one that did. */
-bool ratelimit_ok(struct ratelimit *rl, uint64_t now, uint32_t *suppressed_out);
 
 #endif

@@ -37,21 +37,13 @@ struct loop_watchers {
 	ev_idle spin; /* the same, while a polling window after traffic is open */
 };
 
-/* -v: the last drop or handshake logged for an address and what (a small
- * hash table: a collision only logs a line sooner). */
-#define LOOP_NOTES   256
+/* -v: one line per address and what (a drop's reason, a handshake) per 10 s. */
 #define LOOP_NOTE_MS 10000
-struct loop_note {
-	struct ipaddr src;
-	const char *what; /* a static name: compared by address */
-	uint64_t last;
-	uint32_t held;
-};
 
 /* Rate limits for what the data path logs. */
 struct loop_logs {
 	struct ratelimit move, frozen, cap, tap_read, tap_write, udp_recv, udp_send;
-	struct loop_note notes[LOOP_NOTES];
+	struct notes notes;
 };
 
 /* The running daemon. */

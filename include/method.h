@@ -9,6 +9,8 @@
 
 #include "addr.h"
 
+struct counters_snap;
+struct crypto_peer_info;
 struct dp;
 struct dp_action;
 struct gso_seg;
@@ -54,6 +56,17 @@ struct method_ops {
 	 * or a key with no shared secret; -ENOMEM). NULL: keys mean nothing to
 	 * the method (plain VXLAN). */
 	int (*peer_key)(struct method *m, const struct ipaddr *ip, const uint8_t key[static 32]);
+	/* This node's public key into pub. NULL: the method has no keys (then
+	 * set_key, stats and peer_info are NULL too). */
+	void (*own_key)(struct method *m, uint8_t pub[static 32]);
+	/* Move to private key priv; sessions are renegotiated. 0, or -EINVAL
+	 * with nothing changed (a key some peer is listed with). */
+	int (*set_key)(struct method *m, const uint8_t priv[static 32], uint64_t now);
+	/* The method's counters into s (s->crypto; s->secure set). */
+	void (*stats)(struct method *m, struct counters_snap *s);
+	/* The session with peer ip for peer show: 0, or -ENOENT. */
+	int (*peer_info)(struct method *m, const struct ipaddr *ip, uint64_t now,
+			 struct crypto_peer_info *info);
 	void (*free)(struct method *m);
 };
 
@@ -70,6 +83,12 @@ struct method {
 		     uint64_t now);
 	void *note_arg;
 };
+
+/* Whether m holds keys (secure mode). */
+static inline bool method_keyed(const struct method *m)
+{
+	return m->ops->own_key != NULL;
+}
 
 /* Plain RFC 7348 VXLAN: datagrams go out as they are. Holds no state:
  * struct method m = {.ops = &method_plain_ops} is one. */

@@ -19,8 +19,4 @@ typedef uint64_t method_clock_fn(void *ctx);
  * when out of memory (c is then still the caller's). */
 struct method *method_sealed_new(struct crypto *c, method_clock_fn *wall_ns, void *clock_ctx);
 
-/* The crypto state of a sealed method (key rotation, counters); NULL for
- * any other method. */
-struct crypto *method_sealed_crypto(struct method *m);
-
 #endif

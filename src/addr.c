@@ -246,7 +246,8 @@ bool endpoint_port_ambiguous(const char *s, size_t *split)
 {
 	const char *last = strrchr(s, ':');
 	struct ipaddr ip;
-	size_t digits;
+	char head[ADDR_STRLEN];
+	size_t digits, n;
 	unsigned long v;
 
 	if (s[0] == '[' || last == NULL || !ipaddr_parse(s, &ip) || ip.family != AF_INET6)
@@ -257,6 +258,15 @@ bool endpoint_port_ambiguous(const char *s, size_t *split)
 	v = strtoul(last + 1, NULL, 10);
 	if (v == 0 || v > 65535)
 		return false;
-	*split = (size_t)(last - s);
+	/* Only when what comes before is an address of its own: "fd00::42" is
+	 * not "fd00:" and a port. */
+	n = (size_t)(last - s);
+	if (n == 0 || n >= sizeof(head) || s[n - 1] == ':')
+		return false;
+	memcpy(head, s, n);
+	head[n] = '\0';
+	if (!ipaddr_parse(head, &ip) || ip.family != AF_INET6)
+		return false;
+	*split = n;
 	return true;
 }

@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 
 #include "conf.h"
-#include "crypto.h"
+#include "keytext.h"
 #include "spin.h"
 
 #define USAGE_LINE "usage: vxtap --local ADDR {--peer|--peers-file|--etcd-endpoints} ... [options]"
@@ -32,7 +32,7 @@ const char conf_help[] = USAGE_LINE
 	"                             repeatable (default none)\n"
 	"      --mac MAC              TAP MAC address, unicast (default random)\n"
 	"      --mtu N                TAP MTU, 68-65000 (default underlay MTU - 50,\n"
-	"                             or - 70 over IPv6)\n"
+	"                             or - 70 over IPv6; 32 less in secure mode)\n"
 	"      --fdb MAC=ADDR[:PORT]  static FDB entry; repeatable (default none)\n"
 	"      --neigh IP=MAC         static ARP or ND proxy entry, IPv4 or IPv6;\n"
 	"                             repeatable (default none)\n"
@@ -82,8 +82,9 @@ const char conf_help[] = USAGE_LINE
 	"      --metrics ADDR:PORT    serve /metrics (Prometheus) and /healthz over HTTP\n"
 	"                             ([ADDR]:PORT for IPv6; default off)\n"
 	"  -v, --verbose              log why datagrams are dropped (a line per\n"
-	"                             address and reason per 10 s) and caps reached;\n"
-	"                             -vv: every drop\n"
+	"                             address and reason per 10 s), caps reached and,\n"
+	"                             in secure mode, handshakes completed; -vv:\n"
+	"                             every drop (FDB moves are always logged)\n"
 	"  -h, --help                 print this help and exit\n"
 	"  -V, --version              print the version and exit\n"
 	"\n"
@@ -453,7 +454,7 @@ static enum conf_status add_peer(struct parse *p, const char *tok, size_t len)
 
 	if (!take(tok, alen, buf, sizeof(buf)) || !endpoint_parse(buf, 0, &ep))
 		return bad_len(p, "--peer", tok, len, "is not ADDR[:PORT][=PUBKEY]");
-	if (key.set && !crypto_key_parse(eq + 1, len - alen - 1, key.pub))
+	if (key.set && !keytext_parse(eq + 1, len - alen - 1, key.pub))
 		return bad_len(p, "--peer", tok, len,
 			       "has a public key that is not 32 bytes of base64");
 	warn_port_ambiguous(p, "--peer", buf);

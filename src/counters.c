@@ -140,12 +140,12 @@ static void put_json_ago(struct ctlproto_buf *out, const char *key, uint64_t at,
 void counters_peer_text(struct ctlproto_buf *out, const char *prefix, const struct peer *p,
 			const struct crypto_peer_info *sec, uint64_t now)
 {
-	char a[ADDR_STRLEN], k[CRYPTO_KEY_TEXT_LEN];
+	char a[ADDR_STRLEN], k[KEYTEXT_LEN];
 	const struct peer_stats *s = &p->st;
 
 	ctlproto_buf_printf(out, "%s%s", prefix, endpoint_fmt(&p->ep, a));
 	if (p->has_key) {
-		crypto_key_format(p->key, k);
+		keytext_format(p->key, k);
 		ctlproto_buf_printf(out, " key %s", k);
 	}
 	if (!p->flood)
@@ -167,13 +167,13 @@ void counters_peer_text(struct ctlproto_buf *out, const char *prefix, const stru
 void counters_peer_json(struct ctlproto_buf *out, const struct peer *p,
 			const struct crypto_peer_info *sec, uint64_t now)
 {
-	char a[ADDR_STRLEN], k[CRYPTO_KEY_TEXT_LEN];
+	char a[ADDR_STRLEN], k[KEYTEXT_LEN];
 	const struct peer_stats *s = &p->st;
 
 	ctlproto_buf_printf(out, "{\"addr\":\"%s\",\"port\":%u,", ipaddr_fmt(&p->ep.ip, a),
 			    p->ep.port);
 	if (p->has_key) {
-		crypto_key_format(p->key, k);
+		keytext_format(p->key, k);
 		ctlproto_buf_printf(out, "\"key\":\"%s\",", k);
 	} else {
 		ctlproto_buf_printf(out, "\"key\":null,");

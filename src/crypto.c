@@ -1443,40 +1443,13 @@ uint64_t crypto_handshakes_completed(const struct crypto *c)
 	return c->st.handshakes_completed;
 }
 
+bool crypto_wire_looks_sealed(const uint8_t *d, size_t len)
+{
+	return len >= 4 && d[0] >= TYPE_INIT && d[0] <= TYPE_DATA && d[1] == CRYPTO_WIRE_VERSION &&
+	       d[2] == 0 && d[3] == 0;
+}
+
 void crypto_get_stats(const struct crypto *c, struct crypto_stats *st)
 {
 	*st = c->st;
-}
-
-static bool is_space(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f';
-}
-
-bool crypto_key_parse(const char *text, size_t len, uint8_t key[static CRYPTO_KEY_LEN])
-{
-	size_t bin_len = 0;
-	const char *end = NULL;
-
-	while (len > 0 && is_space(text[0])) {
-		text++;
-		len--;
-	}
-	while (len > 0 && is_space(text[len - 1]))
-		len--;
-	if (len == 0 ||
-	    sodium_base642bin(key, CRYPTO_KEY_LEN, text, len, NULL, &bin_len, &end,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    end != text + len || bin_len != CRYPTO_KEY_LEN) {
-		sodium_memzero(key, CRYPTO_KEY_LEN);
-		return false;
-	}
-	return true;
-}
-
-void crypto_key_format(const uint8_t key[static CRYPTO_KEY_LEN],
-		       char out[static CRYPTO_KEY_TEXT_LEN])
-{
-	sodium_bin2base64(out, CRYPTO_KEY_TEXT_LEN, key, CRYPTO_KEY_LEN,
-			  sodium_base64_VARIANT_ORIGINAL);
 }

@@ -16,7 +16,6 @@
 #include "flnode.h"
 #include "log.h"
 #include "loop.h"
-#include "method_sealed.h"
 #include "reload.h"
 
 #define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -168,9 +167,9 @@ static int key_load(const char *path, char *err, size_t errlen, void *arg)
 static bool peer_secure(const struct ipaddr *ip, uint64_t now, struct crypto_peer_info *info,
 			void *arg)
 {
-	struct crypto *c = method_sealed_crypto(((struct ctl *)arg)->vx->method);
+	struct method *m = ((struct ctl *)arg)->vx->method;
 
-	return c != NULL && crypto_peer_info(c, ip, now, info) == 0;
+	return m->ops->peer_info != NULL && m->ops->peer_info(m, ip, now, info) == 0;
 }
 
 static void snapshot(struct counters_snap *s, void *arg)
@@ -489,7 +488,7 @@ void ctl_start(struct ctl *ctl)
 	if (ctl == NULL)
 		return;
 	loop = ctl->vx->loop;
-	if (method_sealed_crypto(ctl->vx->method) != NULL) {
+	if (method_keyed(ctl->vx->method)) {
 		ctl->env.key_load = key_load;
 		ctl->env.peer_secure = peer_secure;
 		ctl->env.net.secure = true;

@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 
 #include "conf.h"
-#include "crypto.h"
+#include "keytext.h"
 
 /* --- the output buffer ---------------------------------------------------- */
 
@@ -171,7 +171,7 @@ static enum ctlproto_parse_result parse_endpoint(const struct ctlproto_net *net,
 static enum ctlproto_parse_result parse_peer_key(const struct ctlproto_net *net, const char *addr,
 						 const char *v, struct ctlproto_req *req, char *err)
 {
-	if (v != NULL && !crypto_key_parse(v, strlen(v), req->key))
+	if (v != NULL && !keytext_parse(v, strlen(v), req->key))
 		return bad(err, v, "is not a public key (32 bytes of base64)");
 	req->has_key = v != NULL;
 	if (net->local.family == 0)

@@ -213,6 +213,7 @@ void dp_from_tap_gso(struct dp *dp, uint8_t *frame, size_t len, size_t seg_len, 
 
 	act->event = DP_EV_NONE;
 	act->drop = DROP_NONE;
+	act->drop_hint = NULL;
 	act->peer = NULL;
 	dp->st.tap_rx_packets++;
 	dp->st.tap_rx_bytes += len;
@@ -410,6 +411,7 @@ struct peer *dp_udp_src(struct dp *dp, const struct ipaddr *src, size_t len, str
 
 	act->event = DP_EV_NONE;
 	act->drop = DROP_NONE;
+	act->drop_hint = NULL;
 	act->peer = NULL;
 	dp->st.udp_rx_packets++;
 	dp->st.udp_rx_bytes += len;

@@ -482,7 +482,6 @@ static enum flannel_bad lease_backend(struct json_object *bd, struct flannel_lea
 {
 	struct json_object *v;
 	int64_t vni = 0;
-	size_t n;
 
 	if (bd == NULL || !json_object_is_type(bd, json_type_object))
 		return FLANNEL_BAD_BACKEND_DATA;
@@ -498,10 +497,7 @@ static enum flannel_bad lease_backend(struct json_object *bd, struct flannel_lea
 		return FLANNEL_BAD_NONE;
 	if (!json_object_is_type(v, json_type_string) ||
 	    json_object_get_string_len(v) != FLANNEL_KEY_B64LEN ||
-	    sodium_base642bin(out->pubkey, sizeof(out->pubkey), json_object_get_string(v),
-			      FLANNEL_KEY_B64LEN, NULL, &n, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    n != FLANNEL_PUBKEY_LEN)
+	    !keytext_parse(json_object_get_string(v), FLANNEL_KEY_B64LEN, out->pubkey))
 		return FLANNEL_BAD_PUBKEY;
 	out->has_pubkey = true;
 	return FLANNEL_BAD_NONE;
@@ -563,7 +559,7 @@ enum flannel_bad flannel_lease_parse(const char *text, size_t len, struct flanne
 size_t flannel_lease_format(const struct flannel_lease *l, char buf[static FLANNEL_LEASE_MAX])
 {
 	char ip[ADDR_STRLEN], ip6[ADDR_STRLEN + 2], m[MAC_STRLEN];
-	char key[sodium_base64_ENCODED_LEN(FLANNEL_PUBKEY_LEN, sodium_base64_VARIANT_ORIGINAL)];
+	char key[KEYTEXT_LEN];
 	char keyfield[sizeof(key) + 24] = "";
 	int n;
 
@@ -572,8 +568,7 @@ size_t flannel_lease_format(const struct flannel_lease *l, char buf[static FLANN
 	else
 		snprintf(ip6, sizeof(ip6), "null");
 	if (l->has_pubkey) {
-		sodium_bin2base64(key, sizeof(key), l->pubkey, FLANNEL_PUBKEY_LEN,
-				  sodium_base64_VARIANT_ORIGINAL);
+		keytext_format(l->pubkey, key);
 		snprintf(keyfield, sizeof(keyfield), ",\"VxtapPublicKey\":\"%s\"", key);
 	}
 	n = snprintf(buf, FLANNEL_LEASE_MAX,

@@ -58,7 +58,7 @@ int keyfile_read(const char *path, uid_t owner, uint8_t key[static CRYPTO_KEY_LE
 		snprintf(err, KEYFILE_ERRLEN, "key file %s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (n > KEYFILE_MAX || !crypto_key_parse(text, (size_t)n, key)) {
+	if (n > KEYFILE_MAX || !keytext_parse(text, (size_t)n, key)) {
 		snprintf(err, KEYFILE_ERRLEN,
 			 "key file %s does not hold a 32-byte key in base64 (see vxtap --genkey)",
 			 path);

@@ -1,4 +1,4 @@
-/* log: messages to stderr with the program name, and a rate limiter. */
+/* log: messages to stderr with the program name and, off journald, a time stamp. */
 #include "log.h"
 
 #include <errno.h>
@@ -131,20 +131,4 @@ void fatalx(const char *fmt, ...)
 	vlog(fmt, ap, 0);
 	va_end(ap);
 	exit(1);
-}
-
-bool ratelimit_ok(struct ratelimit *rl, uint64_t now, uint32_t *suppressed_out)
-{
-	if (now - rl->window_start >= rl->interval_ms || rl->window_start == 0) {
-		rl->window_start = now;
-		rl->in_window = 0;
-	}
-	if (rl->in_window >= rl->burst) {
-		rl->suppressed++;
-		return false;
-	}
-	rl->in_window++;
-	*suppressed_out = rl->suppressed;
-	rl->suppressed = 0;
-	return true;
 }

@@ -10,10 +10,8 @@
 #include <time.h>
 
 #include "counters.h"
-#include "crypto.h"
 #include "ctlexec.h"
 #include "flnode.h"
-#include "method_sealed.h"
 #include "tap.h"
 #include "udp.h"
 
@@ -84,31 +82,24 @@ static void note(void *arg, const struct ipaddr *src, const char *what, const ch
 		 uint64_t now)
 {
 	struct vxtap *vx = arg;
-	struct loop_note *n;
-	uint32_t h = (uint32_t)(uintptr_t)what * 2654435761u;
 	char a[ADDR_STRLEN], more[48] = "";
+	uint32_t held;
 
-	for (size_t i = 0; i < sizeof(src->a); i++)
-		h = (h ^ src->a[i]) * 16777619u;
-	n = &vx->logs.notes[h % LOOP_NOTES];
-	if (log_level() < 2 && n->last != 0 && now - n->last < LOOP_NOTE_MS && n->what == what &&
-	    ipaddr_equal(&n->src, src)) {
-		n->held++;
+	if (!notes_ok(&vx->logs.notes, src, what, now, log_level() >= 2, &held))
 		return;
-	}
-	if (n->held != 0)
-		snprintf(more, sizeof(more), "; %u more like it not logged", n->held);
+	if (held != 0)
+		snprintf(more, sizeof(more), "; %u more like it not logged", held);
 	if (desc != NULL)
 		log_debug("dropped a datagram from %s: %s (%s)%s", ipaddr_fmt(src, a), what, desc,
 			  more);
 	else
 		log_debug("%s: %s%s", ipaddr_fmt(src, a), what, more);
-	*n = (struct loop_note){.src = *src, .what = what, .last = now};
 }
 
 static void on_drop(void *arg, const struct ipaddr *src, const struct dp_action *act, uint64_t now)
 {
-	note(arg, src, dp_drop_name(act->drop), dp_drop_desc(act->drop), now);
+	note(arg, src, dp_drop_name(act->drop),
+	     act->drop_hint != NULL ? act->drop_hint : dp_drop_desc(act->drop), now);
 }
 
 static void on_error(void *arg, enum fwd_error what, int err, uint64_t now)
@@ -362,18 +353,14 @@ static void dump_counter(const char *text, void *arg)
 
 void loop_snapshot(struct vxtap *vx, struct counters_snap *s)
 {
-	struct crypto *c = method_sealed_crypto(vx->method);
-
 	counters_snap_dp(s, &vx->dp);
 	s->loop.poll_windows = vx->spin.windows;
 	s->loop.poll_caught = vx->spin.caught;
 	/* Unknown stays 0: a kernel without the counter dropped nothing we can see. */
 	(void)tap_tx_dropped(vx->dev, &s->kernel.tap_queue);
 	(void)udp_rx_drops(vx->fds.udp, &s->kernel.socket_rcvbuf);
-	if (c != NULL) {
-		crypto_get_stats(c, &s->crypto);
-		s->secure = true;
-	}
+	if (vx->method->ops->stats != NULL)
+		vx->method->ops->stats(vx->method, s);
 	if (vx->flnode != NULL) {
 		flnode_stats(vx->flnode, &s->etcd);
 		s->etcd_on = true;
@@ -420,6 +407,7 @@ int loop_init(struct vxtap *vx)
 	vx->logs.udp_recv = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	vx->logs.udp_send = (struct ratelimit)RATELIMIT_INIT(10000, 5);
 	vx->logs.cap = (struct ratelimit)RATELIMIT_INIT(10000, 5);
+	notes_init(&vx->logs.notes, LOOP_NOTE_MS);
 
 	ev_io_init(&vx->w.tap_r, tap_read_cb, vx->fds.tap, EV_READ);
 	ev_io_init(&vx->w.udp_r, udp_read_cb, vx->fds.udp, EV_READ);

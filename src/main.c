@@ -93,14 +93,13 @@ static void setup_method(struct vxtap *vx, const struct conf *c)
 /* Secure mode's public key, once nothing can refuse start-up any more. */
 static void log_public_key(const struct vxtap *vx, const struct conf *c)
 {
-	struct crypto *cr = method_sealed_crypto(vx->method);
-	uint8_t pub[CRYPTO_KEY_LEN];
-	char text[CRYPTO_KEY_TEXT_LEN];
+	uint8_t pub[KEYTEXT_KEY_LEN];
+	char text[KEYTEXT_LEN];
 
-	if (cr == NULL)
+	if (!method_keyed(vx->method))
 		return;
-	crypto_own_public_key(cr, pub);
-	crypto_key_format(pub, text);
+	vx->method->ops->own_key(vx->method, pub);
+	keytext_format(pub, text);
 	log_info("secure mode: public key %s%s", text, c->psk_file != NULL ? ", with a PSK" : "");
 }
 
@@ -163,14 +162,14 @@ static void ev_syserr(const char *msg)
 static int genkey(void)
 {
 	uint8_t *key;
-	char text[CRYPTO_KEY_TEXT_LEN];
+	char text[KEYTEXT_LEN];
 
 	if (sodium_init() < 0 || (key = sodium_malloc(CRYPTO_KEY_LEN)) == NULL) {
 		fprintf(stderr, "vxtap: libsodium failed to initialise\n");
 		return 1;
 	}
 	randombytes_buf(key, CRYPTO_KEY_LEN);
-	crypto_key_format(key, text);
+	keytext_format(key, text);
 	sodium_free(key);
 	puts(text);
 	sodium_memzero(text, sizeof(text));
@@ -191,12 +190,12 @@ static int pubkey(void)
 		return 1;
 	}
 	n = fread(text, 1, sizeof(text), stdin);
-	if (n == sizeof(text) || ferror(stdin) || !crypto_key_parse(text, n, key)) {
+	if (n == sizeof(text) || ferror(stdin) || !keytext_parse(text, n, key)) {
 		fprintf(stderr, "vxtap: --pubkey: standard input is not a private key (32 bytes "
 				"of base64, as vxtap --genkey prints)\n");
 	} else {
 		crypto_public_key(key, pub);
-		crypto_key_format(pub, text);
+		keytext_format(pub, text);
 		puts(text);
 		rc = 0;
 	}
@@ -400,12 +399,11 @@ static void join_etcd(struct vxtap *vx, struct conf *c, const struct dp_config *
 			.mtu = c->mtu},
 	};
 	const struct flannel_config *fl;
-	const struct crypto *cr = method_sealed_crypto(vx->method);
 
 	/* Secure mode publishes this node's key and needs the others'. */
-	if (cr != NULL) {
+	if (method_keyed(vx->method)) {
 		fc.has_pubkey = true;
-		crypto_own_public_key(cr, fc.pubkey);
+		vx->method->ops->own_key(vx->method, fc.pubkey);
 	}
 	if (c->local.family != AF_INET)
 		fatalx("--etcd-endpoints: flannel's records hold IPv4 public addresses; --local is "
@@ -524,7 +522,7 @@ int main(int argc, char *argv[])
 		 vx.ctl != NULL ? ctl_path(vx.ctl) : "none", peers_count(vx.dp.peers),
 		 vx.caps.vnet ? "tap" : "none", vx.caps.udp_gso ? ",udp-gso" : "",
 		 vx.caps.udp_gro ? ",udp-gro" : "", vx.opts.busy_poll ? " busy-poll" : "",
-		 method_sealed_crypto(vx.method) != NULL ? " secure" : "");
+		 method_keyed(vx.method) ? " secure" : "");
 	service_ready(svc); /* READY=1; SIGHUP and peer-count notifications */
 	status = loop_run(&vx);
 	service_stop(svc);	/* STOPPING=1; the HTTP endpoint closes */

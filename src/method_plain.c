@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include "crypto.h"
 #include "dp.h"
 #include "gso.h"
 #include "txq.h"
@@ -56,6 +57,10 @@ static void plain_recv(struct method *m, struct txq *q, struct dp *dp, const str
 	(void)m;
 	(void)q;
 	dp_from_udp(dp, &src->ip, dgram, len, now, act);
+	if (act->verdict == DP_DROP && act->drop == DROP_VXLAN_NO_I &&
+	    crypto_wire_looks_sealed(dgram, len))
+		act->drop_hint =
+			"a secure-mode datagram: the sender has a --key-file, this node none";
 }
 
 static void plain_free(struct method *m)

@@ -2,10 +2,12 @@
  * crypto itself is crypto.c. */
 #include "method_sealed.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 
+#include "counters.h"
 #include "crypto.h"
 #include "dp.h"
 #include "gso.h"
@@ -234,6 +236,28 @@ static int sealed_peer_key(struct method *m, const struct ipaddr *ip,
 	return crypto_peer_set(sealed_of(m)->c, ip, key);
 }
 
+static void sealed_own_key(struct method *m, uint8_t pub[static CRYPTO_KEY_LEN])
+{
+	crypto_own_public_key(sealed_of(m)->c, pub);
+}
+
+static int sealed_set_key(struct method *m, const uint8_t priv[static CRYPTO_KEY_LEN], uint64_t now)
+{
+	return crypto_set_key(sealed_of(m)->c, priv, now) == 0 ? 0 : -EINVAL;
+}
+
+static void sealed_stats(struct method *m, struct counters_snap *s)
+{
+	crypto_get_stats(sealed_of(m)->c, &s->crypto);
+	s->secure = true;
+}
+
+static int sealed_peer_info(struct method *m, const struct ipaddr *ip, uint64_t now,
+			    struct crypto_peer_info *info)
+{
+	return crypto_peer_info(sealed_of(m)->c, ip, now, info) == 0 ? 0 : -ENOENT;
+}
+
 static void sealed_free(struct method *m)
 {
 	struct sealed *s = sealed_of(m);
@@ -254,6 +278,10 @@ static const struct method_ops sealed_ops = {
 	.start = sealed_start,
 	.peer_gone = sealed_peer_gone,
 	.peer_key = sealed_peer_key,
+	.own_key = sealed_own_key,
+	.set_key = sealed_set_key,
+	.stats = sealed_stats,
+	.peer_info = sealed_peer_info,
 	.free = sealed_free,
 };
 
@@ -273,9 +301,4 @@ struct method *method_sealed_new(struct crypto *c, method_clock_fn *wall_ns, voi
 	s->wall_ns = wall_ns;
 	s->clock_ctx = clock_ctx;
 	return &s->m;
-}
-
-struct crypto *method_sealed_crypto(struct method *m)
-{
-	return m->ops == &sealed_ops ? sealed_of(m)->c : NULL;
 }

@@ -11,12 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "crypto.h"
+#include "keytext.h"
 #include "flnode.h"
 #include "keyfile.h"
 #include "log.h"
 #include "loop.h"
-#include "method_sealed.h"
 #include "peersfile.h"
 
 #define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -152,31 +151,31 @@ void reload_load(struct reload *r)
 
 int reload_key(struct reload *r, const char *path, char *err, size_t errlen)
 {
-	struct crypto *c = method_sealed_crypto(r->vx->method);
+	struct method *m = r->vx->method;
 	char why[KEYFILE_ERRLEN], *file = NULL;
 	uint8_t *key;
 	int rc = -1;
 
-	if (c == NULL) {
+	if (!method_keyed(m)) {
 		snprintf(err, errlen, "secure mode is off (no --key-file)");
 		return -1;
 	}
 	if (path == NULL)
 		path = r->key_file;
-	key = sodium_malloc(CRYPTO_KEY_LEN);
+	key = sodium_malloc(KEYTEXT_KEY_LEN);
 	if (key == NULL || (file = strdup(path)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 	} else if (keyfile_read(path, r->key_owner, key, why) != 0) {
 		snprintf(err, errlen, "%s", why);
-	} else if (crypto_set_key(c, key, loop_now_ms()) != 0) {
+	} else if (m->ops->set_key(m, key, loop_now_ms()) != 0) {
 		snprintf(err, errlen, "key file %s holds a key a peer is listed with", path);
 	} else {
-		uint8_t pub[CRYPTO_KEY_LEN];
-		char text[CRYPTO_KEY_TEXT_LEN];
+		uint8_t pub[KEYTEXT_KEY_LEN];
+		char text[KEYTEXT_LEN];
 
 		rc = 0;
-		crypto_own_public_key(c, pub);
-		crypto_key_format(pub, text);
+		m->ops->own_key(m, pub);
+		keytext_format(pub, text);
 		log_info("private key from %s loaded (public key %s); sessions are renegotiated, "
 			 "and SIGHUP re-reads this file",
 			 path, text);

@@ -15,7 +15,7 @@
 #include "ctlexec.h"
 #include "log.h"
 #include "loop.h"
-#include "method_sealed.h"
+#include "method.h"
 #include "metrics.h"
 #include "sdnotify.h"
 
@@ -37,7 +37,7 @@ struct service {
 static struct sdproto_status status_of(struct service *s)
 {
 	struct sdproto_status st = {.peers = peers_count(s->vx->dp.peers),
-				    .secure = method_sealed_crypto(s->vx->method) != NULL};
+				    .secure = method_keyed(s->vx->method)};
 
 	if (s->vx->flnode != NULL && flnode_lease_held(s->vx->flnode)) {
 		struct flannel_subnet sn = flnode_subnet(s->vx->flnode);

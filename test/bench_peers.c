@@ -79,12 +79,12 @@ static void peer_addr(const char *prefix, unsigned i, struct in6_addr *a)
 static int cmd_peers(unsigned n, const char *prefix)
 {
 	uint8_t priv[32], pub[32];
-	char text[CRYPTO_KEY_TEXT_LEN];
+	char text[KEYTEXT_LEN];
 
 	for (unsigned i = 1; i <= n; i++) {
 		peer_priv(i, priv);
 		crypto_public_key(priv, pub);
-		crypto_key_format(pub, text);
+		keytext_format(pub, text);
 		printf("%s1:%x key %s\n", prefix, i, text);
 	}
 	return 0;
@@ -256,7 +256,7 @@ static int cmd_run(unsigned n, const char *prefix, const char *daddr, const char
 	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons(PORT)};
 	uint64_t t0, last_tick = 0;
 
-	if (!crypto_key_parse(dpub, strlen(dpub), pub) || !endpoint_parse(daddr, PORT, &b.daemon)) {
+	if (!keytext_parse(dpub, strlen(dpub), pub) || !endpoint_parse(daddr, PORT, &b.daemon)) {
 		fprintf(stderr, "bench_peers: bad daemon address or key\n");
 		return 2;
 	}

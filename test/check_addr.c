@@ -343,6 +343,37 @@ START_TEST(test_unspecified)
 }
 END_TEST
 
+/* Unbracketed IPv6 text whose last group may be a port: which ones warn,
+ * and where the address would end. */
+static const struct {
+	const char *in;
+	bool warn;
+	size_t split;
+} ambiguous[] = {
+	{"fd00:56::41:8472", true, 11},
+	{"2001:db8::1:4789", true, 11},
+	{"fd00:56::42", false, 0},   /* "fd00:56:" is no address */
+	{"fd00::8472", false, 0},    /* "fd00:" neither */
+	{"fd00:56::41:0", false, 0}, /* one digit: a group, not a port */
+	{"fd00:56::41:99999", false, 0},
+	{"fd00:56::41:abcd", false, 0},
+	{"1:2:3:4:5:6:7:8472", false, 0}, /* seven groups are no address */
+	{"[fd00::1]:8472", false, 0},
+	{"10.0.0.1:8472", false, 0},
+	{"::8472", false, 0},
+};
+
+START_TEST(test_port_ambiguous)
+{
+	size_t split = 0;
+	bool got = endpoint_port_ambiguous(ambiguous[_i].in, &split);
+
+	ck_assert_msg(got == ambiguous[_i].warn, "%s: %d", ambiguous[_i].in, got);
+	if (got)
+		ck_assert_uint_eq(split, ambiguous[_i].split);
+}
+END_TEST
+
 #define NELEM(a) (int)(sizeof(a) / sizeof((a)[0]))
 
 static Suite *addr_suite(void)
@@ -360,6 +391,7 @@ static Suite *addr_suite(void)
 	tc = tcase_create("endpoint_parse");
 	tcase_add_loop_test(tc, test_endpoint_parse_good, 0, NELEM(ep_good));
 	tcase_add_loop_test(tc, test_endpoint_parse_bad, 0, NELEM(ep_bad));
+	tcase_add_loop_test(tc, test_port_ambiguous, 0, NELEM(ambiguous));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("prefix_parse");

@@ -79,12 +79,12 @@ static void dump(const struct conf *c, char out[static DUMPLEN])
 	put(out, DUMPLEN, "dev=%s vni=%u port=%u local=%s peers=", c->dev, c->vni, c->port,
 	    ip_str(&c->local, b));
 	for (size_t i = 0; i < c->npeers; i++) {
-		char k[CRYPTO_KEY_TEXT_LEN];
+		char k[KEYTEXT_LEN];
 
 		put(out, DUMPLEN, "%s", i ? "," : "");
 		put_ep(out, DUMPLEN, &c->peers[i]);
 		if (c->peer_keys[i].set) {
-			crypto_key_format(c->peer_keys[i].pub, k);
+			keytext_format(c->peer_keys[i].pub, k);
 			put(out, DUMPLEN, "=%s", k);
 		}
 	}
@@ -818,6 +818,27 @@ START_TEST(test_free_zeroed)
 }
 END_TEST
 
+/* An unbracketed IPv6 peer warns only when its last group may be a port. */
+START_TEST(test_ipv6_port_warning)
+{
+	static const char *const plain[] = {
+		"vxtap", "--local", "fd00:56::41", "--peer", "fd00:56::42,fd00::43", NULL};
+	static const char *const portlike[] = {"vxtap",	 "--local",	     "fd00:56::41",
+					       "--peer", "fd00:56::42:8472", NULL};
+	char err[CONF_ERRLEN];
+	struct conf c;
+
+	ck_assert_int_eq(run(&c, plain, err), CONF_RUN);
+	ck_assert_uint_eq(c.nwarnings, 0);
+	conf_free(&c);
+	ck_assert_int_eq(run(&c, portlike, err), CONF_RUN);
+	ck_assert_uint_eq(c.nwarnings, 1);
+	ck_assert_str_eq(c.warnings[0], "--peer: \"fd00:56::42:8472\" is read as one IPv6 address; "
+					"if 8472 is a port, write [fd00:56::42]:8472");
+	conf_free(&c);
+}
+END_TEST
+
 START_TEST(test_help_text)
 {
 	static const char names[] =
@@ -943,6 +964,7 @@ static Suite *conf_suite(void)
 	tc = tcase_create("misc");
 	tcase_add_test(tc, test_free_zeroed);
 	tcase_add_test(tc, test_help_text);
+	tcase_add_test(tc, test_ipv6_port_warning);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("descriptors");

@@ -458,6 +458,15 @@ START_TEST(wire_format_as_documented)
 	ck_assert_int_ne(vxlan_decode(resp.b, resp.len, &vni), VXLAN_OK);
 	ck_assert_int_ne(vxlan_decode(d.b, d.len, &vni), VXLAN_OK);
 	ck_assert_int_ne(vxlan_decode(g_reply.b, g_reply.len, &vni), VXLAN_OK);
+	/* and each is recognised as secure mode's, plain VXLAN and another
+	 * version not */
+	ck_assert(crypto_wire_looks_sealed(init.b, init.len));
+	ck_assert(crypto_wire_looks_sealed(resp.b, resp.len));
+	ck_assert(crypto_wire_looks_sealed(d.b, d.len));
+	ck_assert(!crypto_wire_looks_sealed(init.b, 3));
+	ck_assert(!crypto_wire_looks_sealed((const uint8_t *)"\x08\x00\x00\x00", 4));
+	ck_assert(!crypto_wire_looks_sealed((const uint8_t *)"\xA4\x01\x00\x00", 4));
+	ck_assert(!crypto_wire_looks_sealed((const uint8_t *)"\xA5\x02\x00\x00", 4));
 }
 END_TEST
 
@@ -1616,7 +1625,7 @@ START_TEST(forget_peer)
 END_TEST
 
 /* Variants of a good key text that must all be refused. */
-static void bad_key_texts(const char *good, char out[][CRYPTO_KEY_TEXT_LEN + 8], size_t *n)
+static void bad_key_texts(const char *good, char out[][KEYTEXT_LEN + 8], size_t *n)
 {
 	uint8_t raw[CRYPTO_KEY_LEN + 3];
 	size_t len = strlen(good);
@@ -1625,56 +1634,56 @@ static void bad_key_texts(const char *good, char out[][CRYPTO_KEY_TEXT_LEN + 8],
 	strcpy(out[(*n)++], "");
 	strcpy(out[(*n)++], " \t\n");
 	memset(raw, 0xa5, sizeof(raw));
-	sodium_bin2base64(out[(*n)++], CRYPTO_KEY_TEXT_LEN, raw, CRYPTO_KEY_LEN - 1,
+	sodium_bin2base64(out[(*n)++], KEYTEXT_LEN, raw, CRYPTO_KEY_LEN - 1,
 			  sodium_base64_VARIANT_ORIGINAL);
-	sodium_bin2base64(out[(*n)++], CRYPTO_KEY_TEXT_LEN, raw, CRYPTO_KEY_LEN + 1,
+	sodium_bin2base64(out[(*n)++], KEYTEXT_LEN, raw, CRYPTO_KEY_LEN + 1,
 			  sodium_base64_VARIANT_ORIGINAL);
-	sodium_bin2base64(out[(*n)++], CRYPTO_KEY_TEXT_LEN, raw, CRYPTO_KEY_LEN + 3,
+	sodium_bin2base64(out[(*n)++], KEYTEXT_LEN, raw, CRYPTO_KEY_LEN + 3,
 			  sodium_base64_VARIANT_ORIGINAL);
-	sodium_bin2base64(out[(*n)++], CRYPTO_KEY_TEXT_LEN, raw, CRYPTO_KEY_LEN,
+	sodium_bin2base64(out[(*n)++], KEYTEXT_LEN, raw, CRYPTO_KEY_LEN,
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	memcpy(out[*n], good, len - 1); /* padding missing */
 	out[(*n)++][len - 1] = '\0';
 	strcpy(out[*n], good); /* URL-safe character */
 	out[(*n)++][3] = '-';
-	snprintf(out[(*n)++], CRYPTO_KEY_TEXT_LEN + 8, "%.20s %s", good, good + 20);
-	snprintf(out[(*n)++], CRYPTO_KEY_TEXT_LEN + 8, "%sx", good);
-	snprintf(out[(*n)++], CRYPTO_KEY_TEXT_LEN + 8, "%s\n=", good);
-	snprintf(out[(*n)++], CRYPTO_KEY_TEXT_LEN + 8, "%sAAAA", good);
+	snprintf(out[(*n)++], KEYTEXT_LEN + 8, "%.20s %s", good, good + 20);
+	snprintf(out[(*n)++], KEYTEXT_LEN + 8, "%sx", good);
+	snprintf(out[(*n)++], KEYTEXT_LEN + 8, "%s\n=", good);
+	snprintf(out[(*n)++], KEYTEXT_LEN + 8, "%sAAAA", good);
 }
 
 START_TEST(key_text)
 {
 	uint8_t key[CRYPTO_KEY_LEN], back[CRYPTO_KEY_LEN], zero[CRYPTO_KEY_LEN] = {0};
-	char text[CRYPTO_KEY_TEXT_LEN], padded[CRYPTO_KEY_TEXT_LEN + 8];
-	char bad[16][CRYPTO_KEY_TEXT_LEN + 8];
+	char text[KEYTEXT_LEN], padded[KEYTEXT_LEN + 8];
+	char bad[16][KEYTEXT_LEN + 8];
 	size_t nbad;
 
 	for (int i = 0; i < 64; i++) {
 		randombytes_buf(key, sizeof(key));
-		crypto_key_format(key, text);
+		keytext_format(key, text);
 		ck_assert_uint_eq(strlen(text), 44);
-		ck_assert(crypto_key_parse(text, strlen(text), back));
+		ck_assert(keytext_parse(text, strlen(text), back));
 		ck_assert_mem_eq(key, back, sizeof(key));
 		snprintf(padded, sizeof(padded), " \t%s\r\n", text);
-		ck_assert(crypto_key_parse(padded, strlen(padded), back));
+		ck_assert(keytext_parse(padded, strlen(padded), back));
 		ck_assert_mem_eq(key, back, sizeof(key));
 		bad_key_texts(text, bad, &nbad);
 		for (size_t j = 0; j < nbad; j++) {
 			memset(back, 0x5a, sizeof(back));
-			ck_assert_msg(!crypto_key_parse(bad[j], strlen(bad[j]), back),
+			ck_assert_msg(!keytext_parse(bad[j], strlen(bad[j]), back),
 				      "accepted \"%s\"", bad[j]);
 			ck_assert_mem_eq(back, zero, sizeof(zero));
 		}
 	}
-	crypto_key_format(zero, text);
+	keytext_format(zero, text);
 	ck_assert_str_eq(text, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
-	ck_assert(!crypto_key_parse(text, strlen(text) - 1, back));
-	ck_assert(crypto_key_parse("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=junk", 44, back));
+	ck_assert(!keytext_parse(text, strlen(text) - 1, back));
+	ck_assert(keytext_parse("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=junk", 44, back));
 	/* `vxtap --pubkey` of a known key: RFC 7748 section 6.1, Alice */
-	ck_assert(crypto_key_parse("dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=", 44, key));
+	ck_assert(keytext_parse("dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=", 44, key));
 	crypto_public_key(key, back);
-	crypto_key_format(back, text);
+	keytext_format(back, text);
 	ck_assert_str_eq(text, "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=");
 }
 END_TEST

@@ -337,7 +337,7 @@ static int fake_peer_key(const struct ipaddr *ip, const uint8_t key[static 32], 
 	(void)ip;
 	ck_assert_ptr_eq(arg, &dp);
 	key_calls++;
-	ck_assert(crypto_key_parse(K2, strlen(K2), own));
+	ck_assert(keytext_parse(K2, strlen(K2), own));
 	if (memcmp(key, own, 32) == 0)
 		return -EINVAL;
 	memcpy(key_seen_pub, key, 32);
@@ -373,7 +373,7 @@ START_TEST(test_peer_keys)
 	struct endpoint ep;
 
 	secure_mode();
-	ck_assert(crypto_key_parse(K1, strlen(K1), k1));
+	ck_assert(keytext_parse(K1, strlen(K1), k1));
 	ck_assert_str_eq(req("peer add 192.168.56.42", 0),
 			 "error: \"192.168.56.42\" has no key: secure mode needs "
 			 "\"ADDR[:PORT] key PUBKEY\"\n");
@@ -427,7 +427,7 @@ START_TEST(test_peer_key_replaced)
 	ck_assert_str_eq(req("peer add 192.168.56.42 key " K1, 0), "ok\n");
 	dp.hooks.peer_key = NULL; /* K2 is not "own" here */
 	ck_assert_str_eq(req("peer add 192.168.56.42:4789 key " K2, 0), "ok\n");
-	ck_assert(crypto_key_parse(K2, strlen(K2), k));
+	ck_assert(keytext_parse(K2, strlen(K2), k));
 	ck_assert_int_eq(memcmp(peers_at(dp.peers, 0)->key, k, 32), 0);
 	ck_assert_uint_eq(peers_at(dp.peers, 0)->ep.port, 4789);
 	ck_assert_uint_eq(peers_count(dp.peers), 1);

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "change.h"
+#include "counters.h"
 #include "crypto.h"
 #include "fwd.h"
 #include "method.h"
@@ -160,6 +161,8 @@ static unsigned nerrors, nevents;
 static enum fwd_error last_error;
 static int last_err;
 static const struct peer *gone;
+static unsigned ndrops;
+static const char *last_hint;
 
 static void on_error(void *arg, enum fwd_error what, int err, uint64_t now)
 {
@@ -176,6 +179,15 @@ static void on_event(void *arg, const struct dp_action *act, uint64_t now)
 	(void)now;
 	(void)act;
 	nevents++;
+}
+
+static void on_drop(void *arg, const struct ipaddr *src, const struct dp_action *act, uint64_t now)
+{
+	(void)arg;
+	(void)src;
+	(void)now;
+	ndrops++;
+	last_hint = act->drop_hint;
 }
 
 static void on_peer_gone(const struct peer *p, void *arg)
@@ -195,8 +207,11 @@ static void ep_set(struct endpoint *ep, const char *ip)
 static void start(bool vnet)
 {
 	struct fwd_caps caps = {.vnet = vnet, .tap_uso = false, .udp_gso = true, .udp_gro = false};
-	struct fwd_hooks hooks = {.event = on_event, .error = on_error, .arg = NULL};
+	struct fwd_hooks hooks = {
+		.event = on_event, .drop = on_drop, .error = on_error, .arg = NULL};
 
+	ndrops = 0;
+	last_hint = NULL;
 	ck_assert_int_eq(fwd_init(&fw, &dp, &caps, &fake_io, &plain, &hooks), 0);
 	dp.hooks = (struct dp_hooks){.peer_gone = on_peer_gone, .arg = &fw};
 }
@@ -776,6 +791,27 @@ static void udp_raw(const struct endpoint *src, const uint8_t *b, size_t len)
 	fk->dg_src[fk->ndg++] = *src;
 }
 
+/* A secure-mode datagram reaching a node without a key is dropped as
+ * vxlan_no_i, and the drop says what it probably is; a plain datagram with
+ * the I flag clear gets no such hint. */
+START_TEST(secure_datagram_hinted)
+{
+	uint8_t sealed[64] = {0xa4, CRYPTO_WIRE_VERSION}, plainish[64] = {0x00, 0, 0, 0, 0, 0, 1};
+
+	udp_raw(&peer2, sealed, sizeof(sealed));
+	ck_assert_int_eq(fwd_udp(&fw, 5), FWD_DRAINED);
+	ck_assert_uint_eq(dp.st.drops[DROP_VXLAN_NO_I], 1);
+	ck_assert_uint_eq(ndrops, 1);
+	ck_assert_ptr_nonnull(last_hint);
+	ck_assert_ptr_nonnull(strstr(last_hint, "secure-mode"));
+	udp_raw(&peer2, plainish, sizeof(plainish));
+	ck_assert_int_eq(fwd_udp(&fw, 6), FWD_DRAINED);
+	ck_assert_uint_eq(dp.st.drops[DROP_VXLAN_NO_I], 2);
+	ck_assert_uint_eq(ndrops, 2);
+	ck_assert_ptr_null(last_hint);
+}
+END_TEST
+
 /* This node in secure mode, peer .42 a crypto context of the test's. A
  * handshake from .42's address and another port is answered to that
  * address and port; a forged datagram from .42 moves udp_rx but not the
@@ -871,6 +907,31 @@ START_TEST(sealed_counts_after_authentication)
 	ck_assert_uint_eq(dp.st.udp_rx_packets, 4);
 	ck_assert_uint_eq(p2->st.last_rx, 5);
 
+	/* What the shell asks of a keyed method: its key, its counters, a
+	 * peer's session, a new key (not one a peer is listed with). */
+	{
+		struct counters_snap snap;
+		struct crypto_peer_info info;
+		uint8_t pub[32], kn2[32], pn2[32];
+
+		ck_assert(method_keyed(m));
+		ck_assert(!method_keyed(&plain));
+		m->ops->own_key(m, pub);
+		ck_assert_mem_eq(pub, pn, 32);
+		memset(&snap, 0, sizeof(snap));
+		m->ops->stats(m, &snap);
+		ck_assert(snap.secure);
+		ck_assert_uint_eq(snap.crypto.handshakes_completed, 1);
+		ck_assert_int_eq(m->ops->peer_info(m, &peer2.ip, 6, &info), 0);
+		ck_assert_int_eq(m->ops->peer_info(m, &peer3.ip, 6, &info), -ENOENT);
+		ck_assert_int_eq(m->ops->set_key(m, kp, 7), -EINVAL);
+		randombytes_buf(kn2, sizeof(kn2));
+		crypto_public_key(kn2, pn2);
+		ck_assert_int_eq(m->ops->set_key(m, kn2, 7), 0);
+		m->ops->own_key(m, pub);
+		ck_assert_mem_eq(pub, pn2, 32);
+	}
+
 	fwd_free(&fw);
 	m->ops->free(m);
 	crypto_free(remote);
@@ -903,6 +964,7 @@ int main(void)
 	tcase_add_test(rx, gro_one_write);
 	tcase_add_loop_test(rx, kernel_super_packet, 0, 2);
 	tcase_add_test(rx, sealed_counts_after_authentication);
+	tcase_add_test(rx, secure_datagram_hinted);
 	suite_add_tcase(s, rx);
 	tcase_add_checked_fixture(err, setup, teardown);
 	tcase_add_test(err, tap_write_failure);

@@ -504,7 +504,7 @@ static int on_key(const struct ipaddr *ip, const uint8_t key[static 32], void *a
 	(void)ip;
 	(void)arg;
 	nkeys++;
-	ck_assert(crypto_key_parse(K3, strlen(K3), own));
+	ck_assert(keytext_parse(K3, strlen(K3), own));
 	return memcmp(key, own, 32) == 0 ? -EINVAL : 0;
 }
 
@@ -515,7 +515,7 @@ static bool has_key(const char *addr, const char *text)
 	const struct peer *p;
 
 	ck_assert(ipaddr_parse(addr, &ip));
-	ck_assert(crypto_key_parse(text, strlen(text), k));
+	ck_assert(keytext_parse(text, strlen(text), k));
 	p = peers_find(dp.peers, &ip);
 	return p != NULL && p->has_key && memcmp(p->key, k, 32) == 0;
 }

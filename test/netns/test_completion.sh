@@ -46,6 +46,14 @@ has() {
 	info "'$*' -> ... $want ..."
 }
 
+# Every long option that `vxtap --help` names, and no other, completes after
+# "--"; the same for vxtapctl's options (its command words' --json and
+# --prometheus left out).
+want=$("$VXTAP" --help | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u | tr '\n' ' ' | sed 's/ $//')
+expect "$want" vxtap --
+want=$("${VXTAPCTL:-$(dirname "$VXTAP")/vxtapctl}" --help | grep -oE -- '--[a-z][a-z0-9-]+' |
+	grep -vx -- --prometheus | sort -u | tr '\n' ' ' | sed 's/ $//')
+expect "$want" vxtapctl --
 expect "--max-fdb --max-fdb-per-peer --max-moves" vxtap --max
 expect "--metrics" vxtap --me
 has --local vxtap ""
@@ -69,7 +77,6 @@ expect "noflood" vxtapctl peer add 192.168.56.42 key KEY ""
 expect "show" vxtapctl lease ""
 expect "lladdr" vxtapctl -s /tmp/x.sock neigh add 10.244.0.2 ""
 expect "load" vxtapctl key l
-expect "--batch --dev --help --socket --version" vxtapctl --
 
 # --dev from the sockets: vxtaps in n1 with sockets in a directory of the
 # test's, in the layout vxtap uses (RUNDIR/NS/DEV.sock inside a named
