@@ -1,13 +1,28 @@
 # shellcheck shell=bash
-# Helpers for the fault tests (test_fault_*). Source after lib.sh, lib_ctl.sh
-# and lib_secure.sh.
+# Helpers for the fault tests (test_fault_*): sources lib.sh, lib_ctl.sh and
+# lib_secure.sh, so that a test sources this file alone.
 #
 # Faults are made in the nodes' own namespaces (this kernel has no netem):
 # an iptables rule sends the VXLAN datagrams a node receives on eth1 to a
 # netfilter queue, and nfq_fault.py, running in that namespace, drops,
 # duplicates, delays or corrupts them (its header says how).
 
-VXT_NFQ_PY=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/nfq_fault.py
+VXT_NETNS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=test/netns/lib.sh
+. "$VXT_NETNS_DIR/lib.sh"
+# shellcheck source=test/netns/lib_ctl.sh
+. "$VXT_NETNS_DIR/lib_ctl.sh"
+# shellcheck source=test/netns/lib_secure.sh
+. "$VXT_NETNS_DIR/lib_secure.sh"
+
+VXT_NFQ_PY=$VXT_NETNS_DIR/nfq_fault.py
+
+# fault_require: root, vxtap and vxtapctl (each test's first step).
+fault_require() {
+	require_root
+	require_vxtap
+	require_vxtapctl
+}
 
 declare -A VXT_NFQ_PID
 
@@ -22,6 +37,16 @@ start_mode() {
 	else
 		start_node "$@"
 	fi
+}
+
+# fault_pair MODE: nodes 1 and 2 of 2 started in MODE (VXT_MODE), pinging
+# each other.
+fault_pair() {
+	VXT_MODE=$1
+	info "== $VXT_MODE mode"
+	start_mode "$VXT_MODE" 1 2
+	start_mode "$VXT_MODE" 2 2
+	pings_all 2
 }
 
 # fault_start NODE ARGS...: queue what NODE receives on eth1 for port 8472

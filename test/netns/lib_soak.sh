@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # The soak: three vxtap nodes under mixed load for a while, and what that
-# did to them. Source after lib.sh, lib_ctl.sh, lib_secure.sh and
-# lib_fault.sh; used by scripts/soak (10 minutes) and test_soak_short*.sh
-# (60 seconds, with the bounds asserted).
+# did to them. Sources lib_fault.sh (and with it lib.sh, lib_ctl.sh and
+# lib_secure.sh); used by scripts/soak (10 minutes) and test_soak_plain.sh
+# and test_soak_secure.sh (60 seconds, with the bounds asserted).
 #
 # Load, for SOAK_SECONDS (default 60):
 #   - a TCP stream n1 -> n2 (iperf3, SOAK_TCP_RATE, default 200M);
@@ -24,6 +24,9 @@
 # SOAK_VALGRIND=nI runs that node's vxtap under valgrind (an ASan build runs
 # as it is).
 
+# shellcheck source=test/netns/lib_fault.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib_fault.sh"
+
 SOAK_SECONDS=${SOAK_SECONDS:-60}
 SOAK_TCP_RATE=${SOAK_TCP_RATE:-200M}
 SOAK_UDP_PPS=${SOAK_UDP_PPS:-20000}
@@ -32,7 +35,7 @@ SOAK_STORM_PPS=${SOAK_STORM_PPS:-2000}
 SOAK_RELOAD=${SOAK_RELOAD:-30}
 SOAK_ROTATE=${SOAK_ROTATE:-120}
 SOAK_VALGRIND=${SOAK_VALGRIND:-}
-VXT_STORM_PY=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/mac_storm.py
+VXT_STORM_PY=$VXT_NETNS_DIR/mac_storm.py
 
 # soak_peers I GEN: node I's peers file for generation GEN: the other two
 # nodes (with their public keys in secure mode) and their static FDB and
@@ -399,9 +402,7 @@ SOAK_EXPECTED_DROPS[secure]="drop_crypto_no_session drop_crypto_unknown_session 
 # reloads every 20 s and rotations every 25 s, so that each happens within
 # it; fails unless soak_check's bounds hold and every vxtap exits 0.
 soak_test() {
-	require_root
-	require_vxtap
-	require_vxtapctl
+	fault_require
 	command -v iperf3 >/dev/null || fail "iperf3 is missing: run scripts/deps"
 	SOAK_SECONDS=${SOAK_SECONDS_TEST:-60}
 	SOAK_RELOAD=20

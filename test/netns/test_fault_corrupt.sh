@@ -20,26 +20,15 @@
 # the kernel passes them, vxtap counts each as drop_crypto_bad_tag, and
 # nothing else.
 set -euo pipefail
-# shellcheck source=test/netns/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# shellcheck source=test/netns/lib_ctl.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib_ctl.sh"
-# shellcheck source=test/netns/lib_secure.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib_secure.sh"
 # shellcheck source=test/netns/lib_fault.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib_fault.sh"
-require_root
-require_vxtap
-require_vxtapctl
+fault_require
 
 make_topology 2
 keys_new 2
 declare -A csum0
-for VXT_MODE in plain secure; do
-	info "== $VXT_MODE mode"
-	start_mode "$VXT_MODE" 1 2
-	start_mode "$VXT_MODE" 2 2
-	pings_all 2
+for mode in plain secure; do
+	fault_pair "$mode"
 	if [[ $VXT_MODE == secure ]]; then
 		how=(--corrupt 1 --fix-csum --only-type a4 --corrupt-from 16)
 		allowed=drop_crypto_bad_tag

@@ -13,17 +13,9 @@
 # answered within 1 s of the moment it was started (the time is printed:
 # start-up, the TAP and its addresses, and in secure mode the handshake).
 set -euo pipefail
-# shellcheck source=test/netns/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# shellcheck source=test/netns/lib_ctl.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib_ctl.sh"
-# shellcheck source=test/netns/lib_secure.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib_secure.sh"
 # shellcheck source=test/netns/lib_fault.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib_fault.sh"
-require_root
-require_vxtap
-require_vxtapctl
+fault_require
 
 # args I: VXT_ARGS for node I in VXT_MODE: node 1 lists node 2 and its
 # static entries on the command line; node 2 reads them from its peers file.

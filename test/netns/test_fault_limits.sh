@@ -17,17 +17,9 @@
 # - Secure mode with 64 KiB of lockable memory starts with one warning that
 #   keys may be swapped; plain mode (no keys) says nothing of it.
 set -euo pipefail
-# shellcheck source=test/netns/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# shellcheck source=test/netns/lib_ctl.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib_ctl.sh"
-# shellcheck source=test/netns/lib_secure.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib_secure.sh"
 # shellcheck source=test/netns/lib_fault.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib_fault.sh"
-require_root
-require_vxtap
-require_vxtapctl
+fault_require
 
 # mode_args I: VXT_ARGS for node I of 2 in VXT_MODE.
 mode_args() {

@@ -12,17 +12,9 @@
 # again within 1 s of the link coming up, and within 1 s of the address
 # coming back, without anything done to vxtap (the times are printed).
 set -euo pipefail
-# shellcheck source=test/netns/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# shellcheck source=test/netns/lib_ctl.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib_ctl.sh"
-# shellcheck source=test/netns/lib_secure.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib_secure.sh"
 # shellcheck source=test/netns/lib_fault.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib_fault.sh"
-require_root
-require_vxtap
-require_vxtapctl
+fault_require
 
 # ping_ts_start FILE COUNT: n1 pings 10.244.0.2 COUNT times at 20 a second,
 # each reply stamped with the wall clock (ping -D). Sets VXT_PING_PID.
@@ -85,11 +77,8 @@ outage() {
 
 make_topology 2
 keys_new 2
-for VXT_MODE in plain secure; do
-	info "== $VXT_MODE mode"
-	start_mode "$VXT_MODE" 1 2
-	start_mode "$VXT_MODE" 2 2
-	pings_all 2
+for mode in plain secure; do
+	fault_pair "$mode"
 	s0=$(send_logs n1)
 	outage "link flap" n1 5 "link set eth1 down" "link set eth1 up"
 	((VXT_GREW[drop_udp_send] > 0)) || fail "link flap: no refused send was counted (drop_udp_send)"

@@ -15,17 +15,9 @@
 # made, at most by that plus the ones it delayed), and nothing else is
 # counted as dropped or malformed.
 set -euo pipefail
-# shellcheck source=test/netns/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# shellcheck source=test/netns/lib_ctl.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib_ctl.sh"
-# shellcheck source=test/netns/lib_secure.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib_secure.sh"
 # shellcheck source=test/netns/lib_fault.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib_fault.sh"
-require_root
-require_vxtap
-require_vxtapctl
+fault_require
 
 MIB=${VXT_LOSSY_MIB:-50}
 # shellcheck disable=SC2054 # 1,4 is one argument: a range
@@ -33,11 +25,8 @@ FAULTS=(--drop 2 --dup 1 --delay 3 --delay-ms 1,4)
 
 make_topology 2
 keys_new 2
-for VXT_MODE in plain secure; do
-	info "== $VXT_MODE mode"
-	start_mode "$VXT_MODE" 1 2
-	start_mode "$VXT_MODE" 2 2
-	pings_all 2
+for mode in plain secure; do
+	fault_pair "$mode"
 	# shellcheck disable=SC2046 # one name a word
 	mark n1 $(vxt_all_drops)
 	# shellcheck disable=SC2046

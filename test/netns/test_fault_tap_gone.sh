@@ -10,25 +10,14 @@
 # For contrast, `ip link set flannel.1 down` and `up` on node 1 (down is not
 # gone) leave vxtap running, and pings pass again.
 set -euo pipefail
-# shellcheck source=test/netns/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# shellcheck source=test/netns/lib_ctl.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib_ctl.sh"
-# shellcheck source=test/netns/lib_secure.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib_secure.sh"
 # shellcheck source=test/netns/lib_fault.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib_fault.sh"
-require_root
-require_vxtap
-require_vxtapctl
+fault_require
 
 make_topology 2
 keys_new 2
-for VXT_MODE in plain secure; do
-	info "== $VXT_MODE mode"
-	start_mode "$VXT_MODE" 1 2
-	start_mode "$VXT_MODE" 2 2
-	pings_all 2
+for mode in plain secure; do
+	fault_pair "$mode"
 	p1=$(vxpid n1)
 
 	ip -n "$(ns n1)" link set "$VXT_DEV" down || fail "n1: cannot set $VXT_DEV down"
