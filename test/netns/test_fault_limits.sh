@@ -59,7 +59,7 @@ print("held", len(s), flush=True)
 time.sleep(float(sys.argv[3]))' "$(sock n1)" "$1" "$2" >"$VXT_TMP/idle.out" 2>&1 &
 	VXT_IDLE_PID=$!
 	track "$VXT_IDLE_PID"
-	wait_for 100 0.05 grep -q '^held' "$VXT_TMP/idle.out" || fail "idle control clients did not connect: $(cat "$VXT_TMP/idle.out")"
+	wait_for 100 0.05 grep -qs '^held' "$VXT_TMP/idle.out" || fail "idle control clients did not connect: $(cat "$VXT_TMP/idle.out")"
 }
 
 # Descriptors inherited from whatever started the test (flock(1) passes its
