@@ -355,7 +355,8 @@ soak_get() { awk -v k="$1" '$1 == k { print $2; exit }' "$SOAK_REPORT"; }
 # steady rate shows there); open descriptors equal at start and end; no
 # drop inside vxtap (the kernel's at its door included) but the expected
 # ones (SOAK_EXPECTED_DROPS, per mode); pings: at most 1 % lost (plus 20 per
-# key rotation), and each sent at least 90 % of 20 a second.
+# key rotation), and each sent at least 75 % of 20 a second (ping -i is the
+# pause between pings, so it falls some way behind).
 SOAK_RSS_KIB=${SOAK_RSS_KIB:-2048}
 SOAK_RSS_HALF_KIB=${SOAK_RSS_HALF_KIB:-512}
 soak_check() {
@@ -379,8 +380,8 @@ soak_check() {
 		done
 	done
 	for p in ping12 ping13; do
-		(($(soak_get "$p.sent") * 10 >= SOAK_SECONDS * 20 * 9)) ||
-			fail "soak: $p sent $(soak_get "$p.sent") pings in $SOAK_SECONDS s (no summary, or it fell behind)"
+		(($(soak_get "$p.sent") * 4 >= SOAK_SECONDS * 20 * 3)) ||
+			fail "soak: $p sent $(soak_get "$p.sent") pings in $SOAK_SECONDS s (no summary, or it fell far behind)"
 		lost=$(($(soak_get "$p.sent") - $(soak_get "$p.received")))
 		((lost * 100 <= $(soak_get "$p.sent") + 20 * 100 * $(soak_get rotations))) ||
 			fail "soak: $p lost $lost of $(soak_get "$p.sent")"
