@@ -22,9 +22,13 @@ struct dp_stats;
 
 /*
  * A message is one datagram, or with gso_size set a run of datagrams the
- * kernel cuts (UDP_SEGMENT). Entries point at caller buffers, which must stay
- * unchanged until the queue is flushed. Sent datagrams are counted in st
- * (udp_tx_*) and in their peer's counters; refused ones as DROP_UDP_SEND.
+ * kernel cuts (UDP_SEGMENT). Lone datagrams queued one after another for the
+ * same destination and of the same size join into such a run too (the last
+ * may be shorter and ends it): the kernel then builds, routes and hands over
+ * one packet for all of them, and a receiver with UDP_GRO reads them in one.
+ * Entries point at caller buffers, which must stay unchanged until the queue
+ * is flushed. Sent datagrams are counted in st (udp_tx_*) and in their
+ * peer's counters; refused ones as DROP_UDP_SEND.
  */
 struct txq {
 	struct mmsghdr *msgs;
@@ -33,6 +37,7 @@ struct txq {
 	uint8_t (*cmsg)[32];
 	struct peer **peer;
 	uint32_t *segs; /* datagrams per message, for the counters */
+	uint16_t *run;	/* a lone datagram's size while others may join it; 0: closed */
 	size_t cap, iov_cap;
 	size_t head;  /* first unsent message */
 	size_t n;     /* messages queued, sent ones included */
@@ -54,9 +59,10 @@ void txq_free(struct txq *q);
 
 /* Queue a message of iovcnt iovecs (copied; the data they point at is not)
  * to ep, flushing first when the queue is full. gso_size 0 sends one
- * datagram; otherwise the kernel cuts the message into segs datagrams of
- * gso_size bytes (the last may be shorter). p may be NULL. False when the
- * socket is full: the message is counted as segs dropped datagrams. */
+ * datagram (which may join the message before it, as above); otherwise the
+ * kernel cuts the message into segs datagrams of gso_size bytes (the last
+ * may be shorter). p may be NULL. False when the socket is full: the
+ * message is counted as segs dropped datagrams. */
 bool txq_queue(struct txq *q, const struct iovec *iov, size_t iovcnt, uint16_t gso_size,
 	       uint32_t segs, const struct endpoint *ep, struct peer *p);
 

@@ -19,8 +19,9 @@ int txq_init(struct txq *q, size_t cap, size_t iov_cap, const struct io_ops *io,
 	q->cmsg = calloc(cap, sizeof(*q->cmsg));
 	q->peer = calloc(cap, sizeof(*q->peer));
 	q->segs = calloc(cap, sizeof(*q->segs));
+	q->run = calloc(cap, sizeof(*q->run));
 	if (q->msgs == NULL || q->iov == NULL || q->sa == NULL || q->cmsg == NULL ||
-	    q->peer == NULL || q->segs == NULL) {
+	    q->peer == NULL || q->segs == NULL || q->run == NULL) {
 		txq_free(q);
 		return -ENOMEM;
 	}
@@ -40,7 +41,59 @@ void txq_free(struct txq *q)
 	free(q->cmsg);
 	free(q->peer);
 	free(q->segs);
+	free(q->run);
 	memset(q, 0, sizeof(*q));
+}
+
+static void set_segment(struct txq *q, size_t i, uint16_t gso_size)
+{
+	struct msghdr *h = &q->msgs[i].msg_hdr;
+	struct cmsghdr *cm = (struct cmsghdr *)(void *)q->cmsg[i];
+
+	h->msg_control = q->cmsg[i];
+	h->msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+	memcpy(CMSG_DATA(cm), &gso_size, sizeof(gso_size));
+}
+
+static size_t iov_bytes(const struct iovec *iov, size_t iovcnt)
+{
+	size_t len = 0;
+
+	for (size_t k = 0; k < iovcnt; k++)
+		len += iov[k].iov_len;
+	return len;
+}
+
+/* A lone datagram of len bytes joins the last message when that one is
+ * unsent, open (lone datagrams of len bytes so far), for the same peer and
+ * address, and has room. A shorter one joins and closes the run. */
+static bool join_last(struct txq *q, const struct iovec *iov, size_t iovcnt, size_t len,
+		      const struct endpoint *ep, struct peer *p)
+{
+	size_t i = q->n - 1;
+	struct msghdr *h = &q->msgs[i].msg_hdr;
+	struct sockaddr_storage sa;
+	socklen_t salen;
+
+	if (!q->gso || q->n == q->head || q->run[i] == 0 || len > q->run[i] || len == 0 ||
+	    q->peer[i] != p || q->segs[i] >= UDP_GSO_MAX_SEGS ||
+	    (size_t)q->run[i] * (q->segs[i] + 1) > UDP_MAX_PAYLOAD ||
+	    q->iov_n + iovcnt > q->iov_cap)
+		return false;
+	salen = endpoint_to_sockaddr(ep, &sa);
+	if (salen != h->msg_namelen || memcmp(&sa, &q->sa[i], salen) != 0)
+		return false;
+	memcpy(&q->iov[q->iov_n], iov, iovcnt * sizeof(*iov));
+	q->iov_n += iovcnt;
+	h->msg_iovlen += iovcnt;
+	if (q->segs[i]++ == 1)
+		set_segment(q, i, q->run[i]);
+	if (len < q->run[i])
+		q->run[i] = 0;
+	return true;
 }
 
 static void push(struct txq *q, const struct iovec *iov, size_t iovcnt, uint16_t gso_size,
@@ -56,23 +109,24 @@ static void push(struct txq *q, const struct iovec *iov, size_t iovcnt, uint16_t
 	h->msg_iov = &q->iov[q->iov_n];
 	h->msg_iovlen = iovcnt;
 	q->iov_n += iovcnt;
-	if (gso_size != 0 && segs > 1) {
-		struct cmsghdr *cm = (struct cmsghdr *)(void *)q->cmsg[i];
-
-		h->msg_control = q->cmsg[i];
-		h->msg_controllen = CMSG_SPACE(sizeof(uint16_t));
-		cm->cmsg_level = SOL_UDP;
-		cm->cmsg_type = UDP_SEGMENT;
-		cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-		memcpy(CMSG_DATA(cm), &gso_size, sizeof(gso_size));
-	}
+	if (gso_size != 0 && segs > 1)
+		set_segment(q, i, gso_size);
 	q->peer[i] = p;
 	q->segs[i] = segs;
+	q->run[i] = 0;
+	if (gso_size == 0 && segs == 1) {
+		size_t len = iov_bytes(iov, iovcnt);
+
+		q->run[i] = len <= UINT16_MAX ? (uint16_t)len : 0;
+	}
 }
 
 bool txq_queue(struct txq *q, const struct iovec *iov, size_t iovcnt, uint16_t gso_size,
 	       uint32_t segs, const struct endpoint *ep, struct peer *p)
 {
+	if (gso_size == 0 && segs == 1 && q->n != 0 &&
+	    join_last(q, iov, iovcnt, iov_bytes(iov, iovcnt), ep, p))
+		return true;
 	if ((q->n == q->cap || q->iov_n + iovcnt > q->iov_cap) && txq_flush(q) == -EAGAIN) {
 		q->st->drops[DROP_UDP_SEND] += segs;
 		return false;
@@ -83,11 +137,7 @@ bool txq_queue(struct txq *q, const struct iovec *iov, size_t iovcnt, uint16_t g
 
 static size_t msg_bytes(const struct msghdr *h)
 {
-	size_t len = 0;
-
-	for (size_t k = 0; k < h->msg_iovlen; k++)
-		len += h->msg_iov[k].iov_len;
-	return len;
+	return iov_bytes(h->msg_iov, h->msg_iovlen);
 }
 
 /* Message i went out: count its datagrams and the bytes they carried. */

@@ -22,9 +22,9 @@
 #include "check_run.h"
 
 #define NFRAMES 400
-#define NSENT	2048
+#define NSENT	1024
 #define FRAMEB	2048
-#define SENTB	4400 /* bytes kept of each message sent: a few datagrams of a run */
+#define SENTB	8192 /* bytes kept of each message sent (a longer one fails the test) */
 
 /* The fake devices: frames waiting to be read from the TAP, datagrams waiting
  * on the socket, and everything written or sent, as the kernel would see it. */
@@ -130,6 +130,7 @@ static int fake_udp_send(void *ctx, struct mmsghdr *msgs, unsigned int n)
 
 		ck_assert_uint_lt(f->nsent, NSENT);
 		f->sent_len[f->nsent] = gather(f->sent[f->nsent], SENTB, h->msg_iov, h->msg_iovlen);
+		ck_assert_uint_le(f->sent_len[f->nsent], SENTB);
 		memset(&ss, 0, sizeof(ss));
 		memcpy(&ss, h->msg_name, h->msg_namelen);
 		ck_assert(endpoint_from_sockaddr(&ss, &ep));
@@ -145,6 +146,32 @@ static int fake_udp_send(void *ctx, struct mmsghdr *msgs, unsigned int n)
 }
 
 static struct io_ops fake_io = {fake_tap_read, fake_tap_write, fake_udp_recv, fake_udp_send, NULL};
+
+/* Datagram k of all that was sent, a UDP_SEGMENT message counting as the
+ * datagrams the kernel cuts it into; NULL past the end. */
+static const uint8_t *dgram_at(size_t k, size_t *len)
+{
+	for (size_t i = 0; i < fk->nsent; i++) {
+		size_t g = fk->sent_gso[i] != 0 ? fk->sent_gso[i] : fk->sent_len[i];
+		size_t n = (fk->sent_len[i] + g - 1) / g;
+
+		if (k < n) {
+			*len = k + 1 < n ? g : fk->sent_len[i] - k * g;
+			return fk->sent[i] + k * g;
+		}
+		k -= n;
+	}
+	return NULL;
+}
+
+static size_t ndgrams(void)
+{
+	size_t n = 0, len;
+
+	while (dgram_at(n, &len) != NULL)
+		n++;
+	return n;
+}
 
 /* --- the fixture: a node with peers .42 and .43 ----------------------------------- */
 
@@ -287,15 +314,20 @@ START_TEST(unicast_batch)
 	ck_assert_int_eq(fwd_tap(&fw, 1), FWD_DRAINED);
 	ck_assert_uint_eq(fk->reads, 11);
 	ck_assert_uint_eq(fk->send_calls, 1);
-	ck_assert_uint_eq(fk->nsent, 10);
+	/* ten datagrams of one size for one peer: one UDP_SEGMENT message */
+	ck_assert_uint_eq(fk->nsent, 1);
+	ck_assert_uint_eq(fk->sent_gso[0], VXLAN_HLEN + 100);
+	ck_assert(endpoint_equal(&fk->sent_to[0], &peer2));
+	ck_assert_uint_eq(ndgrams(), 10);
 	for (size_t i = 0; i < 10; i++) {
 		uint32_t vni;
+		size_t len;
+		const uint8_t *d = dgram_at(i, &len);
 
-		ck_assert_uint_eq(fk->sent_len[i], VXLAN_HLEN + 100);
-		ck_assert_int_eq(vxlan_decode(fk->sent[i], fk->sent_len[i], &vni), VXLAN_OK);
+		ck_assert_uint_eq(len, VXLAN_HLEN + 100);
+		ck_assert_int_eq(vxlan_decode(d, len, &vni), VXLAN_OK);
 		ck_assert_uint_eq(vni, 1);
-		ck_assert_mem_eq(fk->sent[i] + VXLAN_HLEN, fk->in[i], 100);
-		ck_assert(endpoint_equal(&fk->sent_to[i], &peer2));
+		ck_assert_mem_eq(d + VXLAN_HLEN, fk->in[i], 100);
 	}
 	ck_assert_uint_eq(dp.st.udp_tx_packets, 10);
 	ck_assert_uint_eq(dp.st.udp_tx_bytes, 10 * (VXLAN_HLEN + 100));
@@ -352,13 +384,16 @@ START_TEST(burst_budget)
 	ck_assert_int_eq(fwd_tap(&fw, 1), FWD_MORE);
 	ck_assert_uint_eq(fk->next_in, FWD_BATCH * FWD_BURSTS);
 	ck_assert_uint_eq(fk->send_calls, FWD_BURSTS);
-	ck_assert_uint_eq(fk->nsent, FWD_BATCH * FWD_BURSTS);
-	/* each message still holds its own frame: no slot was overwritten
+	ck_assert_uint_eq(ndgrams(), FWD_BATCH * FWD_BURSTS);
+	/* each datagram still holds its own frame: no slot was overwritten
 	 * before its burst went out */
-	for (size_t i = 0; i < fk->nsent; i++)
-		ck_assert_uint_eq(fk->sent[i][VXLAN_HLEN + 20], (uint8_t)i);
+	for (size_t i = 0; i < FWD_BATCH * FWD_BURSTS; i++) {
+		size_t len;
+
+		ck_assert_uint_eq(dgram_at(i, &len)[VXLAN_HLEN + 20], (uint8_t)i);
+	}
 	ck_assert_int_eq(fwd_tap(&fw, 2), FWD_DRAINED);
-	ck_assert_uint_eq(fk->nsent, 300);
+	ck_assert_uint_eq(ndgrams(), 300);
 }
 END_TEST
 
@@ -366,8 +401,9 @@ END_TEST
  * nothing, and sends it in order once there is room. */
 START_TEST(backpressure_keeps_order)
 {
+	/* sizes grow, so each datagram is a message of its own */
 	for (uint8_t i = 0; i < 10; i++)
-		tap_frame(&mac_b, 100, i, false);
+		tap_frame(&mac_b, 100 + i, i, false);
 	fk->room = 3;
 	ck_assert_int_eq(fwd_tap(&fw, 1), FWD_BLOCKED);
 	ck_assert_uint_eq(fk->nsent, 3);
@@ -404,7 +440,7 @@ START_TEST(refused_message_dropped)
 	refused = false;
 	ck_assert_int_eq(fwd_init(&fw, &dp, &(struct fwd_caps){0}, &io, &plain, NULL), 0);
 	for (uint8_t i = 0; i < 4; i++)
-		tap_frame(&mac_b, 100, i, false);
+		tap_frame(&mac_b, 100 + i, i, false); /* a message each */
 	ck_assert_int_eq(fwd_tap(&fw, 1), FWD_DRAINED);
 	ck_assert_uint_eq(fk->nsent, 3);
 	ck_assert_uint_eq(fk->sent[0][VXLAN_HLEN + 20], 1);
@@ -418,7 +454,7 @@ END_TEST
 START_TEST(peer_gone_while_queued)
 {
 	for (uint8_t i = 0; i < 5; i++)
-		tap_frame(&mac_b, 100, i, false);
+		tap_frame(&mac_b, 100 + i, i, false); /* a message each */
 	fk->room = 0;
 	ck_assert_int_eq(fwd_tap(&fw, 1), FWD_BLOCKED);
 	/* The static entry naming it first, or it stays as an FDB-only VTEP. */
@@ -452,6 +488,73 @@ START_TEST(txq_full_counts_drop)
 	ck_assert_int_eq(txq_flush(&q), 0);
 	ck_assert_uint_eq(st.udp_tx_packets, 2);
 	ck_assert(txq_empty(&q));
+	txq_free(&q);
+}
+END_TEST
+
+/* A socket that takes everything and keeps nothing. */
+static int count_send(void *ctx, struct mmsghdr *msgs, unsigned int n)
+{
+	(void)ctx;
+	(void)msgs;
+	return (int)n;
+}
+
+static struct io_ops count_io = {fake_tap_read, fake_tap_write, fake_udp_recv, count_send, NULL};
+
+/* Lone datagrams join the last queued message while they go to the same
+ * address and peer with the same size: a shorter one ends the run, a longer
+ * one, another address or peer, a full run, or a socket without UDP_SEGMENT
+ * starts a message of its own. What went out is counted per datagram. */
+START_TEST(txq_joins_lone_datagrams)
+{
+	static uint8_t b[1400];
+	struct txq q;
+	struct dp_stats st;
+	struct peer *p2 = peers_find(dp.peers, &peer2.ip);
+	struct iovec big = {b, 1400}, mid = {b, 100}, small = {b, 60};
+
+	memset(&st, 0, sizeof(st));
+	ck_assert_int_eq(txq_init(&q, 32, 256, &fake_io, &st, true), 0);
+	ck_assert(txq_queue(&q, &mid, 1, 0, 1, &peer2, p2));
+	ck_assert(txq_queue(&q, &mid, 1, 0, 1, &peer2, p2));
+	ck_assert(txq_queue(&q, &mid, 1, 0, 1, &peer2, p2));
+	ck_assert_uint_eq(q.n, 1);
+	ck_assert(txq_queue(&q, &small, 1, 0, 1, &peer2, p2)); /* joins, ends the run */
+	ck_assert(txq_queue(&q, &small, 1, 0, 1, &peer2, p2));
+	ck_assert_uint_eq(q.n, 2);
+	ck_assert(txq_queue(&q, &mid, 1, 0, 1, &peer2, p2));   /* longer */
+	ck_assert(txq_queue(&q, &mid, 1, 0, 1, &peer3, NULL)); /* elsewhere */
+	ck_assert(txq_queue(&q, &mid, 1, 0, 1, &peer3, p2));   /* another peer */
+	ck_assert_uint_eq(q.n, 5);
+	ck_assert_int_eq(txq_flush(&q), 0);
+	ck_assert_uint_eq(fk->nsent, 5);
+	ck_assert_uint_eq(fk->sent_gso[0], 100);
+	ck_assert_uint_eq(fk->sent_len[0], 3 * 100 + 60);
+	ck_assert_uint_eq(fk->sent_gso[1], 0);
+	ck_assert_uint_eq(fk->sent_len[1], 60);
+	ck_assert_uint_eq(st.udp_tx_packets, 8);
+	ck_assert_uint_eq(st.udp_tx_bytes, 6 * 100 + 2 * 60);
+	ck_assert_uint_eq(p2->st.tx_packets, 7);
+	/* runs stop at UDP_GSO_MAX_SEGS datagrams and at the largest payload */
+	for (size_t i = 0; i < UDP_GSO_MAX_SEGS + 1; i++)
+		ck_assert(txq_queue(&q, &small, 1, 0, 1, &peer2, p2));
+	ck_assert_uint_eq(q.n, 2);
+	ck_assert_uint_eq(q.segs[0], UDP_GSO_MAX_SEGS);
+	for (size_t i = 0; i < 47; i++)
+		ck_assert(txq_queue(&q, &big, 1, 0, 1, &peer3, NULL));
+	ck_assert_uint_eq(q.n, 4);
+	ck_assert_uint_eq(q.segs[2], UDP_MAX_PAYLOAD / 1400);
+	q.io = &count_io; /* too long for the fake to keep */
+	ck_assert_int_eq(txq_flush(&q), 0);
+	ck_assert_uint_eq(st.udp_tx_packets, 8 + UDP_GSO_MAX_SEGS + 1 + 47);
+	q.io = &fake_io;
+	/* without UDP_SEGMENT every datagram is a message */
+	q.gso = false;
+	ck_assert(txq_queue(&q, &mid, 1, 0, 1, &peer2, p2));
+	ck_assert(txq_queue(&q, &mid, 1, 0, 1, &peer2, p2));
+	ck_assert_uint_eq(q.n, 2);
+	ck_assert_int_eq(txq_flush(&q), 0);
 	txq_free(&q);
 }
 END_TEST
@@ -957,6 +1060,7 @@ int main(void)
 	tcase_add_test(tx, refused_message_dropped);
 	tcase_add_test(tx, peer_gone_while_queued);
 	tcase_add_test(tx, txq_full_counts_drop);
+	tcase_add_test(tx, txq_joins_lone_datagrams);
 	tcase_add_test(tx, tso_super_frame_segmented);
 	suite_add_tcase(s, tx);
 	tcase_add_checked_fixture(rx, setup, teardown);
