@@ -318,6 +318,15 @@ static bool mix_dh(struct noise_hs *hs, enum noise_token t)
 	return ok;
 }
 
+/* An ephemeral public key written or read: hashed in, and with psk2 mixed
+ * into the key as well (the spec's rule for PSK handshakes). */
+static void mix_ephemeral(struct noise_hs *hs, const uint8_t pub[static NOISE_DHLEN])
+{
+	noise_mix_hash(&hs->sym, pub, NOISE_DHLEN);
+	if (hs->psk2)
+		noise_mix_key(&hs->sym, pub, NOISE_DHLEN);
+}
+
 /* The tokens that are neither "e" nor "s" are the same for both sides. */
 static bool mix_token(struct noise_hs *hs, enum noise_token t)
 {
@@ -339,9 +348,7 @@ bool noise_write_tokens(struct noise_hs *hs, const enum noise_token *t, size_t n
 			if (!hs->has_e)
 				return false;
 			memcpy(out + at, hs->e_pub, NOISE_DHLEN);
-			noise_mix_hash(&hs->sym, hs->e_pub, NOISE_DHLEN);
-			if (hs->psk2)
-				noise_mix_key(&hs->sym, hs->e_pub, NOISE_DHLEN);
+			mix_ephemeral(hs, hs->e_pub);
 			at += NOISE_DHLEN;
 			break;
 		case NOISE_TOK_S:
@@ -370,9 +377,7 @@ bool noise_read_tokens(struct noise_hs *hs, const enum noise_token *t, size_t n,
 			if (avail - at < NOISE_DHLEN)
 				return false;
 			memcpy(hs->re, in + at, NOISE_DHLEN);
-			noise_mix_hash(&hs->sym, hs->re, NOISE_DHLEN);
-			if (hs->psk2)
-				noise_mix_key(&hs->sym, hs->re, NOISE_DHLEN);
+			mix_ephemeral(hs, hs->re);
 			at += NOISE_DHLEN;
 			break;
 		case NOISE_TOK_S:

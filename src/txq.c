@@ -71,15 +71,15 @@ static size_t iov_bytes(const struct iovec *iov, size_t iovcnt)
  * unsent, open (lone datagrams of len bytes so far), for the same peer and
  * address, and has room. A shorter one joins and closes the run. */
 static bool join_last(struct txq *q, const struct iovec *iov, size_t iovcnt, size_t len,
-		      const struct endpoint *ep, struct peer *p)
+		      const struct endpoint *ep, const struct peer *p)
 {
 	size_t i = q->n - 1;
 	struct msghdr *h = &q->msgs[i].msg_hdr;
 	struct sockaddr_storage sa;
 	socklen_t salen;
 
-	if (!q->gso || q->n == q->head || q->run[i] == 0 || len > q->run[i] || len == 0 ||
-	    q->peer[i] != p || q->segs[i] >= UDP_GSO_MAX_SEGS ||
+	if (!q->gso || q->n == q->head || q->run[i] == 0 || len > q->run[i] || q->peer[i] != p ||
+	    q->segs[i] >= UDP_GSO_MAX_SEGS ||
 	    (size_t)q->run[i] * (q->segs[i] + 1) > UDP_MAX_PAYLOAD ||
 	    q->iov_n + iovcnt > q->iov_cap)
 		return false;
@@ -96,8 +96,10 @@ static bool join_last(struct txq *q, const struct iovec *iov, size_t iovcnt, siz
 	return true;
 }
 
+/* len: the message's bytes when it is a lone datagram (gso_size 0, one
+ * segment), which later ones may join; 0 otherwise. */
 static void push(struct txq *q, const struct iovec *iov, size_t iovcnt, uint16_t gso_size,
-		 uint32_t segs, const struct endpoint *ep, struct peer *p)
+		 uint32_t segs, const struct endpoint *ep, struct peer *p, size_t len)
 {
 	size_t i = q->n++;
 	struct msghdr *h = &q->msgs[i].msg_hdr;
@@ -113,25 +115,21 @@ static void push(struct txq *q, const struct iovec *iov, size_t iovcnt, uint16_t
 		set_segment(q, i, gso_size);
 	q->peer[i] = p;
 	q->segs[i] = segs;
-	q->run[i] = 0;
-	if (gso_size == 0 && segs == 1) {
-		size_t len = iov_bytes(iov, iovcnt);
-
-		q->run[i] = len <= UINT16_MAX ? (uint16_t)len : 0;
-	}
+	q->run[i] = len <= UINT16_MAX ? (uint16_t)len : 0;
 }
 
 bool txq_queue(struct txq *q, const struct iovec *iov, size_t iovcnt, uint16_t gso_size,
 	       uint32_t segs, const struct endpoint *ep, struct peer *p)
 {
-	if (gso_size == 0 && segs == 1 && q->n != 0 &&
-	    join_last(q, iov, iovcnt, iov_bytes(iov, iovcnt), ep, p))
+	size_t lone = gso_size == 0 && segs == 1 ? iov_bytes(iov, iovcnt) : 0;
+
+	if (lone != 0 && q->n != 0 && join_last(q, iov, iovcnt, lone, ep, p))
 		return true;
 	if ((q->n == q->cap || q->iov_n + iovcnt > q->iov_cap) && txq_flush(q) == -EAGAIN) {
 		q->st->drops[DROP_UDP_SEND] += segs;
 		return false;
 	}
-	push(q, iov, iovcnt, gso_size, segs, ep, p);
+	push(q, iov, iovcnt, gso_size, segs, ep, p, lone);
 	return true;
 }
 
