@@ -33,6 +33,7 @@
 	X(NO_PEERS, no_peers, "no peer to flood to")                                   \
 	X(FLOOD_RATE, flood_rate, "flood from the TAP over --flood-rate")              \
 	X(PEER_FLOOD_RATE, peer_flood_rate, "broadcast from a peer over --flood-rate") \
+	X(TAP_DOWN, tap_down, "TAP administratively down: frame not written")          \
 	X(TAP_WRITE, tap_write, "write to the TAP failed")                             \
 	X(UDP_SEND, udp_send, "send to a peer failed")                                 \
 	X(BAD_OFFLOAD, bad_offload, "TAP super-frame or partial checksum that does not parse")

@@ -33,7 +33,7 @@ struct fwd_caps {
 
 enum fwd_error {
 	FWD_ERR_TAP_READ,  /* reading the TAP failed (err) */
-	FWD_ERR_TAP_WRITE, /* writing to the TAP failed (err); counted as DROP_TAP_WRITE */
+	FWD_ERR_TAP_WRITE, /* writing to the TAP failed (err; EMSGSIZE: short) */
 	FWD_ERR_UDP_RECV,  /* receiving on the socket failed (err) */
 };
 
@@ -114,5 +114,11 @@ void fwd_peer_gone(struct fwd *f, const struct peer *p);
  * under the daemon: its descriptor is detached, EBADFD) rather than down or
  * busy: nothing will pass through that descriptor again. */
 bool fwd_tap_gone(enum fwd_error what, int err);
+
+/* The error hook's (what, err) says the TAP is down (set down by someone, or
+ * on its way out while it is deleted: tun refuses writes with EIO then).
+ * Not an I/O failure: the frames are counted as DROP_TAP_DOWN, as the
+ * kernel's vxlan counts what it cannot deliver to a device that is down. */
+bool fwd_tap_down(enum fwd_error what, int err);
 
 #endif

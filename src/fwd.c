@@ -28,6 +28,7 @@ static void tap_emit(struct fwd *f, const struct iovec *iov, int n, size_t hdr, 
 {
 	size_t len = 0;
 	ssize_t r;
+	int err;
 
 	for (int i = 0; i < n; i++)
 		len += iov[i].iov_len;
@@ -37,8 +38,10 @@ static void tap_emit(struct fwd *f, const struct iovec *iov, int n, size_t hdr, 
 		f->dp->st.tap_tx_bytes += len - hdr;
 		return;
 	}
-	f->dp->st.drops[DROP_TAP_WRITE] += segs;
-	hook_error(f, FWD_ERR_TAP_WRITE, r < 0 ? (int)-r : EIO, now);
+	err = r < 0 ? (int)-r : EMSGSIZE;
+	f->dp->st.drops[fwd_tap_down(FWD_ERR_TAP_WRITE, err) ? DROP_TAP_DOWN : DROP_TAP_WRITE] +=
+		segs;
+	hook_error(f, FWD_ERR_TAP_WRITE, err, now);
 }
 
 /* Write one frame to the TAP; with a vnet TAP, after a header that promises
@@ -368,6 +371,11 @@ void fwd_peer_gone(struct fwd *f, const struct peer *p)
 bool fwd_tap_gone(enum fwd_error what, int err)
 {
 	return (what == FWD_ERR_TAP_READ || what == FWD_ERR_TAP_WRITE) && err == EBADFD;
+}
+
+bool fwd_tap_down(enum fwd_error what, int err)
+{
+	return what == FWD_ERR_TAP_WRITE && err == EIO;
 }
 
 int fwd_init(struct fwd *f, struct dp *dp, const struct fwd_caps *caps, const struct io_ops *io,

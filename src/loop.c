@@ -123,6 +123,13 @@ static void on_error(void *arg, enum fwd_error what, int err, uint64_t now)
 	}
 	if (!ratelimit_ok(rl, now, &held))
 		return;
+	if (fwd_tap_down(what, err)) {
+		/* Not a failure: someone set the device down (or it is being
+		 * deleted, which the next read says). Counted as drop_tap_down. */
+		log_debug("%s is down: frames for it are dropped (%u more not logged)", vx->dev,
+			  held);
+		return;
+	}
 	errno = err;
 	if (what == FWD_ERR_UDP_RECV)
 		log_warn("%s %s on the UDP socket (%u more not logged)", doing[what], vx->dev,

@@ -717,20 +717,38 @@ END_TEST
 
 /* --- failures are counted and reported --------------------------------------------- */
 
+/* A write the TAP refuses is counted by why: EIO is tun's answer while the
+ * device is down (drop_tap_down), anything else a failed write. Both are
+ * reported to the shell, which logs only the second. */
+static const struct {
+	int err;
+	enum dp_drop drop;
+} write_vecs[] = {
+	{EIO, DROP_TAP_DOWN},
+	{EINVAL, DROP_TAP_WRITE},
+	{ENOBUFS, DROP_TAP_WRITE},
+	{EFAULT, DROP_TAP_WRITE},
+};
+
 START_TEST(tap_write_failure)
 {
 	uint8_t frame[60];
+	enum dp_drop other = write_vecs[_i].drop == DROP_TAP_DOWN ? DROP_TAP_WRITE : DROP_TAP_DOWN;
 
 	memset(frame, 0x22, sizeof(frame));
 	memcpy(frame, own.b, MAC_LEN);
 	memcpy(frame + MAC_LEN, mac_b.b, MAC_LEN);
 	udp_dgram(&peer2, frame, sizeof(frame));
-	fk->write_err = -EIO;
+	fk->write_err = -write_vecs[_i].err;
 	ck_assert_int_eq(fwd_udp(&fw, 5), FWD_DRAINED);
-	ck_assert_uint_eq(dp.st.drops[DROP_TAP_WRITE], 1);
+	ck_assert_uint_eq(dp.st.drops[write_vecs[_i].drop], 1);
+	ck_assert_uint_eq(dp.st.drops[other], 0);
+	ck_assert_uint_eq(dp.st.tap_tx_packets, 0);
 	ck_assert_uint_eq(nerrors, 1);
 	ck_assert_int_eq(last_error, FWD_ERR_TAP_WRITE);
-	ck_assert_int_eq(last_err, EIO);
+	ck_assert_int_eq(last_err, write_vecs[_i].err);
+	ck_assert(fwd_tap_down(last_error, last_err) == (write_vecs[_i].drop == DROP_TAP_DOWN));
+	ck_assert(!fwd_tap_gone(last_error, last_err));
 }
 END_TEST
 
@@ -767,6 +785,24 @@ static const struct {
 	{FWD_ERR_TAP_READ, EINTR, false},    {FWD_ERR_TAP_WRITE, EINVAL, false},
 	{FWD_ERR_TAP_READ, ENETDOWN, false},
 };
+
+/* Down is only what tun says to a write while the device is down (EIO). */
+static const struct {
+	enum fwd_error what;
+	int err;
+	bool down;
+} down_vecs[] = {
+	{FWD_ERR_TAP_WRITE, EIO, true},	    {FWD_ERR_TAP_READ, EIO, false},
+	{FWD_ERR_UDP_RECV, EIO, false},	    {FWD_ERR_TAP_WRITE, EBADFD, false},
+	{FWD_ERR_TAP_WRITE, EINVAL, false}, {FWD_ERR_TAP_WRITE, EMSGSIZE, false},
+};
+
+START_TEST(tap_down_rule)
+{
+	ck_assert_msg(fwd_tap_down(down_vecs[_i].what, down_vecs[_i].err) == down_vecs[_i].down,
+		      "vector %d", _i);
+}
+END_TEST
 
 START_TEST(tap_gone_rule)
 {
@@ -1071,9 +1107,11 @@ int main(void)
 	tcase_add_test(rx, secure_datagram_hinted);
 	suite_add_tcase(s, rx);
 	tcase_add_checked_fixture(err, setup, teardown);
-	tcase_add_test(err, tap_write_failure);
+	tcase_add_loop_test(err, tap_write_failure, 0,
+			    (int)(sizeof(write_vecs) / sizeof(write_vecs[0])));
 	tcase_add_test(err, read_errors_reported);
 	tcase_add_loop_test(err, tap_gone_rule, 0, (int)(sizeof(gone_vecs) / sizeof(gone_vecs[0])));
+	tcase_add_loop_test(err, tap_down_rule, 0, (int)(sizeof(down_vecs) / sizeof(down_vecs[0])));
 	tcase_add_test(err, tap_gone_reported);
 	tcase_add_test(err, send_refused_told);
 	suite_add_tcase(s, err);

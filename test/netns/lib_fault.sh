@@ -99,7 +99,7 @@ udp_snmp() {
 vxt_all_drops() {
 	local r
 	for r in vxlan_short vxlan_no_i vxlan_reserved bad_vni unknown_peer runt oversize src_own \
-		src_multicast src_zero bad_arp bad_nd no_peers flood_rate peer_flood_rate tap_write \
+		src_multicast src_zero bad_arp bad_nd no_peers flood_rate peer_flood_rate tap_down tap_write \
 		udp_send bad_offload tap_queue socket_rcvbuf; do
 		printf 'drop_%s\n' "$r"
 	done
