@@ -36,6 +36,21 @@ static struct ev_loop *loop;
 static struct etcd *tr;
 static const char *url;
 static double last_tick, max_gap;
+
+/* The longest the loop may go without running its 10 ms ticker. A sanitizer
+ * build (make asan) runs libcurl's and OpenSSL's callers several times
+ * slower: its first TLS handshake took 329 ms where the plain build's takes
+ * 50 ms, so it gets four times the bound. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MAX_GAP_S 1.0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MAX_GAP_S 1.0
+#endif
+#endif
+#ifndef MAX_GAP_S
+#define MAX_GAP_S 0.25
+#endif
 static ev_timer ticker, deadline;
 static int failed;
 static char prefix[64], burst_prefix[80]; /* per run: "/vxtap-smoke/PID/" */
@@ -636,7 +651,7 @@ int main(int argc, char **argv)
 	else
 		rc = (fail("unknown mode %s", argv[1]), 1);
 	printf("max loop gap %.0f ms\n", max_gap * 1000);
-	if (max_gap > 0.25) {
+	if (max_gap > MAX_GAP_S) {
 		printf("FAIL: the loop stalled for %.0f ms\n", max_gap * 1000);
 		rc = 1;
 	}

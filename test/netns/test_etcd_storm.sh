@@ -2,7 +2,8 @@
 # An event storm: a script writes 1,000 lease changes a second for 10 s (200
 # keys, each change a new public IP and VtepMAC). vxtap keeps up: its revision
 # reaches etcd's (the time after the last write is printed; bound: 10 s), its
-# RSS stays under 64 MiB, its tables end equal to etcd's, and a pod ping at 20
+# RSS stays under 64 MiB (not checked in a sanitizer build, whose quarantine
+# holds freed memory), its tables end equal to etcd's, and a pod ping at 20
 # a second between two vxtap nodes loses nothing meanwhile.
 set -euo pipefail
 # shellcheck source=test/netns/lib.sh
@@ -57,7 +58,13 @@ t1=$(date +%s%3N)
 r=$(rss n1)
 ((r > peak)) && peak=$r
 info "n1 reached revision $last $((t1 - t0)) ms after the last write; RSS $rss0 KiB before, peak $peak KiB"
-((peak < 65536)) || fail "n1's RSS reached $peak KiB"
+if vxtap_is_asan; then
+	# ASan keeps freed memory in a quarantine (256 MiB by default) and
+	# shadows all of it: a sanitizer build's RSS says nothing about vxtap's.
+	info "RSS bound not checked: $VXTAP is a sanitizer build"
+else
+	((peak < 65536)) || fail "n1's RSS reached $peak KiB"
+fi
 wait_for 200 0.05 tables_match n1 e1 || fail "n1's tables do not match etcd after the storm"
 info "n1: $(ctl_py n1 "d['etcd']['events']" stats --json) events applied, tables match etcd"
 ping_finish "$pingpid" "$VXT_TMP/ping.txt" "$COUNT"

@@ -120,7 +120,11 @@ for VXT_MODE in plain secure; do
 	VXTAP=$(command -v setpriv) start_vxtap n1 --bounding-set=-ipc_lock \
 		prlimit --memlock=65536:65536 "$VXTAP" "${VXT_ARGS[@]}"
 	warn=$(vxlog n1 | grep -c 'cannot lock .* of memory' || true)
-	if [[ $VXT_MODE == secure ]]; then
+	if [[ $VXT_MODE == secure ]] && vxtap_is_asan; then
+		# ASan's mlock interceptor does nothing and reports success, so
+		# the probe cannot fail in a sanitizer build (make asan).
+		info "  memlock 64 KiB: warning not checked: $VXTAP is a sanitizer build, whose mlock always succeeds"
+	elif [[ $VXT_MODE == secure ]]; then
 		((warn == 1)) || fail "secure mode with 64 KiB lockable: $warn memory-lock warnings, not 1"
 		vxlog n1 | grep 'cannot lock' | indent
 	else
