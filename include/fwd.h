@@ -117,8 +117,7 @@ bool fwd_tap_gone(enum fwd_error what, int err);
 
 /* The error hook's (what, err) says the TAP is down (set down by someone, or
  * on its way out while it is deleted: tun refuses writes with EIO then).
- * Not an I/O failure: the frames are counted as DROP_TAP_DOWN, as the
- * kernel's vxlan counts what it cannot deliver to a device that is down. */
+ * Not an I/O failure: the frames are counted as DROP_TAP_DOWN. */
 bool fwd_tap_down(enum fwd_error what, int err);
 
 #endif

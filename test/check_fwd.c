@@ -773,41 +773,27 @@ START_TEST(read_errors_reported)
 END_TEST
 
 /* A deleted TAP (detached descriptor: EBADFD) is gone for good; a TAP that
- * is down, full or interrupted, and any socket error, is not. */
+ * is down, full or interrupted, and any socket error, is not. Down is only
+ * what tun says to a write while the device is down (EIO). */
 static const struct {
 	enum fwd_error what;
 	int err;
-	bool gone;
-} gone_vecs[] = {
-	{FWD_ERR_TAP_READ, EBADFD, true},    {FWD_ERR_TAP_WRITE, EBADFD, true},
-	{FWD_ERR_UDP_RECV, EBADFD, false},   {FWD_ERR_TAP_READ, EIO, false},
-	{FWD_ERR_TAP_WRITE, EIO, false},     {FWD_ERR_TAP_WRITE, ENOBUFS, false},
-	{FWD_ERR_TAP_READ, EINTR, false},    {FWD_ERR_TAP_WRITE, EINVAL, false},
-	{FWD_ERR_TAP_READ, ENETDOWN, false},
+	bool gone, down;
+} rule_vecs[] = {
+	{FWD_ERR_TAP_READ, EBADFD, true, false},    {FWD_ERR_TAP_WRITE, EBADFD, true, false},
+	{FWD_ERR_UDP_RECV, EBADFD, false, false},   {FWD_ERR_TAP_READ, EIO, false, false},
+	{FWD_ERR_TAP_WRITE, EIO, false, true},	    {FWD_ERR_UDP_RECV, EIO, false, false},
+	{FWD_ERR_TAP_WRITE, ENOBUFS, false, false}, {FWD_ERR_TAP_READ, EINTR, false, false},
+	{FWD_ERR_TAP_WRITE, EINVAL, false, false},  {FWD_ERR_TAP_WRITE, EMSGSIZE, false, false},
+	{FWD_ERR_TAP_READ, ENETDOWN, false, false},
 };
 
-/* Down is only what tun says to a write while the device is down (EIO). */
-static const struct {
-	enum fwd_error what;
-	int err;
-	bool down;
-} down_vecs[] = {
-	{FWD_ERR_TAP_WRITE, EIO, true},	    {FWD_ERR_TAP_READ, EIO, false},
-	{FWD_ERR_UDP_RECV, EIO, false},	    {FWD_ERR_TAP_WRITE, EBADFD, false},
-	{FWD_ERR_TAP_WRITE, EINVAL, false}, {FWD_ERR_TAP_WRITE, EMSGSIZE, false},
-};
-
-START_TEST(tap_down_rule)
+START_TEST(tap_gone_and_down_rules)
 {
-	ck_assert_msg(fwd_tap_down(down_vecs[_i].what, down_vecs[_i].err) == down_vecs[_i].down,
-		      "vector %d", _i);
-}
-END_TEST
-
-START_TEST(tap_gone_rule)
-{
-	ck_assert_msg(fwd_tap_gone(gone_vecs[_i].what, gone_vecs[_i].err) == gone_vecs[_i].gone,
-		      "vector %d", _i);
+	ck_assert_msg(fwd_tap_gone(rule_vecs[_i].what, rule_vecs[_i].err) == rule_vecs[_i].gone,
+		      "vector %d: gone", _i);
+	ck_assert_msg(fwd_tap_down(rule_vecs[_i].what, rule_vecs[_i].err) == rule_vecs[_i].down,
+		      "vector %d: down", _i);
 }
 END_TEST
 
@@ -1110,8 +1096,8 @@ int main(void)
 	tcase_add_loop_test(err, tap_write_failure, 0,
 			    (int)(sizeof(write_vecs) / sizeof(write_vecs[0])));
 	tcase_add_test(err, read_errors_reported);
-	tcase_add_loop_test(err, tap_gone_rule, 0, (int)(sizeof(gone_vecs) / sizeof(gone_vecs[0])));
-	tcase_add_loop_test(err, tap_down_rule, 0, (int)(sizeof(down_vecs) / sizeof(down_vecs[0])));
+	tcase_add_loop_test(err, tap_gone_and_down_rules, 0,
+			    (int)(sizeof(rule_vecs) / sizeof(rule_vecs[0])));
 	tcase_add_test(err, tap_gone_reported);
 	tcase_add_test(err, send_refused_told);
 	suite_add_tcase(s, err);
