@@ -30,7 +30,7 @@ make_topology 3
 add_etcd_node e1 192.168.56.11
 start_etcd e1
 URL=$(etcd_url e1)
-CFG='{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}'
+CFG=$FL_CFG
 
 info "== no config yet: wait for it"
 : >"$VXT_TMP/n1.log"

@@ -21,7 +21,7 @@ require_etcd
 make_topology 3
 add_etcd_node e1 192.168.56.11
 start_etcd e1
-fl_config e1 '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}'
+fl_config e1 "$FL_CFG"
 for i in 1 2 3; do
 	start_flnode "$i" e1
 done
@@ -31,6 +31,9 @@ for i in 1 2 3; do
 	info "n$i: $sn; $(grep -c . "$VXT_TMP/n$i.env") lines in its subnet file"
 	[[ -z ${seen[$sn]:-} ]] || fail "n$i leased $sn, as n${seen[$sn]} did"
 	seen[$sn]=$i
+	o=${sn#10.244.}
+	o=${o%%.*}
+	((o >= 1 && o <= 199)) || fail "n$i leased $sn, outside SubnetMin 10.244.1.0 to SubnetMax 10.244.199.0"
 	grep -qx 'FLANNEL_NETWORK=10.244.0.0/16' "$VXT_TMP/n$i.env" || fail "n$i's subnet file lacks FLANNEL_NETWORK"
 	grep -qx 'FLANNEL_MTU=1450' "$VXT_TMP/n$i.env" || fail "n$i's subnet file lacks FLANNEL_MTU=1450"
 	grep -qx 'FLANNEL_IPMASQ=false' "$VXT_TMP/n$i.env" || fail "n$i's subnet file lacks FLANNEL_IPMASQ=false"

@@ -27,7 +27,7 @@ COUNT=200 # 10 s at 20 a second
 make_topology 4
 add_etcd_node e1 192.168.56.11
 start_etcd e1
-fl_config e1 '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}'
+fl_config e1 "$FL_CFG"
 for i in 1 2 3; do
 	start_flnode "$i" e1
 	add_pod "$i"

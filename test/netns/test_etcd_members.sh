@@ -31,7 +31,7 @@ done
 for m in 1 2 3; do
 	wait_etcd "e$m"
 done
-fl_config e1 '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}'
+fl_config e1 "$FL_CFG"
 FL_ENDPOINTS="$(etcd_url e1),$(etcd_url e2),$(etcd_url e3)"
 for i in 1 2; do
 	start_flnode "$i" e1

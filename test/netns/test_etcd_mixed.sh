@@ -21,7 +21,7 @@ require_etcd
 make_topology 4
 add_etcd_node e1 192.168.56.11
 start_etcd e1
-fl_config e1 '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}'
+fl_config e1 "$FL_CFG"
 kernel_flannel 4 e1 10.244.200.0/24
 for i in 1 2 3; do
 	start_flnode "$i" e1

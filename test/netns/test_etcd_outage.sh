@@ -26,7 +26,7 @@ require_etcd
 make_topology 2
 add_etcd_node e1 192.168.56.11
 start_etcd e1
-fl_config e1 '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}'
+fl_config e1 "$FL_CFG"
 fake_lease e1 10.244.230.0/24 192.168.56.60 0a:58:0a:f4:e6:00 # changes address and MAC
 fake_lease e1 10.244.231.0/24 192.168.56.61 0a:58:0a:f4:e7:00 # leaves
 for i in 1 2; do

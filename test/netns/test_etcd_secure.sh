@@ -31,7 +31,7 @@ require_etcd
 make_topology 3
 add_etcd_node e1 192.168.56.11
 start_etcd e1
-fl_config e1 '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}'
+fl_config e1 "$FL_CFG"
 keys_new 2
 for i in 1 2; do
 	start_flnode "$i" e1 --key-file "$VXT_TMP/n$i.key"

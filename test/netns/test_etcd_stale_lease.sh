@@ -20,7 +20,7 @@ require_etcd
 make_topology 2
 add_etcd_node e1 192.168.56.11
 start_etcd e1
-fl_config e1 '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}'
+fl_config e1 "$FL_CFG"
 start_flnode 1 e1
 start_flnode 2 e1
 

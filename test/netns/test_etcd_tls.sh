@@ -30,7 +30,7 @@ make_certs "$O" 192.168.56.11
 make_expired_client "$P"
 use_tls e1 "$P"
 start_etcd e1
-fl_config e1 '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}'
+fl_config e1 "$FL_CFG"
 URL=$(etcd_url e1)
 
 info "== refused at start: exit 1, one line saying why"
