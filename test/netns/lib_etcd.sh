@@ -9,6 +9,12 @@ declare -A VXT_ETCDPID  # member -> PID
 declare -A VXT_ETCDADDR # member -> underlay address
 declare -A VXT_ETCDTLS  # member -> directory of its certificates (https members)
 
+# The network config the tests write. Nodes lease at random from 10.244.1.0
+# to 10.244.199.0; the records a test writes by hand (fake_lease, etcdctl)
+# use 10.244.200.0 and up, so a node never leases the subnet of a record a
+# test writes after it joined.
+FL_CFG='{"Network":"10.244.0.0/16","SubnetMax":"10.244.199.0","Backend":{"Type":"vxlan"}}'
+
 require_etcd() {
 	[[ -x $VXT_ETCD && -x $VXT_ETCDCTL ]] ||
 		fail "etcd not found at $VXT_ETCD / $VXT_ETCDCTL: run scripts/deps (etcd-server, etcd-client)"

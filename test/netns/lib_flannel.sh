@@ -10,12 +10,6 @@
 
 FL_PREFIX=/coreos.com/network
 
-# The network config the tests write. Nodes lease at random from 10.244.1.0
-# to 10.244.199.0; the records a test writes by hand (fake_lease, etcdctl)
-# use 10.244.200.0 and up, so a node never leases the subnet of a record a
-# test writes after it joined.
-FL_CFG='{"Network":"10.244.0.0/16","SubnetMax":"10.244.199.0","Backend":{"Type":"vxlan"}}'
-
 # fl_config MEMBER JSON: write flannel's network config.
 fl_config() { ectl "$1" put "$FL_PREFIX/config" "$2" >/dev/null || fail "cannot write the flannel config"; }
 

@@ -59,8 +59,7 @@ smoke n1 hang.log hang "$HANG"
 grep -Eq 'Operation timed out after 2[0-9]{3} milliseconds' "$VXT_TMP/hang.log" || fail "no timeout"
 
 info "two machines: leases, each other's table operations, a join and a leave"
-# The machines lease below 10.244.200.0, the records written here above it.
-ectl e1 put /coreos.com/network/config '{"Network":"10.244.0.0/16","SubnetMax":"10.244.199.0","Backend":{"Type":"vxlan"}}' >/dev/null
+ectl e1 put /coreos.com/network/config "$FL_CFG" >/dev/null
 for i in 1 2; do
 	ip netns exec "$(ns "n$i")" "$SMOKE" flnet --local "192.168.56.4$i" --mac "0a:58:0a:f4:0$i:00" \
 		--seconds 100 "$DEAD" "$URL" >"$VXT_TMP/flnet$i.log" 2>&1 </dev/null &
